@@ -1,0 +1,104 @@
+import { invalidParameter } from '../errors.js';
+import type { Json, Routes } from '../http.js';
+import type { PolicyRecord } from '../state/policies.js';
+import { POLICY_FAMILIES } from '../state/policies.js';
+import type { PoolRecord } from '../state/pools.js';
+import type { Workspace } from '../state/workspace.js';
+
+function poolJson(p: PoolRecord): Json {
+  const spec = structuredClone(p.spec);
+  const out: Json = {
+    instance_pool_id: p.id,
+    ...spec,
+    default_tags: {
+      Vendor: 'Databricks',
+      DatabricksInstancePoolCreatorId: p.creatorId,
+      DatabricksInstancePoolId: p.id,
+      DatabricksInstanceGroupId: `-${p.creatorId.slice(0, 15)}${p.id.length}`,
+    },
+    state: 'ACTIVE',
+    stats: { used_count: 0, idle_count: Number(spec['min_idle_instances'] ?? 0), pending_used_count: 0, pending_idle_count: 0 },
+    status: {},
+  };
+  if (out['min_idle_instances'] === undefined) out['min_idle_instances'] = 0;
+  if (out['enable_elastic_disk'] === undefined) out['enable_elastic_disk'] = true;
+  if (out['azure_attributes'] === undefined) out['azure_attributes'] = { availability: 'ON_DEMAND_AZURE' };
+  return out;
+}
+
+function policyJson(p: PolicyRecord): Json {
+  const out: Json = {
+    policy_id: p.policyId,
+    name: p.name,
+    definition: p.definition,
+    created_at_timestamp: p.createdAt,
+  };
+  if (p.description !== undefined) out['description'] = p.description;
+  if (p.creatorUserName !== undefined) out['creator_user_name'] = p.creatorUserName;
+  if (p.policyFamilyId !== undefined) out['policy_family_id'] = p.policyFamilyId;
+  if (p.policyFamilyDefinitionOverrides !== undefined) out['policy_family_definition_overrides'] = p.policyFamilyDefinitionOverrides;
+  if (p.maxClustersPerUser !== undefined) out['max_clusters_per_user'] = p.maxClustersPerUser;
+  if (p.libraries !== undefined) out['libraries'] = p.libraries;
+  if (p.isDefault) out['is_default'] = true;
+  return out;
+}
+
+/** Instance pools, cluster policies and policy families. */
+export function registerCompute(routes: Routes, ws: Workspace): void {
+  routes.get('/api/2.0/instance-pools/list', 'instance-pools.list', () => {
+    const pools = [...ws.pools.records.values()].map((p) => poolJson(p));
+    return pools.length === 0 ? {} : { instance_pools: pools };
+  });
+  routes.get('/api/2.0/instance-pools/get', 'instance-pools.get', (ctx) => poolJson(ws.pools.get(ctx.query.required('instance_pool_id'))));
+  routes.post('/api/2.0/instance-pools/create', 'instance-pools.create', (ctx) => {
+    const pool = ws.pools.create(ctx.body.json, ctx.caller.id);
+    ws.permissions.initialize('instance-pools', pool.id, [ws.creatorGrant(ctx.caller.name, 'CAN_MANAGE')]);
+    return { instance_pool_id: pool.id };
+  });
+  routes.post('/api/2.0/instance-pools/edit', 'instance-pools.edit', (ctx) => {
+    ws.pools.edit(ctx.body.required('instance_pool_id'), ctx.body.json);
+    return {};
+  });
+  routes.post('/api/2.0/instance-pools/delete', 'instance-pools.delete', (ctx) => {
+    const id = ctx.body.required('instance_pool_id');
+    ws.pools.delete(id);
+    ws.permissions.forget('instance-pools', id);
+    return {};
+  });
+
+  routes.get('/api/2.0/policies/clusters/list', 'policies.list', (ctx) => {
+    const column = ctx.query.str('sort_column') ?? 'POLICY_CREATION_TIME';
+    const order = ctx.query.str('sort_order') ?? 'DESC';
+    if (!['POLICY_CREATION_TIME', 'POLICY_NAME'].includes(column)) throw invalidParameter(`Invalid sort_column ${column}.`);
+    if (!['ASC', 'DESC'].includes(order)) throw invalidParameter(`Invalid sort_order ${order}.`);
+    const policies = [...ws.policies.records.values()].sort((a, b) =>
+      column === 'POLICY_NAME' ? a.name.localeCompare(b.name) : a.createdAt - b.createdAt || a.policyId.localeCompare(b.policyId),
+    );
+    if (order === 'DESC') policies.reverse();
+    return policies.length === 0 ? {} : { policies: policies.map(policyJson) };
+  });
+  routes.get('/api/2.0/policies/clusters/get', 'policies.get', (ctx) => policyJson(ws.policies.get(ctx.query.required('policy_id'))));
+  routes.post('/api/2.0/policies/clusters/create', 'policies.create', (ctx) => {
+    const policy = ws.policies.create(ctx.body.json, ctx.caller.name);
+    return { policy_id: policy.policyId };
+  });
+  routes.post('/api/2.0/policies/clusters/edit', 'policies.edit', (ctx) => {
+    ws.policies.edit(ctx.body.required('policy_id'), ctx.body.json);
+    return {};
+  });
+  routes.post('/api/2.0/policies/clusters/delete', 'policies.delete', (ctx) => {
+    const id = ctx.body.required('policy_id');
+    ws.policies.delete(id);
+    ws.permissions.forget('cluster-policies', id);
+    return {};
+  });
+
+  routes.get('/api/2.0/policy-families', 'policy-families.list', () => ({
+    policy_families: POLICY_FAMILIES.map((f) => ({ policy_family_id: f.id, name: f.name, description: f.description, definition: JSON.stringify(f.definition) })),
+  }));
+  routes.get('/api/2.0/policy-families/:id', 'policy-families.get', (ctx) => {
+    const f = POLICY_FAMILIES.find((x) => x.id === ctx.params['id']);
+    if (!f) throw invalidParameter(`Policy family ${String(ctx.params['id'])} does not exist`);
+    return { policy_family_id: f.id, name: f.name, description: f.description, definition: JSON.stringify(f.definition) };
+  });
+}

@@ -1,0 +1,78 @@
+import { invalidParameter, notFound } from '../errors.js';
+import { isObject, type RequestContext, type Routes } from '../http.js';
+import { LEVEL_DESCRIPTIONS, isPermissionType, PERMISSION_TYPES, type PermissionType } from '../state/permissions.js';
+import type { Workspace } from '../state/workspace.js';
+
+const WORKSPACE_TYPES: Partial<Record<PermissionType, string>> = {
+  notebooks: 'NOTEBOOK',
+  directories: 'DIRECTORY',
+  files: 'FILE',
+  repos: 'REPO',
+};
+
+/** Permissions 2.0 on clusters, policies, pools, jobs and workspace objects. */
+export function registerPermissions(routes: Routes, ws: Workspace): void {
+  const target = (ctx: RequestContext): { type: PermissionType; id: string } => {
+    const type = ctx.params['type'] ?? '';
+    const id = ctx.params['id'] ?? '';
+    if (!isPermissionType(type)) throw invalidParameter(`request_object_type is not recognized: ${type}`);
+    switch (type) {
+      case 'clusters':
+        ws.clusters.get(id);
+        break;
+      case 'cluster-policies':
+        ws.policies.get(id);
+        break;
+      case 'instance-pools':
+        ws.pools.get(id);
+        break;
+      case 'jobs':
+        if (!/^\d+$/.test(id)) throw invalidParameter(`Invalid job id ${id}.`);
+        ws.jobs.get(BigInt(id));
+        break;
+      default: {
+        const expected = WORKSPACE_TYPES[type];
+        const node = /^\d+$/.test(id) ? ws.tree.byObjectId(BigInt(id)) : undefined;
+        if (!node || node.objectType !== expected) {
+          throw notFound(`${PERMISSION_TYPES[type].objectType} ${id} does not exist.`);
+        }
+      }
+    }
+    return { type, id };
+  };
+
+  const render = (type: PermissionType, id: string) => ws.permissions.render(type, id, ws.inheritance(type, id));
+
+  routes.get('/api/2.0/permissions/:type/:id', 'permissions.read', (ctx) => {
+    const { type, id } = target(ctx);
+    return render(type, id);
+  });
+
+  routes.get('/api/2.0/permissions/:type/:id/permissionLevels', 'permissions.read', (ctx) => {
+    const { type } = target(ctx);
+    return {
+      permission_levels: PERMISSION_TYPES[type].levels.map((level) => ({
+        permission_level: level,
+        description: LEVEL_DESCRIPTIONS[level] ?? level,
+      })),
+    };
+  });
+
+  const write = (ctx: RequestContext, mode: 'replace' | 'merge') => {
+    const { type, id } = target(ctx);
+    const grants = ws.permissions.parseAcl(type, ctx.body.json);
+    if (type === 'directories' && id === '0') {
+      const list = ctx.body.json['access_control_list'];
+      const keepsAdmins =
+        Array.isArray(list) && list.some((e) => isObject(e) && e['group_name'] === 'admins' && e['permission_level'] === 'CAN_MANAGE');
+      if (mode === 'replace' && !keepsAdmins) throw invalidParameter("Cannot change permissions for group 'admins' to None.");
+      grants.push({ kind: 'group_name', name: 'admins', level: 'CAN_MANAGE' });
+    }
+    if (mode === 'replace') ws.permissions.replace(type, id, grants);
+    else ws.permissions.merge(type, id, grants);
+    return render(type, id);
+  };
+
+  routes.put('/api/2.0/permissions/:type/:id', 'permissions.write', (ctx) => write(ctx, 'replace'));
+  routes.patch('/api/2.0/permissions/:type/:id', 'permissions.write', (ctx) => write(ctx, 'merge'));
+}

@@ -1,0 +1,293 @@
+import { invalidParameter, LegacyError } from '../errors.js';
+import { isObject, type Json } from '../http.js';
+import type { Random } from '../rng.js';
+import type { ClusterRecord, Clusters } from './clusters.js';
+import type { Dbfs } from './dbfs.js';
+import { type ExecutionResult, runPython } from './dbutils.js';
+import type { IdFactory } from './ids.js';
+
+interface ContextRecord {
+  id: string;
+  clusterId: string;
+  language: string;
+}
+
+interface CommandRecord {
+  id: string;
+  contextId: string;
+  clusterId: string;
+  finishAt: number;
+  result: ExecutionResult;
+  cancelled: boolean;
+}
+
+/** How long a command stays `Running` before it is `Finished`. */
+const COMMAND_MS = 150;
+
+function contextId(random: Random): string {
+  return String(random.digits(19));
+}
+
+/** Command Execution API 1.2: execution contexts and commands on running clusters. */
+export class CommandExecution {
+  private readonly contexts = new Map<string, ContextRecord>();
+  private readonly commands = new Map<string, CommandRecord>();
+
+  constructor(
+    private readonly random: Random,
+    private readonly now: () => number,
+    private readonly clusters: Clusters,
+    private readonly dbfs: Dbfs,
+  ) {}
+
+  createContext(clusterId: string | undefined, language: string | undefined): string {
+    if (!clusterId) throw new LegacyError(400, 'requirement failed: missing clusterId');
+    const cluster = this.runningCluster(clusterId);
+    const id = contextId(this.random);
+    this.contexts.set(id, { id, clusterId: cluster.clusterId, language: (language ?? 'python').toLowerCase() });
+    return id;
+  }
+
+  contextStatus(clusterId: string | undefined, id: string | undefined): Json {
+    const ctx = this.context(clusterId, id);
+    return { id: ctx.id, status: 'Running' };
+  }
+
+  destroyContext(clusterId: string | undefined, id: string | undefined): void {
+    const ctx = this.context(clusterId, id);
+    this.contexts.delete(ctx.id);
+  }
+
+  execute(clusterId: string | undefined, contextIdValue: string | undefined, language: string | undefined, command: string | undefined): string {
+    const ctx = this.context(clusterId, contextIdValue);
+    this.runningCluster(ctx.clusterId);
+    if (command === undefined) throw new LegacyError(400, 'requirement failed: missing command');
+    const lang = (language ?? ctx.language).toLowerCase();
+    const result: ExecutionResult =
+      lang === 'python'
+        ? runPython(command, this.dbfs)
+        : { resultType: 'error', summary: `The Databricks emulator executes only Python commands, not ${lang}.` };
+    const id = contextId(this.random);
+    this.commands.set(id, { id, contextId: ctx.id, clusterId: ctx.clusterId, finishAt: this.now() + COMMAND_MS, result, cancelled: false });
+    return id;
+  }
+
+  status(clusterId: string | undefined, contextIdValue: string | undefined, commandId: string | undefined): Json {
+    this.context(clusterId, contextIdValue);
+    const cmd = commandId === undefined ? undefined : this.commands.get(commandId);
+    if (!cmd) throw new LegacyError(400, `Command ${String(commandId)} does not exist.`);
+    if (cmd.cancelled) {
+      return { id: cmd.id, status: 'Cancelled', results: { resultType: 'error', cause: 'CommandCancelledException' } };
+    }
+    if (this.now() < cmd.finishAt) return { id: cmd.id, status: 'Running' };
+    return { id: cmd.id, status: 'Finished', results: cmd.result };
+  }
+
+  cancel(clusterId: string | undefined, contextIdValue: string | undefined, commandId: string | undefined): void {
+    this.context(clusterId, contextIdValue);
+    const cmd = commandId === undefined ? undefined : this.commands.get(commandId);
+    if (!cmd) throw new LegacyError(400, `Command ${String(commandId)} does not exist.`);
+    if (this.now() < cmd.finishAt) cmd.cancelled = true;
+  }
+
+  private context(clusterId: string | undefined, id: string | undefined): ContextRecord {
+    if (!clusterId) throw new LegacyError(400, 'requirement failed: missing clusterId');
+    if (!id) throw new LegacyError(400, 'requirement failed: missing contextId');
+    const ctx = this.contexts.get(id);
+    if (!ctx || ctx.clusterId !== clusterId) throw new LegacyError(400, `Context ${id} not found.`);
+    return ctx;
+  }
+
+  private runningCluster(clusterId: string): ClusterRecord {
+    let cluster: ClusterRecord;
+    try {
+      cluster = this.clusters.get(clusterId);
+    } catch {
+      throw new LegacyError(400, `Cluster ${clusterId} does not exist`);
+    }
+    if (cluster.state !== 'RUNNING') {
+      throw new LegacyError(400, `Cluster ${clusterId} is not running; its state is ${cluster.state}. Start it before running commands.`);
+    }
+    return cluster;
+  }
+}
+
+export interface TaskRun {
+  taskKey: string;
+  runId: bigint;
+  clusterId: string;
+  /** A cluster this run created (new_cluster), terminated when the run ends. */
+  ownsCluster: boolean;
+  spec: Json;
+  result?: ExecutionResult;
+}
+
+export interface RunRecord {
+  runId: bigint;
+  jobId: bigint;
+  runName: string;
+  createdAt: number;
+  creatorUserName: string;
+  idempotencyToken?: string;
+  tasks: TaskRun[];
+  /** When the run's clusters were all running (work starts then). */
+  startedAt?: number;
+  endedAt?: number;
+  resultState?: 'SUCCESS' | 'FAILED';
+  stateMessage: string;
+}
+
+/** What a run needs from the rest of the workspace. */
+export interface RunEnvironment {
+  createJobCluster(spec: Json, creator: string): ClusterRecord;
+  notebookSource(path: string): string | undefined;
+  fileContent(path: string): string | undefined;
+}
+
+/**
+ * One-time runs (runs/submit). A run waits for its clusters, "executes" for
+ * `durationMs`, then runs its notebook or Python file tasks through the same
+ * interpreter as command execution, and terminates the clusters it created.
+ */
+export class Runs {
+  readonly records = new Map<bigint, RunRecord>();
+
+  constructor(
+    private readonly ids: IdFactory,
+    private readonly now: () => number,
+    private readonly clusters: Clusters,
+    private readonly dbfs: Dbfs,
+    private readonly durationMs: number,
+    private readonly env: RunEnvironment,
+  ) {}
+
+  submit(body: Json, creator: string): RunRecord {
+    const token = body['idempotency_token'];
+    if (typeof token === 'string' && token !== '') {
+      for (const r of this.records.values()) if (r.idempotencyToken === token) return r;
+    }
+    const tasks = body['tasks'];
+    if (!Array.isArray(tasks) || tasks.length === 0) throw invalidParameter('A run must have at least one task.');
+    const runTasks: TaskRun[] = [];
+    for (const raw of tasks) {
+      if (!isObject(raw) || typeof raw['task_key'] !== 'string') throw invalidParameter('Task key is required.');
+      let cluster: ClusterRecord;
+      let owns = false;
+      if (typeof raw['existing_cluster_id'] === 'string') {
+        cluster = this.clusters.get(raw['existing_cluster_id']);
+        if (cluster.state === 'TERMINATED') this.clusters.start(cluster.clusterId);
+      } else if (isObject(raw['new_cluster'])) {
+        cluster = this.env.createJobCluster(raw['new_cluster'], creator);
+        owns = true;
+      } else {
+        throw invalidParameter(`Task ${raw['task_key']} needs existing_cluster_id or new_cluster.`);
+      }
+      runTasks.push({ taskKey: raw['task_key'], runId: this.ids.int64(), clusterId: cluster.clusterId, ownsCluster: owns, spec: raw });
+    }
+    const record: RunRecord = {
+      runId: this.ids.int64(),
+      jobId: this.ids.int64(),
+      runName: typeof body['run_name'] === 'string' ? body['run_name'] : 'Untitled',
+      createdAt: this.now(),
+      creatorUserName: creator,
+      tasks: runTasks,
+      stateMessage: '',
+      ...(typeof token === 'string' && token !== '' ? { idempotencyToken: token } : {}),
+    };
+    this.records.set(record.runId, record);
+    return record;
+  }
+
+  /** Advance every unfinished run; called on each request. */
+  tick(): void {
+    for (const run of this.records.values()) if (run.endedAt === undefined) this.advance(run);
+  }
+
+  find(runId: bigint): { run: RunRecord; task?: TaskRun } | undefined {
+    const run = this.records.get(runId);
+    if (run) {
+      this.advance(run);
+      return { run };
+    }
+    for (const r of this.records.values()) {
+      const task = r.tasks.find((t) => t.runId === runId);
+      if (task) {
+        this.advance(r);
+        return { run: r, task };
+      }
+    }
+    return undefined;
+  }
+
+  cancel(runId: bigint, by: string): void {
+    const found = this.find(runId);
+    if (!found) throw invalidParameter(`Run ${String(runId)} does not exist.`);
+    const run = found.run;
+    if (run.endedAt !== undefined) return;
+    run.endedAt = this.now();
+    run.resultState = 'FAILED';
+    run.stateMessage = `Run cancelled by ${by}.`;
+    this.releaseClusters(run, by);
+  }
+
+  private advance(run: RunRecord): void {
+    if (run.endedAt !== undefined) return;
+    const now = this.now();
+    if (run.startedAt === undefined) {
+      const states = run.tasks.map((t) => {
+        const c = this.clusters.records.get(t.clusterId);
+        if (c) this.clusters.refresh(c);
+        return c;
+      });
+      if (states.some((c) => !c || c.permanentlyDeleted || c.state === 'TERMINATED' || c.state === 'TERMINATING')) {
+        run.endedAt = now;
+        run.resultState = 'FAILED';
+        run.stateMessage = 'Cluster was terminated before the run started.';
+        return;
+      }
+      if (!states.every((c) => c?.state === 'RUNNING')) return;
+      run.startedAt = now;
+    }
+    if (now - run.startedAt < this.durationMs) return;
+    // Execute the tasks once, in order.
+    let failed: TaskRun | undefined;
+    for (const task of run.tasks) {
+      task.result = this.executeTask(task);
+      if (task.result.resultType === 'error' && !failed) failed = task;
+    }
+    run.endedAt = run.startedAt + this.durationMs;
+    run.resultState = failed ? 'FAILED' : 'SUCCESS';
+    run.stateMessage = failed ? `Task ${failed.taskKey} failed with message: Workload failed, see run output for details.` : '';
+    this.releaseClusters(run, run.creatorUserName);
+  }
+
+  private releaseClusters(run: RunRecord, by: string): void {
+    for (const task of run.tasks) {
+      if (task.ownsCluster) {
+        try {
+          this.clusters.terminate(task.clusterId, by);
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+
+  private executeTask(task: TaskRun): ExecutionResult {
+    const notebook = task.spec['notebook_task'];
+    if (isObject(notebook)) {
+      const source = this.env.notebookSource(String(notebook['notebook_path']));
+      if (source === undefined) {
+        return { resultType: 'error', summary: `Notebook not found: ${String(notebook['notebook_path'])}` };
+      }
+      return runPython(source, this.dbfs);
+    }
+    const python = task.spec['spark_python_task'];
+    if (isObject(python)) {
+      const content = this.env.fileContent(String(python['python_file']));
+      if (content === undefined) return { resultType: 'error', summary: `File not found: ${String(python['python_file'])}` };
+      return runPython(content, this.dbfs);
+    }
+    return { resultType: 'text', data: '' };
+  }
+}

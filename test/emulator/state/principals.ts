@@ -1,0 +1,222 @@
+import { ScimError } from '../errors.js';
+import type { Caller } from '../http.js';
+import type { IdFactory } from './ids.js';
+
+export const ENTITLEMENTS = [
+  'allow-cluster-create',
+  'allow-instance-pool-create',
+  'databricks-sql-access',
+  'workspace-access',
+  'workspace-consume',
+] as const;
+
+export type PrincipalKind = 'user' | 'group' | 'servicePrincipal';
+
+export interface UserRecord {
+  id: string;
+  userName: string;
+  displayName: string;
+  active: boolean;
+  givenName?: string;
+  familyName?: string;
+  externalId?: string;
+  entitlements: string[];
+  roles: string[];
+}
+
+export interface ServicePrincipalRecord {
+  id: string;
+  applicationId: string;
+  displayName: string;
+  active: boolean;
+  externalId?: string;
+  entitlements: string[];
+  roles: string[];
+}
+
+export interface GroupRecord {
+  id: string;
+  displayName: string;
+  externalId?: string;
+  /** SCIM ids of direct members (users, service principals or groups). */
+  members: string[];
+  entitlements: string[];
+  roles: string[];
+  /** `admins` and `users` exist in every workspace and cannot be deleted. */
+  builtIn: boolean;
+}
+
+export interface PrincipalRef {
+  kind: PrincipalKind;
+  id: string;
+}
+
+/**
+ * SCIM principals of one workspace: users, groups (nested) and service principals.
+ * Every workspace has the built-in groups `admins` and `users`; every user and
+ * service principal is implicitly in `users`.
+ */
+export class Principals {
+  readonly users = new Map<string, UserRecord>();
+  readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
+  readonly groups = new Map<string, GroupRecord>();
+  private adminId = '';
+
+  constructor(
+    private readonly ids: IdFactory,
+    private readonly onUserCreated: (user: UserRecord) => void,
+  ) {}
+
+  /** Create the built-in groups and the admin user. */
+  bootstrap(adminUserName: string): void {
+    const admins = this.addGroup({ displayName: 'admins', builtIn: true, entitlements: ['allow-cluster-create', 'allow-instance-pool-create', 'databricks-sql-access', 'workspace-access'] });
+    this.addGroup({ displayName: 'users', builtIn: true, entitlements: ['workspace-access', 'databricks-sql-access'] });
+    const admin = this.addUser({ userName: adminUserName, displayName: displayNameFromEmail(adminUserName) });
+    admins.members.push(admin.id);
+    this.adminId = admin.id;
+  }
+
+  adminCaller(): Caller {
+    const admin = this.users.get(this.adminId);
+    if (!admin) throw new Error('emulator: the admin user was deleted');
+    return { kind: 'user', id: admin.id, name: admin.userName, isAdmin: true };
+  }
+
+  adminUserName(): string {
+    return this.users.get(this.adminId)?.userName ?? 'admin@example.com';
+  }
+
+  userCaller(userName: string): Caller | undefined {
+    const user = this.userByName(userName);
+    return user && { kind: 'user', id: user.id, name: user.userName, isAdmin: this.isAdmin(user.id) };
+  }
+
+  servicePrincipalCaller(applicationId: string): Caller | undefined {
+    const sp = this.servicePrincipalByAppId(applicationId);
+    return sp && { kind: 'servicePrincipal', id: sp.id, name: sp.applicationId, isAdmin: this.isAdmin(sp.id) };
+  }
+
+  /** What Azure does for an identity with Contributor on the workspace resource. */
+  provisionServicePrincipal(applicationId: string, displayName: string): Caller {
+    const sp = this.addServicePrincipal({ applicationId, displayName });
+    this.builtInGroup('admins').members.push(sp.id);
+    return { kind: 'servicePrincipal', id: sp.id, name: applicationId, isAdmin: true };
+  }
+
+  builtInGroup(name: 'admins' | 'users'): GroupRecord {
+    for (const g of this.groups.values()) if (g.builtIn && g.displayName === name) return g;
+    throw new Error(`emulator: built-in group ${name} missing`);
+  }
+
+  isAdmin(principalId: string): boolean {
+    return this.transitiveGroupIds(principalId).has(this.builtInGroup('admins').id);
+  }
+
+  userByName(userName: string): UserRecord | undefined {
+    const lower = userName.toLowerCase();
+    for (const u of this.users.values()) if (u.userName.toLowerCase() === lower) return u;
+    return undefined;
+  }
+
+  groupByName(displayName: string): GroupRecord | undefined {
+    for (const g of this.groups.values()) if (g.displayName === displayName) return g;
+    return undefined;
+  }
+
+  servicePrincipalByAppId(applicationId: string): ServicePrincipalRecord | undefined {
+    const lower = applicationId.toLowerCase();
+    for (const sp of this.servicePrincipals.values()) if (sp.applicationId.toLowerCase() === lower) return sp;
+    return undefined;
+  }
+
+  kindOf(id: string): PrincipalKind | undefined {
+    if (this.users.has(id)) return 'user';
+    if (this.groups.has(id)) return 'group';
+    if (this.servicePrincipals.has(id)) return 'servicePrincipal';
+    return undefined;
+  }
+
+  addUser(input: Omit<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'> & Partial<Pick<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'>>): UserRecord {
+    if (this.userByName(input.userName)) {
+      throw new ScimError(409, `User with username ${input.userName} already exists.`, 'uniqueness');
+    }
+    const user: UserRecord = {
+      active: true,
+      entitlements: [],
+      roles: [],
+      ...input,
+      id: input.id ?? this.ids.scimId(),
+    };
+    this.users.set(user.id, user);
+    this.onUserCreated(user);
+    return user;
+  }
+
+  addServicePrincipal(input: Omit<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'> & Partial<Pick<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'>>): ServicePrincipalRecord {
+    if (this.servicePrincipalByAppId(input.applicationId)) {
+      throw new ScimError(409, `Service principal with application ID ${input.applicationId} already exists.`, 'uniqueness');
+    }
+    const sp: ServicePrincipalRecord = {
+      active: true,
+      entitlements: [],
+      roles: [],
+      ...input,
+      id: input.id ?? this.ids.scimId(),
+    };
+    this.servicePrincipals.set(sp.id, sp);
+    return sp;
+  }
+
+  addGroup(input: Omit<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'> & Partial<Pick<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'>>): GroupRecord {
+    if (this.groupByName(input.displayName)) {
+      throw new ScimError(409, `Group with name ${input.displayName} already exists.`, 'uniqueness');
+    }
+    const group: GroupRecord = {
+      members: [],
+      entitlements: [],
+      roles: [],
+      builtIn: false,
+      ...input,
+      id: input.id ?? this.ids.scimId(),
+    };
+    this.groups.set(group.id, group);
+    return group;
+  }
+
+  /** Remove a principal and every membership of it. */
+  remove(id: string): void {
+    this.users.delete(id);
+    this.servicePrincipals.delete(id);
+    this.groups.delete(id);
+    for (const g of this.groups.values()) g.members = g.members.filter((m) => m !== id);
+  }
+
+  /** Groups that list this principal as a direct member (the implicit `users` group excluded). */
+  directGroupIds(principalId: string): string[] {
+    const out: string[] = [];
+    for (const g of this.groups.values()) if (g.members.includes(principalId)) out.push(g.id);
+    return out;
+  }
+
+  /** Every group the principal belongs to, directly or through nested groups. */
+  transitiveGroupIds(principalId: string): Set<string> {
+    const seen = new Set<string>();
+    const queue = this.directGroupIds(principalId);
+    while (queue.length > 0) {
+      const id = queue.shift() as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      queue.push(...this.directGroupIds(id));
+    }
+    return seen;
+  }
+}
+
+export function displayNameFromEmail(email: string): string {
+  const local = email.split('@')[0] ?? email;
+  return local
+    .split(/[._-]+/)
+    .filter((p) => p !== '')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join(' ');
+}
