@@ -120,9 +120,11 @@ export class Jobs {
 
   /** Newest first, as the service lists them. */
   sorted(): JobRecord[] {
-    return [...this.records.values()].sort((a, b) =>
-      b.createdTime !== a.createdTime ? b.createdTime - a.createdTime : a.jobId < b.jobId ? 1 : -1,
-    );
+    // Ties (same millisecond) keep creation order reversed, so the newest is still first.
+    return [...this.records.values()]
+      .map((job, index) => ({ job, index }))
+      .sort((a, b) => b.job.createdTime - a.job.createdTime || b.index - a.index)
+      .map((x) => x.job);
   }
 
   private validate(input: Json): Json {

@@ -122,6 +122,16 @@ export class Policies {
     Object.assign(r, fields);
   }
 
+  /** Give a policy another id (fixture loading keeps the default policies' ids stable). */
+  rekey(oldId: string, newId: string): void {
+    const r = this.get(oldId);
+    if (oldId === newId) return;
+    if (this.records.has(newId)) throw new Error(`policy id ${newId} is already used`);
+    this.records.delete(oldId);
+    r.policyId = newId;
+    this.records.set(newId, r);
+  }
+
   delete(id: string): void {
     const r = this.get(id);
     if (r.isDefault) throw invalidParameter(`Default policy ${r.name} cannot be deleted.`);

@@ -183,6 +183,22 @@ export class Principals {
     return group;
   }
 
+  /** Give a principal another SCIM id (fixture loading keeps built-in ids stable). */
+  rekey(oldId: string, newId: string): void {
+    if (oldId === newId) return;
+    if (this.kindOf(newId) !== undefined) throw new Error(`SCIM id ${newId} is already used`);
+    for (const map of [this.users, this.groups, this.servicePrincipals] as Array<Map<string, { id: string }>>) {
+      const record = map.get(oldId);
+      if (record) {
+        map.delete(oldId);
+        record.id = newId;
+        map.set(newId, record);
+      }
+    }
+    for (const g of this.groups.values()) g.members = g.members.map((m) => (m === oldId ? newId : m));
+    if (this.adminId === oldId) this.adminId = newId;
+  }
+
   /** Remove a principal and every membership of it. */
   remove(id: string): void {
     this.users.delete(id);

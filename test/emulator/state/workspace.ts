@@ -209,7 +209,11 @@ export class Workspace {
     const admin = this.principals.adminUserName();
 
     for (const u of fixture.users ?? []) {
-      if (this.principals.userByName(u.userName)) continue;
+      const existing = this.principals.userByName(u.userName);
+      if (existing) {
+        if (u.id !== undefined) this.principals.rekey(existing.id, u.id);
+        continue;
+      }
       this.principals.addUser({
         userName: u.userName,
         displayName: u.displayName ?? displayNameFromEmail(u.userName),
@@ -234,6 +238,7 @@ export class Workspace {
     for (const g of fixture.groups ?? []) {
       const existing = this.principals.groupByName(g.displayName);
       if (existing) {
+        if (g.id !== undefined) this.principals.rekey(existing.id, g.id);
         if (g.entitlements) existing.entitlements = g.entitlements;
         continue;
       }
@@ -309,6 +314,12 @@ export class Workspace {
       delete body['policy_id'];
       delete body['creator_user_name'];
       if (existing) {
+        if (p.policy_id !== undefined && p.policy_id !== existing.policyId) {
+          const grants = this.permissions.directGrants('cluster-policies', existing.policyId);
+          this.permissions.forget('cluster-policies', existing.policyId);
+          this.policies.rekey(existing.policyId, p.policy_id);
+          this.permissions.initialize('cluster-policies', p.policy_id, grants);
+        }
         this.policies.edit(existing.policyId, body);
         continue;
       }
