@@ -1,4 +1,5 @@
 import { type EmulatorHandle, startEmulator } from '../emulator/server.js';
+import type { StatsSnapshot } from '../emulator/stats.js';
 import { api, call } from '../support/http.js';
 
 describe('rate limits', () => {
@@ -130,12 +131,12 @@ describe('stats endpoint', () => {
     try {
       for (let i = 0; i < 3; i++) await call(emu.url, 'GET', '/api/2.0/workspace/get-status', { query: { path: '/' } });
       await call(emu.url, 'GET', '/api/2.0/workspace/get-status', { query: { path: '/missing' } });
-      const stats = await (await fetch(`${emu.url}/__emulator/stats`)).json();
+      const stats = (await (await fetch(`${emu.url}/__emulator/stats`)).json()) as StatsSnapshot;
       expect(stats.endpoints['GET /api/2.0/workspace/get-status']).toEqual({ count: 4, statuses: { '200': 3, '404': 1 } });
       expect(stats.families['workspace.get-status']).toBe(4);
       expect(stats.total).toBe(4);
       await fetch(`${emu.url}/__emulator/stats/reset`, { method: 'POST' });
-      expect((await (await fetch(`${emu.url}/__emulator/stats`)).json()).total).toBe(0);
+      expect(((await (await fetch(`${emu.url}/__emulator/stats`)).json()) as StatsSnapshot).total).toBe(0);
     } finally {
       await emu.stop();
     }

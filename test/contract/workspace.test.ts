@@ -52,6 +52,7 @@ describe('workspace import and export', () => {
     expect(r.status).toBe(200);
     expect((await w.get('/api/2.0/workspace/get-status', { path: '/Shared/auto/etl' })).json).toMatchObject({ object_type: 'NOTEBOOK', language: 'PYTHON' });
     r = await w.post('/api/2.0/workspace/import', { path: '/Shared/auto/plain.py', content: b64('print(1)\n'), format: 'AUTO' });
+    expect(r.status).toBe(200);
     const status = (await w.get('/api/2.0/workspace/get-status', { path: '/Shared/auto/plain.py' })).json;
     expect(status).toMatchObject({ object_type: 'FILE', size: 9 });
     expect(status.language).toBeUndefined();

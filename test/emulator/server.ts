@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 
 import { authenticate } from './auth.js';
-import { ApiError, HtmlError, malformed } from './errors.js';
+import { ApiError, HtmlError, malformed, ScimError } from './errors.js';
 import { FaultModel, type ScriptedFault } from './faults.js';
 import { Body, type Caller, Query, Reply, type RequestContext, Routes } from './http.js';
 import { fromJson, toJson } from './json.js';
@@ -70,28 +70,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // JSON bodies are parsed losslessly; an empty body is an empty object, as the
   // service treats `POST` without a body.
   app.removeAllContentTypeParsers();
-  const parseJsonBody = (text: string): unknown => {
+  const parseJsonBody = (url: string, text: string): unknown => {
     if (text.trim() === '') return {};
     try {
       return fromJson(text);
     } catch {
+      // SCIM answers bad JSON in its own error schema, with prose in scimType.
+      if (url.startsWith('/api/2.0/preview/scim/')) {
+        throw new ScimError(400, 'Request is unparsable, syntactically incorrect, or violates schema.', 'Invalid JSON provided in request body.');
+      }
       throw malformed('Invalid JSON given in the body of the request - failed to parse given JSON');
     }
   };
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  for (const contentType of ['application/json', '*']) {
+    app.addContentTypeParser(contentType, { parseAs: 'string' }, (req, body, done) => {
+      try {
+        done(null, parseJsonBody(req.url, body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+  }
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: 64 * MiB, fieldSize: 64 * MiB, files: 4, fields: 32 },

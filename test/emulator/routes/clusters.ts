@@ -19,10 +19,18 @@ export function clusterDetails(ws: Workspace, r: ClusterRecord, withSpec: boolea
   Object.assign(out, structuredClone(spec));
   delete out['apply_policy_default_values'];
   delete out['idempotency_token'];
-  if (out['cluster_name'] === undefined) out['cluster_name'] = '';
+  // A run's cluster is named after the job and task run, e.g. `job-951738965563208-run-13053153698407`.
+  if (out['cluster_name'] === undefined) out['cluster_name'] = r.job ? `job-${r.job.jobId}-run-${r.job.runId}` : '';
   if (out['num_workers'] === undefined && out['autoscale'] === undefined) out['num_workers'] = 0;
-  if (out['node_type_id'] !== undefined && out['driver_node_type_id'] === undefined && out['driver_instance_pool_id'] === undefined) {
-    out['driver_node_type_id'] = out['node_type_id'];
+  // Pool-backed clusters read back the node types of their pools.
+  const poolNodeType = (id: unknown): unknown => (typeof id === 'string' ? ws.pools.records.get(id)?.spec['node_type_id'] : undefined);
+  if (out['node_type_id'] === undefined) {
+    const poolType = poolNodeType(spec['instance_pool_id']);
+    if (poolType !== undefined) out['node_type_id'] = poolType;
+  }
+  if (out['driver_node_type_id'] === undefined) {
+    const driverType = poolNodeType(spec['driver_instance_pool_id']) ?? out['node_type_id'];
+    if (driverType !== undefined) out['driver_node_type_id'] = driverType;
   }
   if (out['enable_elastic_disk'] === undefined) out['enable_elastic_disk'] = true;
   if (out['instance_pool_id'] === undefined) {
@@ -44,13 +52,16 @@ export function clusterDetails(ws: Workspace, r: ClusterRecord, withSpec: boolea
     tags['DatabricksInstancePoolId'] = spec['instance_pool_id'];
     tags['DatabricksInstancePoolCreatorId'] = ws.pools.records.get(spec['instance_pool_id'])?.creatorId ?? '';
   }
-  if (r.source === 'JOB') tags['JobId'] = '0';
+  if (r.job) {
+    tags['JobId'] = String(r.job.jobId);
+    tags['RunName'] = r.job.runName;
+  }
   out['default_tags'] = tags;
   out['cluster_source'] = r.source;
   if (r.sparkContextId !== undefined) out['spark_context_id'] = r.sparkContextId;
   out['jdbc_port'] = 10000;
   const workers = typeof spec['num_workers'] === 'number' ? spec['num_workers'] : isObject(spec['autoscale']) ? Number(spec['autoscale']['min_workers'] ?? 0) : 0;
-  const node = nodeTypes().find((n) => n.node_type_id === (spec['node_type_id'] ?? 'Standard_DS3_v2'));
+  const node = nodeTypes().find((n) => n.node_type_id === (out['node_type_id'] ?? 'Standard_DS3_v2'));
   if (running && node) {
     out['cluster_memory_mb'] = node.memory_mb * (workers + 1);
     out['cluster_cores'] = node.num_cores * (workers + 1);

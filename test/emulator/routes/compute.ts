@@ -1,4 +1,4 @@
-import { invalidParameter } from '../errors.js';
+import { invalidParameter, notFound } from '../errors.js';
 import type { Json, Routes } from '../http.js';
 import type { PolicyRecord } from '../state/policies.js';
 import { POLICY_FAMILIES } from '../state/policies.js';
@@ -41,6 +41,18 @@ function policyJson(p: PolicyRecord): Json {
   if (p.libraries !== undefined) out['libraries'] = p.libraries;
   if (p.isDefault) out['is_default'] = true;
   return out;
+}
+
+const MAX_FAMILIES_PAGE = 100;
+
+function familyJson(f: (typeof POLICY_FAMILIES)[number]): Json {
+  return { policy_family_id: f.id, name: f.name, description: f.description, definition: JSON.stringify(f.definition) };
+}
+
+function familiesOffset(token: string): number {
+  const m = /^families:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!m) throw invalidParameter(`Invalid page token: ${token}`);
+  return Number(m[1]);
 }
 
 /** Instance pools, cluster policies and policy families. */
@@ -93,12 +105,19 @@ export function registerCompute(routes: Routes, ws: Workspace): void {
     return {};
   });
 
-  routes.get('/api/2.0/policy-families', 'policy-families.list', () => ({
-    policy_families: POLICY_FAMILIES.map((f) => ({ policy_family_id: f.id, name: f.name, description: f.description, definition: JSON.stringify(f.definition) })),
-  }));
+  routes.get('/api/2.0/policy-families', 'policy-families.list', (ctx) => {
+    const max = ctx.query.int('max_results') ?? MAX_FAMILIES_PAGE;
+    if (max < 1 || max > MAX_FAMILIES_PAGE) throw invalidParameter(`max_results must be between 1 and ${MAX_FAMILIES_PAGE}.`);
+    const token = ctx.query.str('page_token');
+    const offset = token ? familiesOffset(token) : 0;
+    const out: Json = { policy_families: POLICY_FAMILIES.slice(offset, offset + max).map(familyJson) };
+    if (offset + max < POLICY_FAMILIES.length) out['next_page_token'] = Buffer.from(`families:${offset + max}`).toString('base64url');
+    return out;
+  });
   routes.get('/api/2.0/policy-families/:id', 'policy-families.get', (ctx) => {
     const f = POLICY_FAMILIES.find((x) => x.id === ctx.params['id']);
-    if (!f) throw invalidParameter(`Policy family ${String(ctx.params['id'])} does not exist`);
-    return { policy_family_id: f.id, name: f.name, description: f.description, definition: JSON.stringify(f.definition) };
+    // The same status and code as creating a policy from an unknown family.
+    if (!f) throw notFound(`Policy family ${String(ctx.params['id'])} does not exist`);
+    return familyJson(f);
   });
 }

@@ -16,16 +16,22 @@ const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 type Kind = 'Users' | 'Groups' | 'ServicePrincipals';
 
-function notFoundDetail(kind: Kind): ScimError {
+/**
+ * A missing principal. SCIM ids are numeric strings; a path segment that is not one
+ * (an email, a name) is answered with "Endpoint not supported." (compute-jobs-iam.md §4.4).
+ */
+function notFoundDetail(kind: Kind, id?: string): ScimError {
+  if (id !== undefined && !/^\d+$/.test(id)) return new ScimError(404, 'Endpoint not supported.');
   const noun = kind === 'Users' ? 'User' : kind === 'Groups' ? 'Group' : 'Service principal';
   return new ScimError(404, `${noun} not found.`);
 }
 
+/** A member reference; `display` is the member's displayName, for users too (not the userName). */
 function ref(ws: Workspace, id: string): Json {
   const kind = ws.principals.kindOf(id);
   const display =
     kind === 'user'
-      ? ws.principals.users.get(id)?.userName
+      ? ws.principals.users.get(id)?.displayName
       : kind === 'group'
         ? ws.principals.groups.get(id)?.displayName
         : ws.principals.servicePrincipals.get(id)?.displayName;
@@ -223,7 +229,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   routes.get(`${BASE}/Users`, 'scim.read', (ctx) => list(ctx, [...p.users.values()].map((u) => userJson(ws, u))));
   routes.get(`${BASE}/Users/:id`, 'scim.read', (ctx) => {
     const u = p.users.get(ctx.params['id'] ?? '');
-    if (!u) throw notFoundDetail('Users');
+    if (!u) throw notFoundDetail('Users', ctx.params['id']);
     return project(userJson(ws, u), ctx.query.str('attributes'), ctx.query.str('excludedAttributes'));
   });
   routes.post(`${BASE}/Users`, 'scim', (ctx) => {
@@ -245,7 +251,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
   routes.put(`${BASE}/Users/:id`, 'scim', (ctx) => {
     const u = p.users.get(ctx.params['id'] ?? '');
-    if (!u) throw notFoundDetail('Users');
+    if (!u) throw notFoundDetail('Users', ctx.params['id']);
     const b = scimBody(ctx);
     // userName and emails cannot change; the service ignores them.
     if (typeof b['displayName'] === 'string') u.displayName = b['displayName'];
@@ -260,13 +266,13 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
   routes.patch(`${BASE}/Users/:id`, 'scim', (ctx) => {
     const u = p.users.get(ctx.params['id'] ?? '');
-    if (!u) throw notFoundDetail('Users');
+    if (!u) throw notFoundDetail('Users', ctx.params['id']);
     for (const op of patchOperations(ctx)) patchPrincipal(ws, u, op);
     return Reply.empty(204);
   });
   routes.delete(`${BASE}/Users/:id`, 'scim', (ctx) => {
     const id = ctx.params['id'] ?? '';
-    if (!p.users.has(id)) throw notFoundDetail('Users');
+    if (!p.users.has(id)) throw notFoundDetail('Users', ctx.params['id']);
     p.remove(id);
     return Reply.empty(204);
   });
@@ -275,7 +281,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   routes.get(`${BASE}/Groups`, 'scim.read', (ctx) => list(ctx, [...p.groups.values()].map((g) => groupJson(ws, g))));
   routes.get(`${BASE}/Groups/:id`, 'scim.read', (ctx) => {
     const g = p.groups.get(ctx.params['id'] ?? '');
-    if (!g) throw notFoundDetail('Groups');
+    if (!g) throw notFoundDetail('Groups', ctx.params['id']);
     return project(groupJson(ws, g), ctx.query.str('attributes'), ctx.query.str('excludedAttributes'));
   });
   routes.post(`${BASE}/Groups`, 'scim', (ctx) => {
@@ -292,7 +298,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
   routes.put(`${BASE}/Groups/:id`, 'scim', (ctx) => {
     const g = p.groups.get(ctx.params['id'] ?? '');
-    if (!g) throw notFoundDetail('Groups');
+    if (!g) throw notFoundDetail('Groups', ctx.params['id']);
     const b = scimBody(ctx);
     if (typeof b['displayName'] === 'string' && b['displayName'] !== g.displayName) {
       if (g.builtIn) throw new ScimError(400, `Cannot rename built-in group ${g.displayName}.`);
@@ -305,7 +311,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
   routes.patch(`${BASE}/Groups/:id`, 'scim', (ctx) => {
     const g = p.groups.get(ctx.params['id'] ?? '');
-    if (!g) throw notFoundDetail('Groups');
+    if (!g) throw notFoundDetail('Groups', ctx.params['id']);
     for (const op of patchOperations(ctx)) {
       const path = (op.path ?? '').toLowerCase();
       if (op.path === undefined && isObject(op.value)) {
@@ -329,7 +335,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
   routes.delete(`${BASE}/Groups/:id`, 'scim', (ctx) => {
     const g = p.groups.get(ctx.params['id'] ?? '');
-    if (!g) throw notFoundDetail('Groups');
+    if (!g) throw notFoundDetail('Groups', ctx.params['id']);
     if (g.builtIn) throw new ScimError(400, `Cannot delete built-in group ${g.displayName}.`);
     p.remove(g.id);
     return Reply.empty(204);
@@ -341,7 +347,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   );
   routes.get(`${BASE}/ServicePrincipals/:id`, 'scim.read', (ctx) => {
     const sp = p.servicePrincipals.get(ctx.params['id'] ?? '');
-    if (!sp) throw notFoundDetail('ServicePrincipals');
+    if (!sp) throw notFoundDetail('ServicePrincipals', ctx.params['id']);
     return project(servicePrincipalJson(ws, sp), ctx.query.str('attributes'), ctx.query.str('excludedAttributes'));
   });
   routes.post(`${BASE}/ServicePrincipals`, 'scim', (ctx) => {
@@ -360,7 +366,7 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
   routes.put(`${BASE}/ServicePrincipals/:id`, 'scim', (ctx) => {
     const sp = p.servicePrincipals.get(ctx.params['id'] ?? '');
-    if (!sp) throw notFoundDetail('ServicePrincipals');
+    if (!sp) throw notFoundDetail('ServicePrincipals', ctx.params['id']);
     const b = scimBody(ctx);
     if (typeof b['displayName'] === 'string') sp.displayName = b['displayName'];
     sp.active = b['active'] !== false;
@@ -369,13 +375,13 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
   routes.patch(`${BASE}/ServicePrincipals/:id`, 'scim', (ctx) => {
     const sp = p.servicePrincipals.get(ctx.params['id'] ?? '');
-    if (!sp) throw notFoundDetail('ServicePrincipals');
+    if (!sp) throw notFoundDetail('ServicePrincipals', ctx.params['id']);
     for (const op of patchOperations(ctx)) patchPrincipal(ws, sp, op);
     return Reply.empty(204);
   });
   routes.delete(`${BASE}/ServicePrincipals/:id`, 'scim', (ctx) => {
     const id = ctx.params['id'] ?? '';
-    if (!p.servicePrincipals.has(id)) throw notFoundDetail('ServicePrincipals');
+    if (!p.servicePrincipals.has(id)) throw notFoundDetail('ServicePrincipals', ctx.params['id']);
     p.remove(id);
     return Reply.empty(204);
   });

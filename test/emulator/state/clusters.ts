@@ -1,4 +1,4 @@
-import { ApiError, invalidParameter, invalidState } from '../errors.js';
+import { type ApiError, invalidParameter, invalidState } from '../errors.js';
 import { isObject, type Json } from '../http.js';
 import { nodeTypes, isWellFormedSparkVersion } from './catalog.js';
 import type { IdFactory } from './ids.js';
@@ -31,6 +31,8 @@ export interface ClusterRecord {
   permanentlyDeleted: boolean;
   libraries: LibraryEntry[];
   driverNode?: Json;
+  /** The one-time run a JOB cluster was created for (its name and `JobId`/`RunName` tags). */
+  job?: { jobId: bigint; runId: bigint; runName: string };
 }
 
 /** Fields the service computes; they appear on get/list and are refused on create/edit. */
@@ -95,7 +97,7 @@ export class Clusters {
       for (const field of READ_ONLY_CLUSTER_FIELDS) {
         if (field !== 'cluster_id' && body[field] !== undefined) {
           throw invalidParameter(
-            `Field '${field}' is read-only and cannot be set in a ${forEdit ? 'edit' : 'create'} request. Remove it from the request.`,
+            `Field '${field}' is read-only and cannot be set in ${forEdit ? 'an edit' : 'a create'} request. Remove it from the request.`,
           );
         }
       }
@@ -121,6 +123,10 @@ export class Clusters {
     }
     const nodeType = spec['node_type_id'];
     if (nodeType === undefined && poolId === undefined) throw callerError("Missing required field 'node_type_id'");
+    // The pool decides the node type; get reads it back, so a spec copied from get's top level trips this.
+    if (nodeType !== undefined && poolId !== undefined) {
+      throw invalidParameter("The field 'node_type_id' cannot be supplied when an instance pool ID is provided.");
+    }
     for (const field of ['node_type_id', 'driver_node_type_id']) {
       const v = spec[field];
       if (v !== undefined && !nodeTypes().some((n) => n.node_type_id === v)) {
@@ -240,11 +246,12 @@ export class Clusters {
     }
   }
 
-  terminate(id: string, byUserName: string): void {
+  /** Terminate at a user's request, or with `reason` (e.g. JOB_FINISHED when a run releases its cluster). */
+  terminate(id: string, byUserName: string, reason?: Json): void {
     const r = this.get(id);
     if (r.state === 'TERMINATED' || r.state === 'TERMINATING') return;
-    r.terminationReason = { code: 'USER_REQUEST', type: 'SUCCESS', parameters: { username: byUserName } };
-    this.transition(r, 'TERMINATING', `Termination requested by ${byUserName}`);
+    r.terminationReason = reason ?? { code: 'USER_REQUEST', type: 'SUCCESS', parameters: { username: byUserName } };
+    this.transition(r, 'TERMINATING', reason === undefined ? `Termination requested by ${byUserName}` : '');
   }
 
   permanentDelete(id: string, byUserName: string): void {

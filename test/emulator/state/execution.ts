@@ -194,6 +194,10 @@ export class Runs {
       stateMessage: '',
       ...(typeof token === 'string' && token !== '' ? { idempotencyToken: token } : {}),
     };
+    for (const task of runTasks) {
+      const cluster = task.ownsCluster ? this.clusters.records.get(task.clusterId) : undefined;
+      if (cluster) cluster.job = { jobId: record.jobId, runId: task.runId, runName: record.runName };
+    }
     this.records.set(record.runId, record);
     return record;
   }
@@ -258,14 +262,15 @@ export class Runs {
     run.endedAt = run.startedAt + this.durationMs;
     run.resultState = failed ? 'FAILED' : 'SUCCESS';
     run.stateMessage = failed ? `Task ${failed.taskKey} failed with message: Workload failed, see run output for details.` : '';
-    this.releaseClusters(run, run.creatorUserName);
+    this.releaseClusters(run, run.creatorUserName, { code: 'JOB_FINISHED', type: 'SUCCESS' });
   }
 
-  private releaseClusters(run: RunRecord, by: string): void {
+  /** Terminate the clusters the run created: JOB_FINISHED when it ends, the user's request when cancelled. */
+  private releaseClusters(run: RunRecord, by: string, reason?: Json): void {
     for (const task of run.tasks) {
       if (task.ownsCluster) {
         try {
-          this.clusters.terminate(task.clusterId, by);
+          this.clusters.terminate(task.clusterId, by, reason);
         } catch {
           // already gone
         }

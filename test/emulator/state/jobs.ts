@@ -1,4 +1,4 @@
-import { ApiError, invalidParameter } from '../errors.js';
+import { type ApiError, invalidParameter } from '../errors.js';
 import { isObject, type Json } from '../http.js';
 import type { IdFactory } from './ids.js';
 

@@ -88,7 +88,7 @@ export class Policies {
 
   get(id: string): PolicyRecord {
     const r = this.records.get(id);
-    if (!r) throw notFound(`Policy ${id} does not exist`);
+    if (!r) throw notFound(`Can't find a cluster policy with id: ${id}.`);
     return r;
   }
 

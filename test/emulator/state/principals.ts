@@ -137,8 +137,9 @@ export class Principals {
   }
 
   addUser(input: Omit<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'> & Partial<Pick<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'>>): UserRecord {
+    // Workspace SCIM answers duplicates with 409 and no scimType (compute-jobs-iam.md §4.4).
     if (this.userByName(input.userName)) {
-      throw new ScimError(409, `User with username ${input.userName} already exists.`, 'uniqueness');
+      throw new ScimError(409, `User with username ${input.userName} already exists.`);
     }
     const user: UserRecord = {
       active: true,
@@ -154,7 +155,7 @@ export class Principals {
 
   addServicePrincipal(input: Omit<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'> & Partial<Pick<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'>>): ServicePrincipalRecord {
     if (this.servicePrincipalByAppId(input.applicationId)) {
-      throw new ScimError(409, `Service principal with application ID ${input.applicationId} already exists.`, 'uniqueness');
+      throw new ScimError(409, `Service principal with application ID ${input.applicationId} already exists.`);
     }
     const sp: ServicePrincipalRecord = {
       active: true,
@@ -169,7 +170,7 @@ export class Principals {
 
   addGroup(input: Omit<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'> & Partial<Pick<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'>>): GroupRecord {
     if (this.groupByName(input.displayName)) {
-      throw new ScimError(409, `Group with name ${input.displayName} already exists.`, 'uniqueness');
+      throw new ScimError(409, `Group with name ${input.displayName} already exists.`);
     }
     const group: GroupRecord = {
       members: [],

@@ -162,10 +162,15 @@ export class Workspace {
       if (type === 'directories' && id === '0') return [];
       const node = this.tree.byObjectId(BigInt(id));
       if (!node) return [];
-      return this.tree.ancestors(node).map((a) => ({
-        objectRef: a.objectId === 0n ? '/directories/' : `/directories/${a.objectId}`,
-        grants: this.permissions.directGrants('directories', String(a.objectId)),
-      }));
+      // A Git folder (REPO) among the ancestors passes on the repo's own grants.
+      return this.tree.ancestors(node).map((a) =>
+        a.objectType === 'REPO'
+          ? { objectRef: `/repos/${a.objectId}`, grants: this.permissions.directGrants('repos', String(a.objectId)) }
+          : {
+              objectRef: a.objectId === 0n ? '/directories/' : `/directories/${a.objectId}`,
+              grants: this.permissions.directGrants('directories', String(a.objectId)),
+            },
+      );
     }
     const admin: Grant = { kind: 'group_name', name: 'admins', level: PERMISSION_TYPES[type].adminLevel };
     return [{ objectRef: `/${type}/`, grants: [admin] }];
