@@ -9,8 +9,8 @@ let w: Api;
 let adminId: string;
 
 const ADMIN = 'admin@example.com';
-const START_MS = 200;
-const STOP_MS = 100;
+const START_MS = 300;
+const STOP_MS = 200;
 const CLUSTER_ID = /^\d{4}-\d{6}-[a-z0-9]{8}$/;
 
 beforeAll(async () => {

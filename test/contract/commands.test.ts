@@ -63,7 +63,7 @@ const mountCommand = (point: string, source = RAW_SOURCE): string =>
                  "fs.azure.account.oauth2.client.secret": dbutils.secrets.get(scope="dr", key="sp-secret")})`;
 
 beforeAll(async () => {
-  emu = await startEmulator({ clusterStartMs: 200, clusterStopMs: 100, runDurationMs: 200 });
+  emu = await startEmulator({ clusterStartMs: 300, clusterStopMs: 150, runDurationMs: 200 });
   w = api(emu.url);
   await w.post('/api/2.0/secrets/scopes/create', { scope: 'dr' });
   await w.post('/api/2.0/secrets/put', { scope: 'dr', key: 'sp-secret', string_value: 's3cr3t' });
@@ -210,6 +210,22 @@ describe('mounts through dbutils', () => {
     expect(s.results.summary).toContain('Directory already mounted: /mnt/raw');
     expect(s.results.cause).toContain('Directory already mounted');
     expect((await mounts()).find((m) => m.mountPoint === '/mnt/raw')?.source).toBe(RAW_SOURCE);
+  });
+
+  test('a mount whose secret does not exist fails like dbutils does, and mounts nothing', async () => {
+    const s = await run(`dbutils.fs.mount(source="${RAW_SOURCE}", mount_point="/mnt/nosecret", extra_configs={"k": dbutils.secrets.get(scope="dr", key="missing")})`);
+    expect(s.status).toBe('Finished');
+    expect(s.results.resultType).toBe('error');
+    expect(s.results.summary).toContain('Secret does not exist with scope: dr and key: missing');
+    expect((await mounts()).map((m) => m.mountPoint)).not.toContain('/mnt/nosecret');
+  });
+
+  test('a cancelled command ends as Finished with an error result', async () => {
+    const r = await w.post('/api/1.2/commands/execute', { clusterId, contextId, language: 'python', command: 'print("slow")' });
+    expect((await w.post('/api/1.2/commands/cancel', { clusterId, contextId, commandId: r.json.id })).status).toBe(200);
+    const s = (await w.get('/api/1.2/commands/status', { clusterId, contextId, commandId: r.json.id })).json;
+    expect(s.status).toBe('Finished');
+    expect(s.results.resultType).toBe('error');
   });
 
   test('a mount point outside /mnt is refused', async () => {

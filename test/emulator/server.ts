@@ -158,6 +158,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (early.kind === 'error') return sendError(reply, early.error);
 
     request.caller = authenticate(request.headers, workspace); // throws AuthError/HtmlError
+    // Time-driven state (one-time runs finishing, their mounts, their clusters stopping)
+    // advances on every request, whatever endpoint the client polls.
+    workspace.tick();
 
     const late = faults.afterAuth(family, routeKey);
     if (late.kind === 'error') return sendError(reply, late.error);

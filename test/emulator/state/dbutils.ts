@@ -85,7 +85,10 @@ function parseExtraConfigs(args: string): Record<string, string> {
   return configs;
 }
 
-export function runPython(code: string, dbfs: Dbfs): ExecutionResult {
+/** Whether a secret exists; notebooks fail on `dbutils.secrets.get` of a missing one. */
+export type SecretLookup = (scope: string, key: string) => boolean;
+
+export function runPython(code: string, dbfs: Dbfs, secretExists: SecretLookup = () => true): ExecutionResult {
   const allMounts = (): Array<[string, string, string]> => [
     ...BUILT_IN_MOUNTS.map(([p, s]) => [p, s, ''] as [string, string, string]),
     ...[...dbfs.mounts.values()].map((m: MountRecord) => [m.mountPoint, m.source, m.encryptionType] as [string, string, string]),
@@ -134,6 +137,11 @@ export function runPython(code: string, dbfs: Dbfs): ExecutionResult {
       if (!/^\/mnt\/[^/]+/.test(mountPoint)) return pythonError('IllegalArgumentException', `requirement failed: Mount point must start with /mnt/: ${mountPoint}`);
       const normalized = mountPoint.replace(/\/+$/, '');
       if (dbfs.mounts.has(normalized)) return pythonError('ExecutionError', `Directory already mounted: ${normalized}`);
+      for (const m of args.matchAll(/dbutils\.secrets\.get\(\s*(?:scope\s*=\s*)?(['"])(.*?)\1\s*,\s*(?:key\s*=\s*)?(['"])(.*?)\3\s*\)/g)) {
+        if (!secretExists(m[2] as string, m[4] as string)) {
+          return pythonError('IllegalArgumentException', `Secret does not exist with scope: ${m[2]} and key: ${m[4]}`);
+        }
+      }
       dbfs.mount({ mountPoint: normalized, source, extraConfigs: parseExtraConfigs(args), encryptionType: stringArg(args, 'encryption_type', 99) ?? '' });
       continue;
     }

@@ -3,7 +3,7 @@ import { isObject, type Json } from '../http.js';
 import type { Random } from '../rng.js';
 import type { ClusterRecord, Clusters } from './clusters.js';
 import type { Dbfs } from './dbfs.js';
-import { type ExecutionResult, runPython } from './dbutils.js';
+import { type ExecutionResult, runPython, type SecretLookup } from './dbutils.js';
 import type { IdFactory } from './ids.js';
 
 interface ContextRecord {
@@ -38,6 +38,7 @@ export class CommandExecution {
     private readonly now: () => number,
     private readonly clusters: Clusters,
     private readonly dbfs: Dbfs,
+    private readonly secretExists: SecretLookup,
   ) {}
 
   createContext(clusterId: string | undefined, language: string | undefined): string {
@@ -65,7 +66,7 @@ export class CommandExecution {
     const lang = (language ?? ctx.language).toLowerCase();
     const result: ExecutionResult =
       lang === 'python'
-        ? runPython(command, this.dbfs)
+        ? runPython(command, this.dbfs, this.secretExists)
         : { resultType: 'error', summary: `The Databricks emulator executes only Python commands, not ${lang}.` };
     const id = contextId(this.random);
     this.commands.set(id, { id, contextId: ctx.id, clusterId: ctx.clusterId, finishAt: this.now() + COMMAND_MS, result, cancelled: false });
@@ -76,8 +77,9 @@ export class CommandExecution {
     this.context(clusterId, contextIdValue);
     const cmd = commandId === undefined ? undefined : this.commands.get(commandId);
     if (!cmd) throw new LegacyError(400, `Command ${String(commandId)} does not exist.`);
+    // A cancelled command ends as Finished with an error result, as on the service.
     if (cmd.cancelled) {
-      return { id: cmd.id, status: 'Cancelled', results: { resultType: 'error', cause: 'CommandCancelledException' } };
+      return { id: cmd.id, status: 'Finished', results: { resultType: 'error', summary: 'Command cancelled', cause: 'CommandCancelledException: Command was cancelled.' } };
     }
     if (this.now() < cmd.finishAt) return { id: cmd.id, status: 'Running' };
     return { id: cmd.id, status: 'Finished', results: cmd.result };
@@ -142,6 +144,7 @@ export interface RunEnvironment {
   createJobCluster(spec: Json, creator: string): ClusterRecord;
   notebookSource(path: string): string | undefined;
   fileContent(path: string): string | undefined;
+  secretExists: SecretLookup;
 }
 
 /**
@@ -285,13 +288,13 @@ export class Runs {
       if (source === undefined) {
         return { resultType: 'error', summary: `Notebook not found: ${String(notebook['notebook_path'])}` };
       }
-      return runPython(source, this.dbfs);
+      return runPython(source, this.dbfs, this.env.secretExists);
     }
     const python = task.spec['spark_python_task'];
     if (isObject(python)) {
       const content = this.env.fileContent(String(python['python_file']));
       if (content === undefined) return { resultType: 'error', summary: `File not found: ${String(python['python_file'])}` };
-      return runPython(content, this.dbfs);
+      return runPython(content, this.dbfs, this.env.secretExists);
     }
     return { resultType: 'text', data: '' };
   }

@@ -104,13 +104,14 @@ export class Workspace {
         const node = this.tree.find(normalizeWorkspacePath(path));
         return node?.notebook ? renderSource(node.notebook) : undefined;
       },
+      secretExists: (scope, key) => this.secretExists(scope, key),
       fileContent: (path) => {
         if (path.startsWith('dbfs:')) return this.dbfs.find(normalizeDbfsPath(path))?.content.toString('utf8');
         const node = this.tree.find(normalizeWorkspacePath(path.replace(/^file:/, '')));
         return node?.content?.toString('utf8');
       },
     });
-    this.commands = new CommandExecution(this.random, this.now, this.clusters, this.dbfs);
+    this.commands = new CommandExecution(this.random, this.now, this.clusters, this.dbfs, (scope, key) => this.secretExists(scope, key));
     this.secrets = new Secrets();
     this.globalInitScripts = new GlobalInitScripts(this.ids, this.now);
     this.repos = new Repos();
@@ -128,6 +129,12 @@ export class Workspace {
         this.permissions.initialize('cluster-policies', p.policyId, [{ kind: 'group_name', name: 'users', level: 'CAN_USE' }]);
       }
     }
+  }
+
+  private secretExists(scope: string, key: string): boolean {
+    const s = this.secrets.scopes.get(scope.toLowerCase());
+    // Key Vault-backed scopes hold their keys in the vault, which the emulator cannot see.
+    return s !== undefined && (s.backendType === 'AZURE_KEYVAULT' || s.secrets.has(key));
   }
 
   /** Advance time-driven state (one-time runs). */
