@@ -1,0 +1,46 @@
+/**
+ * Every environment variable / app setting the product reads, in one table. The
+ * config loader can read only names listed here, the README's settings table is
+ * checked against it, and so is the Bicep that deploys the function app.
+ */
+export interface SettingSpec {
+  name: string;
+  description: string;
+  /** The default, as text, or undefined when the setting is optional without one. */
+  default?: string;
+  /** Set by the platform (Functions host, Azure) rather than by the deployment. */
+  platform?: boolean;
+  /** A secret: never logged; in Azure, a Key Vault reference. */
+  secret?: boolean;
+}
+
+export const SETTINGS = [
+  { name: 'DATABRICKS_CONFIG_FILE', description: 'Path of the Databricks config file with workspace profiles.', default: '~/.databrickscfg' },
+  { name: 'DATABRICKS_HOST', description: 'Workspace URL of the profile named "DEFAULT" when the config file has none.' },
+  { name: 'DATABRICKS_TOKEN', description: 'Personal access token for DATABRICKS_HOST.', secret: true },
+  { name: 'DR_WORKSPACE_<NAME>_HOST', description: 'Workspace URL of profile <name> (e.g. DR_WORKSPACE_PRIMARY_HOST defines "primary").' },
+  { name: 'DR_WORKSPACE_<NAME>_AUTH', description: 'How profile <name> authenticates: pat, managed-identity, default, client-secret or azure-cli.', default: 'managed-identity when no token is set' },
+  { name: 'DR_WORKSPACE_<NAME>_TOKEN', description: 'Personal access token of profile <name> (a Key Vault reference in Azure).', secret: true },
+  { name: 'DR_WORKSPACE_<NAME>_AZURE_RESOURCE_ID', description: 'Azure resource id of the workspace; sends the service-principal management headers.' },
+  { name: 'DR_WORKSPACE_<NAME>_AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity or service principal for profile <name>.' },
+  { name: 'DR_STORAGE_CONNECTION_STRING', description: 'Connection string of the snapshot storage account.', default: 'UseDevelopmentStorage=true (Azurite)', secret: true },
+  { name: 'DR_STORAGE_ACCOUNT_URL', description: 'Blob endpoint of the snapshot storage account, used with Microsoft Entra ID (managed identity in Azure).' },
+  { name: 'DR_STORAGE_CLIENT_ID', description: 'Client id of the user-assigned managed identity for DR_STORAGE_ACCOUNT_URL.' },
+  { name: 'DR_CONTAINER', description: 'Blob container for snapshots.', default: 'databricks-dr' },
+  { name: 'DR_BACKUP_SOURCE', description: 'Profile the scheduled backup exports.', default: 'primary' },
+  { name: 'DR_BACKUP_SCHEDULE', description: 'NCRONTAB schedule of the backup timer (six fields, UTC).', default: '0 */15 * * * *' },
+  { name: 'DR_BACKUP_TIME_BUDGET_SECONDS', description: 'How long one backup invocation may run before it checkpoints and stops.', default: '1500' },
+  { name: 'DR_RETENTION_COUNT', description: 'Snapshots always kept, newest first.', default: '96' },
+  { name: 'DR_RETENTION_DAYS', description: 'Snapshots younger than this many days are kept too.', default: '7' },
+  { name: 'DR_INCLUDE_KINDS', description: 'Comma-separated artifact kinds to back up (default: all).' },
+  { name: 'DR_EXCLUDE_KINDS', description: 'Comma-separated artifact kinds to skip.' },
+  { name: 'DR_EXCLUDE_PATHS', description: 'Comma-separated workspace path prefixes to skip (e.g. /Users/a@b.com/scratch).' },
+  { name: 'DR_DBFS_PREFIXES', description: 'Comma-separated DBFS prefixes to back up, besides every DBFS path clusters, jobs and policies reference.', default: 'dbfs:/databricks/init-scripts' },
+  { name: 'DR_DBFS_MAX_FILE_MB', description: 'Largest DBFS file backed up; larger ones are recorded as not captured.', default: '512' },
+  { name: 'DR_PERMISSIONS_REFRESH_RUNS', description: 'Permissions of unchanged notebooks and files are re-read on a rolling basis: each at least every this many runs.', default: '8' },
+  { name: 'DR_MOUNT_DISCOVERY_CLUSTER_ID', description: 'A running cluster used to read mount sources with dbutils.fs.mounts(); without it only mount points are recorded.' },
+  { name: 'DR_RATE_LIMITS', description: 'JSON overrides of the per-family request rates, e.g. {"workspace.export": 40}.' },
+  { name: 'DR_LOG_LEVEL', description: 'debug, info, warn or error.', default: 'info' },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];

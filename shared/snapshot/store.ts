@@ -1,0 +1,318 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+
+import type { StorageConfig } from '../config/config.js';
+import { DrError } from '../errors/drError.js';
+import { redact } from '../errors/redact.js';
+import { parseJson, stringifyJson } from '../databricks/json.js';
+import { type Logger, nullLogger } from '../log/logger.js';
+import { Lock } from './lock.js';
+import { checkpointPath, lockPath, manifestPath, objectPath, SNAPSHOT_ID, snapshotTime } from './names.js';
+import { type Checkpoint, type Manifest, MANIFEST_SCHEMA, MANIFEST_VERSION, type SnapshotSummary } from './types.js';
+
+const gzip = promisify(gzipCb);
+const gunzip = promisify(gunzipCb);
+
+export function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const PIPELINE: StoragePipelineOptions = {
+  retryOptions: { maxTries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 5000, tryTimeoutInMs: 120_000 },
+  userAgentOptions: { userAgentPrefix: 'databricks-dr' },
+};
+
+interface StorageErrorLike {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+/** Turn an Azure Storage failure into a DrError that says what to check. */
+export function storageError(error: unknown, action: string, container: string): DrError {
+  if (error instanceof DrError) return error;
+  const e = error as StorageErrorLike;
+  const detail = redact(e.message ?? String(error)).split('\n')[0];
+  const code = e.code ?? '';
+  let fix = 'Check DR_STORAGE_CONNECTION_STRING or DR_STORAGE_ACCOUNT_URL, and that the account is reachable from here.';
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|REQUEST_SEND_ERROR|ETIMEDOUT/.test(code + detail)) {
+    fix = 'The storage endpoint did not answer. Locally, start Azurite (npx azurite-blob --skipApiVersionCheck); in Azure, check the account URL and network rules.';
+  } else if (e.statusCode === 403 || /AuthorizationFailure|AuthenticationFailed|AuthorizationPermissionMismatch/.test(code)) {
+    fix = 'The storage account refused the credential. Give the identity "Storage Blob Data Contributor" on the account, or fix the account key in the connection string.';
+  } else if (code === 'ContainerNotFound') {
+    fix = `Create the container "${container}" or let the backup create it (it needs permission to).`;
+  }
+  return new DrError('STORAGE_UNAVAILABLE', `Blob storage failed to ${action}: ${detail}. ${fix}`, { cause: error, retryable: true });
+}
+
+function isConflict(error: unknown, ...codes: string[]): boolean {
+  const e = error as StorageErrorLike;
+  return (e.statusCode === 409 || e.statusCode === 412) && (codes.length === 0 || codes.includes(e.code ?? ''));
+}
+
+/**
+ * The snapshot store on Azure Blob Storage: content-addressed, compressed, create-only
+ * objects shared by every snapshot, one manifest per snapshot written last as its
+ * commit point, a checkpoint for unfinished backups, and a lease per workspace.
+ */
+export class SnapshotStore {
+  constructor(
+    readonly container: ContainerClient,
+    private readonly logger: Logger = nullLogger,
+  ) {}
+
+  static fromConfig(storage: StorageConfig, logger: Logger = nullLogger): SnapshotStore {
+    let service: BlobServiceClient;
+    if (storage.accountUrl !== undefined) {
+      const credential =
+        storage.clientId !== undefined ? new ManagedIdentityCredential({ clientId: storage.clientId }) : new DefaultAzureCredential();
+      service = new BlobServiceClient(storage.accountUrl, credential, PIPELINE);
+    } else {
+      try {
+        service = BlobServiceClient.fromConnectionString(storage.connectionString ?? 'UseDevelopmentStorage=true', PIPELINE);
+      } catch (error) {
+        throw new DrError('CONFIG_INVALID', `DR_STORAGE_CONNECTION_STRING is not a valid connection string: ${redact((error as Error).message)}`, { cause: error });
+      }
+    }
+    return new SnapshotStore(service.getContainerClient(storage.container), logger);
+  }
+
+  get containerName(): string {
+    return this.container.containerName;
+  }
+
+  async ensureContainer(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.container.createIfNotExists(signal ? { abortSignal: signal } : {});
+    } catch (error) {
+      throw storageError(error, `open container "${this.containerName}"`, this.containerName);
+    }
+  }
+
+  // ---- objects
+
+  /** Store content under its sha-256; an object that exists already is left alone. */
+  async putObject(content: Buffer, signal?: AbortSignal): Promise<{ hash: string; size: number; created: boolean }> {
+    const hash = sha256(content);
+    const compressed = await gzip(content, { level: 6 });
+    const blob = this.container.getBlockBlobClient(objectPath(hash));
+    try {
+      await blob.uploadData(compressed, {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/octet-stream', blobContentEncoding: 'gzip' },
+        metadata: { sha256: hash, size: String(content.length) },
+        ...(signal ? { abortSignal: signal } : {}),
+      });
+      return { hash, size: content.length, created: true };
+    } catch (error) {
+      if (isConflict(error, 'BlobAlreadyExists', 'ConditionNotMet')) return { hash, size: content.length, created: false };
+      throw storageError(error, `store object ${hash}`, this.containerName);
+    }
+  }
+
+  async objectExists(hash: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      return await this.container.getBlobClient(objectPath(hash)).exists(signal ? { abortSignal: signal } : {});
+    } catch (error) {
+      throw storageError(error, `look up object ${hash}`, this.containerName);
+    }
+  }
+
+  /** Read an object; its hash is checked, and a mismatch is a SNAPSHOT_CORRUPT error. */
+  async getObject(hash: string, signal?: AbortSignal): Promise<Buffer> {
+    let compressed: Buffer;
+    try {
+      compressed = await this.container.getBlobClient(objectPath(hash)).downloadToBuffer(undefined, undefined, signal ? { abortSignal: signal } : {});
+    } catch (error) {
+      if ((error as StorageErrorLike).statusCode === 404) {
+        throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is missing from container "${this.containerName}".`, { cause: error });
+      }
+      throw storageError(error, `read object ${hash}`, this.containerName);
+    }
+    let content: Buffer;
+    try {
+      content = await gunzip(compressed);
+    } catch (error) {
+      throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is not valid gzip data; it was damaged in storage.`, { cause: error });
+    }
+    const actual = sha256(content);
+    if (actual !== hash) throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is corrupt: its content hashes to ${actual}.`);
+    return content;
+  }
+
+  async deleteObject(hash: string): Promise<void> {
+    try {
+      await this.container.getBlobClient(objectPath(hash)).deleteIfExists();
+    } catch (error) {
+      throw storageError(error, `delete object ${hash}`, this.containerName);
+    }
+  }
+
+  /** Every stored object, with its last write time. */
+  async *listObjects(): AsyncIterable<{ hash: string; lastModified: Date }> {
+    try {
+      for await (const blob of this.container.listBlobsFlat({ prefix: 'objects/sha256/' })) {
+        yield { hash: blob.name.slice(blob.name.lastIndexOf('/') + 1), lastModified: blob.properties.lastModified };
+      }
+    } catch (error) {
+      throw storageError(error, 'list objects', this.containerName);
+    }
+  }
+
+  // ---- manifests
+
+  /** Commit a snapshot: the manifest is written once, after all its objects. */
+  async commitManifest(manifest: Manifest, signal?: AbortSignal): Promise<void> {
+    const text = stringifyJson(manifest);
+    const body = await gzip(Buffer.from(text, 'utf8'));
+    const blob = this.container.getBlockBlobClient(manifestPath(manifest.workspace.key, manifest.snapshotId));
+    try {
+      await blob.uploadData(body, {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
+        metadata: { sha256: sha256(text), artifacts: String(manifest.artifacts.length), runnumber: String(manifest.runNumber) },
+        ...(signal ? { abortSignal: signal } : {}),
+      });
+    } catch (error) {
+      if (isConflict(error)) throw new DrError('SNAPSHOT_CORRUPT', `Snapshot ${manifest.snapshotId} already exists; manifests are written once.`);
+      throw storageError(error, `write the manifest of ${manifest.snapshotId}`, this.containerName);
+    }
+  }
+
+  async readManifest(workspaceKey: string, snapshotId: string, signal?: AbortSignal): Promise<Manifest> {
+    if (!SNAPSHOT_ID.test(snapshotId)) {
+      throw new DrError('USAGE', `"${snapshotId}" is not a snapshot id; ids look like 20261126T170512Z-3f9a (see "snapshots list").`);
+    }
+    const blob = this.container.getBlobClient(manifestPath(workspaceKey, snapshotId));
+    let compressed: Buffer;
+    let expected: string | undefined;
+    try {
+      compressed = await blob.downloadToBuffer(undefined, undefined, signal ? { abortSignal: signal } : {});
+      expected = (await blob.getProperties()).metadata?.['sha256'];
+    } catch (error) {
+      if ((error as StorageErrorLike).statusCode === 404) {
+        throw new DrError('SNAPSHOT_NOT_FOUND', `Snapshot ${snapshotId} of ${workspaceKey} does not exist in container "${this.containerName}". Run "databricks-dr snapshots list".`);
+      }
+      throw storageError(error, `read snapshot ${snapshotId}`, this.containerName);
+    }
+    let text: string;
+    try {
+      text = (await gunzip(compressed)).toString('utf8');
+    } catch (error) {
+      throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} is not valid gzip data.`, { cause: error });
+    }
+    if (expected !== undefined && sha256(text) !== expected) {
+      throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} does not match its recorded hash; it was changed after it was written.`);
+    }
+    return validateManifest(parseJson(text), snapshotId);
+  }
+
+  /** Snapshots, oldest first; of one workspace, or of all. */
+  async listSnapshots(workspaceKey?: string): Promise<SnapshotSummary[]> {
+    const prefix = workspaceKey === undefined ? 'workspaces/' : `workspaces/${workspaceKey}/snapshots/`;
+    const out: SnapshotSummary[] = [];
+    try {
+      for await (const blob of this.container.listBlobsFlat({ prefix })) {
+        const m = /^workspaces\/([^/]+)\/snapshots\/([^/]+)\.json\.gz$/.exec(blob.name);
+        if (!m) continue;
+        out.push({ workspaceKey: m[1] as string, snapshotId: m[2] as string, createdAt: snapshotTime(m[2] as string), sizeBytes: blob.properties.contentLength ?? 0 });
+      }
+    } catch (error) {
+      if ((error as StorageErrorLike).code === 'ContainerNotFound') return [];
+      throw storageError(error, 'list snapshots', this.containerName);
+    }
+    return out.sort((a, b) => (a.snapshotId < b.snapshotId ? -1 : 1));
+  }
+
+  async latestManifest(workspaceKey: string, signal?: AbortSignal): Promise<Manifest | undefined> {
+    const all = await this.listSnapshots(workspaceKey);
+    const last = all[all.length - 1];
+    return last ? this.readManifest(workspaceKey, last.snapshotId, signal) : undefined;
+  }
+
+  async deleteManifest(workspaceKey: string, snapshotId: string): Promise<void> {
+    try {
+      await this.container.getBlobClient(manifestPath(workspaceKey, snapshotId)).deleteIfExists();
+    } catch (error) {
+      throw storageError(error, `delete snapshot ${snapshotId}`, this.containerName);
+    }
+  }
+
+  async workspaceKeys(): Promise<string[]> {
+    const keys = new Set<string>();
+    try {
+      for await (const item of this.container.listBlobsByHierarchy('/', { prefix: 'workspaces/' })) {
+        if (item.kind === 'prefix') keys.add(item.name.split('/')[1] as string);
+      }
+    } catch (error) {
+      if ((error as StorageErrorLike).code === 'ContainerNotFound') return [];
+      throw storageError(error, 'list workspaces', this.containerName);
+    }
+    return [...keys].sort();
+  }
+
+  // ---- checkpoints
+
+  async readCheckpoint(workspaceKey: string): Promise<Checkpoint | undefined> {
+    try {
+      const bytes = await this.container.getBlobClient(checkpointPath(workspaceKey)).downloadToBuffer();
+      const cp = parseJson((await gunzip(bytes)).toString('utf8')) as Checkpoint;
+      return cp.version === 1 && Array.isArray(cp.artifacts) ? cp : undefined;
+    } catch (error) {
+      if ((error as StorageErrorLike).statusCode === 404) return undefined;
+      // An unreadable checkpoint only costs the reuse of its work.
+      this.logger.warn('ignoring an unreadable checkpoint', { workspace: workspaceKey, error: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  async writeCheckpoint(workspaceKey: string, checkpoint: Checkpoint): Promise<void> {
+    const body = await gzip(Buffer.from(stringifyJson(checkpoint), 'utf8'));
+    try {
+      await this.container.getBlockBlobClient(checkpointPath(workspaceKey)).uploadData(body, {
+        blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
+      });
+    } catch (error) {
+      throw storageError(error, 'write the backup checkpoint', this.containerName);
+    }
+  }
+
+  async deleteCheckpoint(workspaceKey: string): Promise<void> {
+    try {
+      await this.container.getBlobClient(checkpointPath(workspaceKey)).deleteIfExists();
+    } catch (error) {
+      throw storageError(error, 'delete the backup checkpoint', this.containerName);
+    }
+  }
+
+  // ---- locks
+
+  /** Take the workspace's lease; a LOCKED error when another run holds it. */
+  async acquireLock(workspaceKey: string, purpose: string): Promise<Lock> {
+    return Lock.acquire(this.container.getBlockBlobClient(lockPath(workspaceKey)), workspaceKey, purpose, this.logger, (error, action) =>
+      storageError(error, action, this.containerName),
+    );
+  }
+}
+
+/** Check a parsed manifest's shape and version before anything trusts it. */
+export function validateManifest(value: unknown, snapshotId: string): Manifest {
+  const m = value as Partial<Manifest> | null;
+  if (typeof m !== 'object' || m === null || m.schema !== MANIFEST_SCHEMA) {
+    throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} is not a databricks-dr manifest.`);
+  }
+  if (m.version !== MANIFEST_VERSION) {
+    throw new DrError(
+      'SNAPSHOT_CORRUPT',
+      `The manifest of ${snapshotId} has version ${String(m.version)}; this databricks-dr reads version ${MANIFEST_VERSION}. Upgrade databricks-dr to read it.`,
+    );
+  }
+  if (!Array.isArray(m.artifacts) || !Array.isArray(m.uncaptured) || typeof m.snapshotId !== 'string' || typeof m.workspace !== 'object') {
+    throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} is incomplete.`);
+  }
+  return m as Manifest;
+}
