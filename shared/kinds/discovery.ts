@@ -1,0 +1,81 @@
+import pLimit from 'p-limit';
+
+import { isApiError } from '../databricks/errors.js';
+import type { BackupContext } from './types.js';
+
+/** One entry of `workspace/list`, with the fields the kinds use. */
+export interface WorkspaceObject {
+  path: string;
+  object_type: string;
+  object_id: number | bigint;
+  language?: string;
+  created_at?: number;
+  modified_at?: number;
+  size?: number;
+}
+
+/** Paths excluded by DR_EXCLUDE_PATHS (a prefix matches itself and everything below it). */
+export function isExcluded(path: string, excluded: readonly string[]): boolean {
+  return excluded.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+}
+
+/**
+ * Walk the workspace tree breadth-first from `/` (the API lists one level per call),
+ * many directories at a time under the client's rate limits. Repos are not entered:
+ * their content comes back by cloning. Done once per run and shared by the
+ * directory, notebook, file, repo and permission kinds.
+ */
+export function workspaceTree(ctx: BackupContext): Promise<WorkspaceObject[]> {
+  return ctx.memo('workspace-tree', async () => {
+    const all: WorkspaceObject[] = [];
+    const limit = pLimit(32);
+    const visit = async (path: string): Promise<void> => {
+      let objects: WorkspaceObject[];
+      try {
+        const r = await ctx.client.get<{ objects?: WorkspaceObject[] }>('/api/2.0/workspace/list', { path }, { signal: ctx.signal });
+        objects = r.objects ?? [];
+      } catch (error) {
+        // Deleted while we walked: nothing to back up there.
+        if (isApiError(error, 'not_found')) return;
+        throw error;
+      }
+      const children: Promise<void>[] = [];
+      for (const o of objects) {
+        if (isExcluded(o.path, ctx.settings.excludePaths)) continue;
+        all.push(o);
+        if (o.object_type === 'DIRECTORY') children.push(limit(() => visit(o.path)));
+      }
+      await Promise.all(children);
+    };
+    await visit('/');
+    return all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  });
+}
+
+/** Every resource of a SCIM list, paged the way the SDKs do (startIndex + count). */
+export async function scimList<T>(ctx: BackupContext, resource: 'Users' | 'Groups' | 'ServicePrincipals'): Promise<T[]> {
+  const out: T[] = [];
+  const count = 100;
+  for (let startIndex = 1; ; ) {
+    const page = await ctx.client.get<{ Resources?: T[]; startIndex?: number }>(
+      `/api/2.0/preview/scim/v2/${resource}`,
+      { startIndex, count },
+      { signal: ctx.signal },
+    );
+    const items = page.Resources ?? [];
+    if (items.length === 0) break;
+    out.push(...items);
+    startIndex = (page.startIndex ?? startIndex) + items.length;
+  }
+  return out;
+}
+
+/** The string form of an int64 id, whatever JSON number type it arrived as. */
+export function idText(value: unknown): string {
+  return typeof value === 'bigint' || typeof value === 'number' ? String(value) : String(value ?? '');
+}
+
+/** Drop keys whose values are undefined, so canonical JSON does not depend on them. */
+export function compact<T extends Record<string, unknown>>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,55 @@
+import { isApiError } from '../databricks/errors.js';
+import { idText, workspaceTree } from './discovery.js';
+import type { KindHandler } from './types.js';
+
+/**
+ * Workspace files (any non-notebook content), byte for byte. Legacy workspace
+ * libraries and object types the API cannot export are recorded as not captured.
+ */
+export const files: KindHandler = {
+  kind: 'files',
+  description: 'Workspace files, byte for byte.',
+  dependsOn: ['directories'],
+  references: [],
+  async *list(ctx) {
+    for (const o of await workspaceTree(ctx)) {
+      const id = idText(o.object_id);
+      if (o.object_type === 'FILE') {
+        yield {
+          key: o.path,
+          sourceId: id,
+          changeToken: `${id}:${o.modified_at ?? ''}:${o.size ?? ''}`,
+          meta: { path: o.path, object_id: id, modified_at: o.modified_at, size: o.size },
+        };
+      } else if (o.object_type === 'LIBRARY') {
+        yield {
+          key: o.path,
+          sourceId: id,
+          meta: { path: o.path, object_type: o.object_type },
+          uncaptured: {
+            reason: 'A legacy workspace library: the Workspace API cannot export libraries.',
+            action: 'Install the library from its original source (PyPI, Maven, a wheel in a Volume) on the clusters that need it.',
+          },
+        };
+      } else if (!['DIRECTORY', 'NOTEBOOK', 'REPO'].includes(o.object_type)) {
+        yield {
+          key: o.path,
+          sourceId: id,
+          meta: { path: o.path, object_type: o.object_type },
+          uncaptured: { reason: `Objects of type ${o.object_type} are not backed up by databricks-dr.` },
+        };
+      }
+    }
+  },
+  async export(ctx, item) {
+    try {
+      const content = await ctx.client.getBytes('/api/2.0/workspace/export', { path: item.key, format: 'AUTO', direct_download: true }, { signal: ctx.signal });
+      return { content };
+    } catch (error) {
+      if (isApiError(error, 'too_large')) {
+        return { content: Buffer.alloc(0), uncaptured: { reason: 'The file is larger than the 10 MB the Workspace API exports.', action: 'Copy it by hand.' } };
+      }
+      throw error;
+    }
+  },
+};

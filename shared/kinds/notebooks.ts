@@ -1,0 +1,47 @@
+import { isApiError } from '../databricks/errors.js';
+import { idText, workspaceTree } from './discovery.js';
+import type { KindHandler } from './types.js';
+
+/**
+ * Notebooks, byte-exact in SOURCE format (every language). A notebook is exported
+ * again only when its object_id or modified_at changed.
+ */
+export const notebooks: KindHandler = {
+  kind: 'notebooks',
+  description: 'Notebooks in SOURCE format, byte for byte, in Python, Scala, SQL and R.',
+  dependsOn: ['directories'],
+  references: [],
+  async *list(ctx) {
+    for (const o of await workspaceTree(ctx)) {
+      if (o.object_type !== 'NOTEBOOK') continue;
+      const id = idText(o.object_id);
+      yield {
+        key: o.path,
+        sourceId: id,
+        changeToken: `${id}:${o.modified_at ?? ''}`,
+        meta: { path: o.path, language: o.language, object_id: id, modified_at: o.modified_at },
+      };
+    }
+  },
+  async export(ctx, item) {
+    try {
+      const content = await ctx.client.getBytes(
+        '/api/2.0/workspace/export',
+        { path: item.key, format: 'SOURCE', direct_download: true },
+        { signal: ctx.signal },
+      );
+      return { content };
+    } catch (error) {
+      if (isApiError(error, 'too_large')) {
+        return {
+          content: Buffer.alloc(0),
+          uncaptured: {
+            reason: 'The notebook is larger than the 10 MB the Workspace API exports.',
+            action: 'Split the notebook, or copy it by hand (for example with a Git folder).',
+          },
+        };
+      }
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+
+import type { Ref } from '../snapshot/types.js';
+import type { KindName } from './names.js';
+import type { KindHandler } from './types.js';
+
+/** Permission object types, the kind whose objects they protect, and how that kind's entries are found. */
+const TARGETS: Array<{ type: string; kind: KindName }> = [
+  { type: 'directories', kind: 'directories' },
+  { type: 'notebooks', kind: 'notebooks' },
+  { type: 'files', kind: 'files' },
+  { type: 'repos', kind: 'repos' },
+  { type: 'clusters', kind: 'clusters' },
+  { type: 'cluster-policies', kind: 'clusterPolicies' },
+  { type: 'instance-pools', kind: 'instancePools' },
+  { type: 'jobs', kind: 'jobs' },
+];
+
+/** Types with one entry per notebook or file: refreshed on a rolling basis when unchanged. */
+const ROLLING = new Set(['notebooks', 'files']);
+
+interface Target {
+  type: string;
+  kind: KindName;
+  /** The protected object's artifact key (a path, a policy name, a cluster or job id). */
+  objectKey: string;
+  /** Its id in the source workspace, as the Permissions API names it. */
+  objectId: string;
+}
+
+interface Acl {
+  access_control_list?: Array<{
+    user_name?: string;
+    group_name?: string;
+    service_principal_name?: string;
+    all_permissions?: Array<{ permission_level: string; inherited?: boolean }>;
+  }>;
+}
+
+function slice(text: string, slices: number): number {
+  return createHash('sha1').update(text).digest().readUInt32BE(0) % slices;
+}
+
+/**
+ * Direct grants on every protected object (inherited ones come back with their
+ * parents). Principals are recorded by natural key (userName, group name,
+ * application id) and objects by the key of their artifact, so a failover can apply
+ * them to the new object ids. Folder, cluster, job, pool and policy grants are read
+ * every run; notebook and file grants when the object changed, and otherwise each at
+ * least every DR_PERMISSIONS_REFRESH_RUNS runs.
+ */
+export const permissions: KindHandler = {
+  kind: 'permissions',
+  description: 'Direct grants on folders, notebooks, files, repos, clusters, policies, pools and jobs.',
+  dependsOn: ['users', 'groups', 'servicePrincipals', 'directories', 'notebooks', 'files', 'repos', 'clusters', 'clusterPolicies', 'instancePools', 'jobs'],
+  discoveryAfter: ['directories', 'notebooks', 'files', 'repos', 'clusters', 'clusterPolicies', 'instancePools', 'jobs', 'users', 'groups', 'servicePrincipals'],
+  references: [
+    { path: 'acl[].user_name', kind: 'users', by: 'key' },
+    { path: 'acl[].group_name', kind: 'groups', by: 'key' },
+    { path: 'acl[].service_principal_name', kind: 'servicePrincipals', by: 'key' },
+  ],
+  extraRefs: (content): Ref[] => {
+    const target = TARGETS.find((t) => t.type === content['object_type']);
+    return target && typeof content['object'] === 'string' ? [{ kind: target.kind, value: content['object'], by: 'key', field: 'object' }] : [];
+  },
+  async *list(ctx) {
+    const root: Target = { type: 'directories', kind: 'directories', objectKey: '/', objectId: '0' };
+    yield { key: 'directories:/', sourceId: '/directories/0', meta: { object_type: 'directories', object: '/' }, data: root };
+    for (const t of TARGETS) {
+      for (const a of ctx.captured(t.kind)) {
+        const target: Target = { type: t.type, kind: t.kind, objectKey: a.key, objectId: a.sourceId };
+        yield {
+          key: `${t.type}:${a.key}`,
+          sourceId: `/${t.type}/${a.sourceId}`,
+          changeToken: a.changeToken ?? a.sourceId,
+          meta: { object_type: t.type, object: a.key },
+          data: target,
+        };
+      }
+    }
+  },
+  reusable(ctx, item, previous) {
+    const target = item.data as Target;
+    if (!ROLLING.has(target.type) || previous.changeToken !== item.changeToken) return false;
+    if (ctx.exportedThisRun(target.kind, target.objectKey)) return false;
+    const k = ctx.settings.permissionsRefreshRuns;
+    return slice(item.key, k) !== ctx.runNumber % k;
+  },
+  async export(ctx, item) {
+    const target = item.data as Target;
+    const acl = await ctx.client.get<Acl>(`/api/2.0/permissions/${target.type}/${target.objectId}`, undefined, { signal: ctx.signal });
+    const grants: Array<Record<string, string>> = [];
+    for (const entry of acl.access_control_list ?? []) {
+      const principal: Record<string, string> | undefined =
+        entry.user_name !== undefined
+          ? { user_name: entry.user_name }
+          : entry.group_name !== undefined
+            ? { group_name: entry.group_name }
+            : entry.service_principal_name !== undefined
+              ? { service_principal_name: entry.service_principal_name }
+              : undefined;
+      if (!principal) continue;
+      for (const p of entry.all_permissions ?? []) if (p.inherited !== true) grants.push({ ...principal, permission_level: p.permission_level });
+    }
+    grants.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    return { content: { object_type: target.type, object: target.objectKey, acl: grants } };
+  },
+};

@@ -1,0 +1,66 @@
+import { clusterPolicies, clusters, instancePools, jobs } from './compute.js';
+import { dbfsFiles } from './dbfsFiles.js';
+import { directories } from './directories.js';
+import { files } from './files.js';
+import { mounts } from './mounts.js';
+import { KIND_NAMES, type KindName } from './names.js';
+import { notebooks } from './notebooks.js';
+import { permissions } from './permissions.js';
+import { groups, servicePrincipals, users } from './principals.js';
+import { repos } from './repos.js';
+import type { KindHandler } from './types.js';
+import { globalInitScripts, secretScopes } from './workspaceConf.js';
+
+/** Every artifact kind; the compiler refuses a missing one. */
+export const REGISTRY = {
+  users,
+  servicePrincipals,
+  groups,
+  clusterPolicies,
+  instancePools,
+  directories,
+  notebooks,
+  files,
+  repos,
+  dbfsFiles,
+  globalInitScripts,
+  secretScopes,
+  clusters,
+  jobs,
+  mounts,
+  permissions,
+} satisfies Record<KindName, KindHandler>;
+
+export function handler(kind: KindName): KindHandler {
+  return REGISTRY[kind];
+}
+
+/**
+ * Kinds ordered so that every kind comes after the kinds in `edges(kind)`;
+ * throws on a cycle, naming it.
+ */
+export function topologicalOrder(kinds: readonly KindName[], edges: (k: KindName) => readonly KindName[]): KindName[] {
+  const selected = new Set(kinds);
+  const order: KindName[] = [];
+  const state = new Map<KindName, 'visiting' | 'done'>();
+  const visit = (k: KindName, path: KindName[]): void => {
+    if (state.get(k) === 'done') return;
+    if (state.get(k) === 'visiting') throw new Error(`Kind dependency cycle: ${[...path, k].join(' -> ')}`);
+    state.set(k, 'visiting');
+    for (const d of edges(k)) if (selected.has(d) && d !== k) visit(d, [...path, k]);
+    state.set(k, 'done');
+    order.push(k);
+  };
+  for (const k of KIND_NAMES) if (selected.has(k)) visit(k, []);
+  return order;
+}
+
+/** The order a failover restores kinds in. */
+export function importOrder(kinds: readonly KindName[] = KIND_NAMES): KindName[] {
+  return topologicalOrder(kinds, (k) => REGISTRY[k].dependsOn);
+}
+
+/** The order a backup discovers kinds in. */
+export function discoveryOrder(kinds: readonly KindName[] = KIND_NAMES): KindName[] {
+  return topologicalOrder(kinds, (k) => REGISTRY[k].discoveryAfter ?? []);
+}
