@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 
 import pLimit from 'p-limit';
 
@@ -76,27 +77,34 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   await store.ensureContainer(options.signal);
   const lock = await store.acquireLock(key, 'backup');
 
-  const controller = new AbortController();
-  const abort = (reason: unknown): void => {
-    if (!controller.signal.aborted) controller.abort(reason);
+  // Two ways to stop. `stop` is graceful: no new work starts, work in flight finishes
+  // and is checkpointed (time budget, Ctrl+C). `hard` cuts requests in flight: the
+  // lease was lost or an error already ended the run.
+  const stop = new AbortController();
+  const hard = new AbortController();
+  // Every in-flight request listens on the hard signal.
+  setMaxListeners(0, hard.signal);
+  const stopGracefully = (reason: unknown): void => {
+    if (!stop.signal.aborted) stop.abort(reason);
   };
-  const onAbort = (s: AbortSignal) => () => abort(s.reason);
-  options.signal?.addEventListener('abort', onAbort(options.signal), { once: true });
-  lock.signal.addEventListener('abort', onAbort(lock.signal), { once: true });
+  /** The first error that ends the run; the others happen because of it. */
+  let fatal: unknown;
+  const fail = (error: unknown): void => {
+    if (fatal === undefined) fatal = error;
+    stopGracefully(error);
+    if (!hard.signal.aborted) hard.abort(error);
+  };
+  if (options.signal?.aborted) stopGracefully(options.signal.reason);
+  options.signal?.addEventListener('abort', () => stopGracefully(options.signal?.reason), { once: true });
+  lock.signal.addEventListener('abort', () => fail(lock.signal.reason), { once: true });
   const deadlineTimer =
     options.deadline === undefined
       ? undefined
       : setTimeout(
-          () => abort(new DrError('ABORTED', 'The backup reached its time budget; its progress is checkpointed and the next run continues from there.')),
+          () => stopGracefully(new DrError('ABORTED', 'The backup reached its time budget; its progress is checkpointed and the next run continues from there.')),
           Math.max(0, options.deadline - Date.now()),
         );
-  const signal = controller.signal;
-  /** The first error that stops the run; the others stop because of it. */
-  let fatal: unknown;
-  const fail = (error: unknown): void => {
-    if (fatal === undefined) fatal = error;
-    abort(error);
-  };
+  const signal = hard.signal;
 
   const runId = randomUUID();
   const captured = new Map<KindName, ArtifactEntry[]>();
@@ -220,6 +228,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     };
 
     const runKind = async (kind: KindName): Promise<void> => {
+      if (stop.signal.aborted) return;
       const h = REGISTRY[kind];
       options.onProgress?.({ type: 'kind', kind, state: 'started' });
       const tasks: Promise<void>[] = [];
@@ -227,7 +236,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       try {
         items = h.list(ctx);
         for await (const item of items) {
-          if (signal.aborted) break;
+          if (stop.signal.aborted) break;
           if (item.uncaptured) {
             uncaptured.push({ kind, key: item.key, ...item.uncaptured });
             options.onProgress?.({ type: 'artifact', kind, action: 'uncaptured' });
@@ -247,7 +256,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
             options.onProgress?.({ type: 'artifact', kind, action: 'reused' });
             continue;
           }
-          const task = limit(() => (signal.aborted ? Promise.resolve() : exportOne(kind, item)));
+          const task = limit(() => (stop.signal.aborted ? Promise.resolve() : exportOne(kind, item)));
           // Handled at once so a failure stops the run instead of surfacing as an unhandled rejection.
           task.catch(fail);
           tasks.push(task);
@@ -276,10 +285,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     }
     for (const p of done.values()) p.catch(fail);
     await Promise.allSettled(done.values());
-    if (fatal !== undefined || signal.aborted) {
+    if (fatal !== undefined || stop.signal.aborted) {
       await checkpointing;
       await saveCheckpoint().catch((error: unknown) => logger.warn('could not save the backup checkpoint', { error: (error as Error).message }));
-      const reason = fatal ?? signal.reason;
+      const reason = fatal ?? stop.signal.reason;
       throw reason instanceof Error ? reason : new DrError('ABORTED', 'The backup was stopped; its progress is checkpointed.', { cause: reason });
     }
 
@@ -312,7 +321,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       },
     };
     await checkpointing;
-    if (signal.aborted) throw signal.reason instanceof DrError ? signal.reason : new DrError('ABORTED', 'The backup was stopped before it committed.');
+    if (stop.signal.aborted) {
+      const reason: unknown = stop.signal.reason;
+      throw reason instanceof DrError ? reason : new DrError('ABORTED', 'The backup was stopped before it committed.');
+    }
     options.onProgress?.({ type: 'commit', snapshotId });
     await store.commitManifest(manifest, signal);
     await store.deleteCheckpoint(key);
