@@ -41,6 +41,8 @@ export interface PruneOptions {
   graceMs?: number;
   now?: Date;
   logger?: Logger;
+  /** Only apply retention to these workspaces. @default all in the container */
+  workspaces?: string[];
 }
 
 /**
@@ -54,26 +56,34 @@ export async function prune(store: SnapshotStore, options: PruneOptions): Promis
   const now = options.now ?? new Date();
   const dryRun = options.dryRun ?? false;
   const report: PruneReport = { dryRun, snapshotsDeleted: [], snapshotsKept: 0, objectsDeleted: 0, objectsKept: 0 };
-  const keys = await store.workspaceKeys();
+  const collect = options.collectGarbage !== false;
+  const all = await store.workspaceKeys();
+  const selected = options.workspaces ?? all;
+  // Garbage collection looks at every workspace's snapshots, so it locks them all.
+  const lockKeys = collect ? all : selected;
   const locks: Lock[] = [];
   try {
-    for (const key of keys) locks.push(await store.acquireLock(key, 'prune'));
+    for (const key of lockKeys) locks.push(await store.acquireLock(key, 'prune'));
     const live = new Set<string>();
-    for (const key of keys) {
-      const { keep, drop } = selectRetained(await store.listSnapshots(key), options.retention, now);
-      for (const s of drop) {
-        report.snapshotsDeleted.push({ workspaceKey: key, snapshotId: s.snapshotId });
-        if (!dryRun) await store.deleteManifest(key, s.snapshotId);
+    for (const key of all) {
+      let retained = await store.listSnapshots(key);
+      if (selected.includes(key)) {
+        const { keep, drop } = selectRetained(retained, options.retention, now);
+        for (const s of drop) {
+          report.snapshotsDeleted.push({ workspaceKey: key, snapshotId: s.snapshotId });
+          if (!dryRun) await store.deleteManifest(key, s.snapshotId);
+        }
+        report.snapshotsKept += keep.length;
+        retained = keep;
       }
-      report.snapshotsKept += keep.length;
-      if (options.collectGarbage === false) continue;
-      for (const s of keep) {
+      if (!collect) continue;
+      for (const s of retained) {
         const manifest = await store.readManifest(key, s.snapshotId);
         for (const a of manifest.artifacts) if (a.hash) live.add(a.hash);
       }
       for (const a of (await store.readCheckpoint(key))?.artifacts ?? []) if (a.hash) live.add(a.hash);
     }
-    if (options.collectGarbage !== false) {
+    if (collect) {
       const grace = options.graceMs ?? 3_600_000;
       for await (const object of store.listObjects()) {
         if (live.has(object.hash) || now.getTime() - object.lastModified.getTime() < grace) {
