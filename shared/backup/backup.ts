@@ -36,7 +36,7 @@ export interface BackupOptions {
   /** Epoch ms at which to stop and checkpoint (the function's time budget). */
   deadline?: number;
   onProgress?: (event: BackupProgress) => void;
-  /** @default 64 */
+  /** Exports in flight per kind (the client's rate limits pace them). @default 32 */
   concurrency?: number;
 }
 
@@ -102,7 +102,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       ? undefined
       : setTimeout(
           () => stopGracefully(new DrError('ABORTED', 'The backup reached its time budget; its progress is checkpointed and the next run continues from there.')),
-          Math.max(0, options.deadline - Date.now()),
+          // setTimeout fires at once past 2^31-1 ms; a budget that long is no budget.
+          Math.min(Math.max(0, options.deadline - Date.now()), 2 ** 31 - 1),
         );
   const signal = hard.signal;
 
@@ -134,6 +135,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     logger.info('backup started', { workspace: key, runId, parent: parent?.snapshotId, resumedFrom: checkpoint?.runId, runNumber });
 
     const memo = new Map<string, Promise<unknown>>();
+    const done = new Map<KindName, Promise<void>>();
     const ctx: BackupContext = {
       client,
       logger,
@@ -142,7 +144,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       runNumber,
       captured: (kind) => captured.get(kind) ?? [],
       previous: (kind, k) => previous.get(`${kind}\u0000${k}`),
-      exportedThisRun: (kind, k) => exportedKeys.has(`${kind}\u0000${k}`),
+      after: async (list) => {
+        await Promise.all(list.filter((k) => done.has(k)).map((k) => done.get(k)));
+      },
       memo: <T>(k: string, make: () => Promise<T>): Promise<T> => {
         let p = memo.get(k) as Promise<T> | undefined;
         if (!p) {
@@ -173,7 +177,17 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         .finally(() => (checkpointing = undefined));
     };
 
-    const limit = pLimit(options.concurrency ?? 64);
+    // Each kind has its own pool, so thousands of queued notebook exports never hold
+    // back the permission reads that a different rate limit governs.
+    const pools = new Map<KindName, ReturnType<typeof pLimit>>();
+    const poolFor = (kind: KindName): ReturnType<typeof pLimit> => {
+      let pool = pools.get(kind);
+      if (!pool) {
+        pool = pLimit(options.concurrency ?? 32);
+        pools.set(kind, pool);
+      }
+      return pool;
+    };
     const add = (kind: KindName, entry: ArtifactEntry): void => {
       const list = captured.get(kind) ?? [];
       list.push(entry);
@@ -256,7 +270,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
             options.onProgress?.({ type: 'artifact', kind, action: 'reused' });
             continue;
           }
-          const task = limit(() => (stop.signal.aborted ? Promise.resolve() : exportOne(kind, item)));
+          const task = poolFor(kind)(() => (stop.signal.aborted ? Promise.resolve() : exportOne(kind, item)));
           // Handled at once so a failure stops the run instead of surfacing as an unhandled rejection.
           task.catch(fail);
           tasks.push(task);
@@ -278,7 +292,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 
     // Each kind starts as soon as the kinds it reads are done.
     const kinds = discoveryOrder(settings.kinds);
-    const done = new Map<KindName, Promise<void>>();
     for (const kind of kinds) {
       const after = (REGISTRY[kind].discoveryAfter ?? []).filter((k) => kinds.includes(k));
       done.set(kind, Promise.all(after.map((k) => done.get(k))).then(() => runKind(kind)));
@@ -297,7 +310,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const counts: Partial<Record<KindName, number>> = {};
     for (const k of kinds) counts[k] = captured.get(k)?.length ?? 0;
     const clientStats = client.stats();
-    const snapshotId = newSnapshotId();
+    const snapshotId = newSnapshotId(new Date(), parent?.snapshotId);
     const manifest: Manifest = {
       schema: MANIFEST_SCHEMA,
       version: MANIFEST_VERSION,

@@ -12,7 +12,7 @@ import { type Config, loadConfig, requireProfile } from '../config/config.js';
 import { ConfigError, DrError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
 import type { Logger } from '../log/logger.js';
-import { workspaceKey } from '../snapshot/names.js';
+import { SNAPSHOT_ID, workspaceKey } from '../snapshot/names.js';
 import { prune } from '../snapshot/retention.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Manifest } from '../snapshot/types.js';
@@ -49,7 +49,7 @@ async function run(g: GlobalOptions, body: () => Promise<number>): Promise<void>
   } catch (error) {
     code = exitCodeFor(error);
     const message = redact(error instanceof Error ? error.message : String(error));
-    if (g.json) printJson({ ok: false, error: { code: error instanceof DrError ? error.code : 'UNEXPECTED', message, ...(error instanceof ConfigError ? { problems: error.problems } : {}) } });
+    if (g.json) printJson({ ok: false, error: { code: error instanceof DrError ? error.code : 'UNEXPECTED', message, ...(error instanceof ConfigError ? { problems: error.problems.map((p) => ({ setting: p.setting, problem: redact(p.problem), fix: p.fix })) } : {}) } });
     process.stderr.write(`databricks-dr: ${message}\n`);
     if (!(error instanceof DrError)) process.stderr.write(`${redact((error as Error).stack ?? '')}\n`);
   }
@@ -84,7 +84,11 @@ async function locate(store: SnapshotStore, config: Config, id: string, source?:
     }
     return { key, manifest: await store.readManifest(key, id) };
   }
+  if (id !== 'latest' && !SNAPSHOT_ID.test(id)) {
+    throw new DrError('USAGE', `"${id}" is not a snapshot id; ids look like 20261126T170512.123Z-3f9a (see "databricks-dr snapshots list").`);
+  }
   const all = await store.listSnapshots();
+  if (all.length === 0) throw new DrError('SNAPSHOT_NOT_FOUND', `There are no snapshots in container "${store.containerName}" yet. Run "databricks-dr backup --source <profile>" first.`);
   if (id === 'latest') {
     const keys = [...new Set(all.map((s) => s.workspaceKey))];
     if (keys.length !== 1) throw new DrError('USAGE', `"latest" needs --source <profile> when the container holds ${keys.length === 0 ? 'no' : 'several'} workspaces.`);
@@ -148,7 +152,9 @@ export function buildProgram(): Command {
         const profile = requireProfile(config, opts.source);
         const services = buildServices(config, logger);
         const budget = opts.timeBudget === undefined ? undefined : Number(opts.timeBudget);
-        if (budget !== undefined && !(budget > 0)) throw new DrError('USAGE', `--time-budget must be a positive number of seconds, got "${opts.timeBudget}".`);
+        if (budget !== undefined && !(budget > 0 && budget <= 30 * 86_400)) {
+          throw new DrError('USAGE', `--time-budget must be a number of seconds between 1 and 2592000 (30 days), got "${opts.timeBudget}".`);
+        }
         const bar = progressBar(process.stderr.isTTY === true && !g.json && !g.quiet);
         const client = services.client(opts.source);
         const controller = new AbortController();
@@ -183,7 +189,7 @@ export function buildProgram(): Command {
             process.stdout.write(
               [
                 `Snapshot ${result.snapshotId} of ${result.workspaceKey} committed in ${formatDuration(s.durationMs)}.`,
-                `  ${total} artifacts: ${s.exported} read from the workspace, ${s.reused} unchanged since ${result.parentSnapshotId ?? 'never (first snapshot)'}.`,
+                `  ${total} artifacts: ${s.exported} read from the workspace, ${s.reused} reused unchanged from ${result.parentSnapshotId ?? 'the checkpoint of an unfinished run'}.`,
                 `  ${s.uploadedObjects} new objects stored (${formatBytes(s.uploadedBytes)}); ${s.requests} API requests, ${s.retries} retries, ${s.throttled} throttled.`,
                 `  ${Object.entries(result.counts)
                   .filter(([, n]) => n !== 0)
@@ -327,6 +333,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      if (error.exitCode !== 0 && argv.includes('--json')) printJson({ ok: false, error: { code: 'USAGE', message: error.message } });
       return;
     }
     throw error;

@@ -6,6 +6,7 @@ import { parse as parseIni } from 'ini';
 
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../databricks/families.js';
 import { type ConfigProblem, ConfigError } from '../errors/drError.js';
+import { redact } from '../errors/redact.js';
 import { KIND_NAMES, type KindName } from '../kinds/names.js';
 import type { LogLevel } from '../log/logger.js';
 import { SETTINGS, type SettingName } from './settings.js';
@@ -111,7 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   }
   if (accountUrl !== undefined) {
     if (!/^https?:\/\/[^/\s]+/.test(accountUrl)) {
-      problems.push({ setting: 'DR_STORAGE_ACCOUNT_URL', problem: `"${accountUrl}" is not a URL.`, fix: 'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net' });
+      // Never echo the value: a connection string pasted here would carry its account key.
+      problems.push({ setting: 'DR_STORAGE_ACCOUNT_URL', problem: `it is not a URL (it starts with "${redact(accountUrl).slice(0, 24)}…").`, fix: 'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net; a connection string belongs in DR_STORAGE_CONNECTION_STRING.' });
     }
     storage.accountUrl = accountUrl.replace(/\/+$/, '');
     const clientId = read('DR_STORAGE_CLIENT_ID');
@@ -186,7 +188,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       for (const [k, v] of Object.entries(parsed)) {
         if (typeof v !== 'number' || !(v > 0)) {
           problems.push({ setting: 'DR_RATE_LIMITS', problem: `"${k}" must be a positive number of requests per second.`, fix: 'e.g. {"workspace.export": 40}' });
-        } else if (k === 'defaultRead' || k === 'defaultWrite' || k === 'maxConcurrency') rateLimits[k] = v;
+        } else if (k === 'utilization' && v > 1) {
+          problems.push({ setting: 'DR_RATE_LIMITS', problem: `utilization ${v} is above 1, which would run above the workspace's limits.`, fix: 'Use a fraction such as 0.95.' });
+        } else if (k === 'defaultRead' || k === 'defaultWrite' || k === 'maxConcurrency' || k === 'utilization') rateLimits[k] = v;
         else rateLimits.families[k] = v;
       }
     } catch {
@@ -254,7 +258,16 @@ function loadProfiles(
     }
     const token = str('token');
     const authType = str('auth_type') ?? (fields['azure_use_msi'] === true || str('azure_use_msi') === 'true' ? 'managed-identity' : undefined);
-    const method = authType === undefined ? (token !== undefined ? 'pat' : str('azure_client_secret') !== undefined ? 'client-secret' : 'managed-identity') : AUTH_METHODS[authType];
+    const method =
+      authType === undefined
+        ? token !== undefined
+          ? 'pat'
+          : str('azure_client_secret') !== undefined
+            ? 'client-secret'
+            : 'managed-identity'
+        : Object.hasOwn(AUTH_METHODS, authType)
+          ? AUTH_METHODS[authType]
+          : undefined;
     if (method === undefined) {
       note(name, { setting: settingFor('auth_type'), problem: `unknown authentication "${authType}".`, fix: `Use one of: ${Object.keys(AUTH_METHODS).join(', ')}.` });
       return;
@@ -278,7 +291,9 @@ function loadProfiles(
         note(name, {
           setting: settingFor('azure_client_secret'),
           problem: `profile "${name}" uses a service principal secret but lacks ${[clientId === undefined ? 'azure_client_id' : '', tenantId === undefined ? 'azure_tenant_id' : '', secret === undefined ? 'azure_client_secret' : ''].filter((x) => x).join(', ')}.`,
-          fix: 'Set azure_tenant_id, azure_client_id and azure_client_secret, or use a managed identity.',
+          fix: origin.startsWith('app settings')
+            ? `Set DR_WORKSPACE_${name.toUpperCase()}_AZURE_TENANT_ID, _AZURE_CLIENT_ID and _AZURE_CLIENT_SECRET (a Key Vault reference), or use a managed identity.`
+            : 'Set azure_tenant_id, azure_client_id and azure_client_secret, or use a managed identity.',
         });
         return;
       }
@@ -292,12 +307,14 @@ function loadProfiles(
   // 1. The Databricks config file.
   const path = expandHome(read('DATABRICKS_CONFIG_FILE') ?? '~/.databrickscfg');
   let text: string | undefined;
+  let unreadable = false;
   try {
     text = readFile(path);
   } catch (error) {
+    unreadable = true;
     problems.push({ setting: 'DATABRICKS_CONFIG_FILE', problem: `cannot read ${path}: ${(error as Error).message}`, fix: 'Make the file readable, or point DATABRICKS_CONFIG_FILE elsewhere.' });
   }
-  if (text === undefined && read('DATABRICKS_CONFIG_FILE') !== undefined) {
+  if (text === undefined && !unreadable && read('DATABRICKS_CONFIG_FILE') !== undefined) {
     problems.push({ setting: 'DATABRICKS_CONFIG_FILE', problem: `${path} does not exist.`, fix: 'Create it with a [primary] section (host, token), or unset DATABRICKS_CONFIG_FILE.' });
   }
   if (text !== undefined) {
@@ -314,19 +331,27 @@ function loadProfiles(
   }
 
   // 2. DR_WORKSPACE_<NAME>_* app settings (how the function app is configured).
-  const prefix = /^DR_WORKSPACE_([A-Z0-9_]+?)_(HOST|AUTH|TOKEN|AZURE_RESOURCE_ID|AZURE_CLIENT_ID)$/;
+  const prefix = /^DR_WORKSPACE_([A-Z0-9_]+?)_(HOST|AUTH|TOKEN|AZURE_RESOURCE_ID|AZURE_CLIENT_ID|AZURE_TENANT_ID|AZURE_CLIENT_SECRET)$/;
   const groups = new Map<string, Record<string, unknown>>();
   for (const [key, value] of Object.entries(values)) {
     const m = prefix.exec(key);
     if (!m || value === undefined) continue;
     const name = (m[1] as string).toLowerCase();
-    const field = { HOST: 'host', AUTH: 'auth_type', TOKEN: 'token', AZURE_RESOURCE_ID: 'azure_workspace_resource_id', AZURE_CLIENT_ID: 'azure_client_id' }[m[2] as string] as string;
+    const field = {
+      HOST: 'host',
+      AUTH: 'auth_type',
+      TOKEN: 'token',
+      AZURE_RESOURCE_ID: 'azure_workspace_resource_id',
+      AZURE_CLIENT_ID: 'azure_client_id',
+      AZURE_TENANT_ID: 'azure_tenant_id',
+      AZURE_CLIENT_SECRET: 'azure_client_secret',
+    }[m[2] as string] as string;
     groups.set(name, { ...(groups.get(name) ?? {}), [field]: value });
   }
   for (const [name, fields] of groups) {
     const upper = name.toUpperCase();
     const settingName = (field: string): string =>
-      `DR_WORKSPACE_${upper}_${{ host: 'HOST', auth_type: 'AUTH', token: 'TOKEN', azure_client_secret: 'AUTH' }[field] ?? field.toUpperCase()}`;
+      `DR_WORKSPACE_${upper}_${{ host: 'HOST', auth_type: 'AUTH', token: 'TOKEN', azure_client_secret: 'AZURE_CLIENT_SECRET', azure_client_id: 'AZURE_CLIENT_ID', azure_tenant_id: 'AZURE_TENANT_ID' }[field] ?? field.toUpperCase()}`;
     define(name, `app settings DR_WORKSPACE_${upper}_*`, fields, settingName);
   }
 

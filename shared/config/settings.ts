@@ -23,6 +23,8 @@ export const SETTINGS = [
   { name: 'DR_WORKSPACE_<NAME>_TOKEN', description: 'Personal access token of profile <name> (a Key Vault reference in Azure).', secret: true },
   { name: 'DR_WORKSPACE_<NAME>_AZURE_RESOURCE_ID', description: 'Azure resource id of the workspace; sends the service-principal management headers.' },
   { name: 'DR_WORKSPACE_<NAME>_AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity or service principal for profile <name>.' },
+  { name: 'DR_WORKSPACE_<NAME>_AZURE_TENANT_ID', description: 'Tenant of the service principal for profile <name> (client-secret auth).' },
+  { name: 'DR_WORKSPACE_<NAME>_AZURE_CLIENT_SECRET', description: 'Secret of the service principal for profile <name> (client-secret auth; a Key Vault reference).', secret: true },
   { name: 'DR_STORAGE_CONNECTION_STRING', description: 'Connection string of the snapshot storage account.', default: 'UseDevelopmentStorage=true (Azurite)', secret: true },
   { name: 'DR_STORAGE_ACCOUNT_URL', description: 'Blob endpoint of the snapshot storage account, used with Microsoft Entra ID (managed identity in Azure).' },
   { name: 'DR_STORAGE_CLIENT_ID', description: 'Client id of the user-assigned managed identity for DR_STORAGE_ACCOUNT_URL.' },

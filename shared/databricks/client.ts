@@ -160,7 +160,7 @@ export class DatabricksClient {
         const text = await response.text();
         const parsed = parseErrorBody(response.status, response.headers.get('content-type') ?? '', text);
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        error = new DatabricksApiError(response.status, parsed.errorCode, parsed.message, method, url.pathname, retryAfter);
+        error = new DatabricksApiError(response.status, parsed.errorCode, parsed.message, method, url.pathname, retryAfter, this.hintFor(response.status, parsed.message));
         if ((error as DatabricksApiError).category === 'throttled') limiter.throttled(retryAfter);
       } catch (thrown) {
         if (options.signal?.aborted) throw abortError(options.signal);
@@ -186,6 +186,17 @@ export class DatabricksClient {
         throw abortError(options.signal as AbortSignal);
       }
     }
+  }
+
+  /** The fix for failures the caller can act on. */
+  private hintFor(status: number, message: string): string | undefined {
+    if (status === 401 || (status === 403 && /Invalid access token|expired|Credential was not sent/i.test(message))) {
+      return `The workspace ${this.host} refused the ${this.options.auth.description}: check the token (or the Entra identity) configured for this workspace's profile, and that it has not expired.`;
+    }
+    if (status === 403) {
+      return `The identity used for ${this.host} lacks a permission: databricks-dr needs a workspace admin.`;
+    }
+    return undefined;
   }
 
   private limiterFor(family: string): FamilyLimiter {

@@ -99,10 +99,13 @@ const TRANSIENT_MESSAGES = [
 
 export function classify(status: number, errorCode: string, message: string, path: string): ApiErrorCategory {
   if (errorCode === 'REQUEST_LIMIT_EXCEEDED' || errorCode === 'RESOURCE_EXHAUSTED' || status === 429) return 'throttled';
+  // Throttling has also surfaced under other statuses and codes, by message only.
+  if (/RPC token bucket limit has been exceeded|Too many requests/i.test(message)) return 'throttled';
   if (TRANSIENT_MESSAGES.some((re) => re.test(message))) return 'unavailable';
   if (errorCode === 'RESOURCE_ALREADY_EXISTS' || errorCode === 'ALREADY_EXISTS') return 'already_exists';
   if (errorCode === 'RESOURCE_DOES_NOT_EXIST' || errorCode === 'NOT_FOUND') return 'not_found';
   if (errorCode === 'MAX_NOTEBOOK_SIZE_EXCEEDED' || errorCode === 'MAX_READ_SIZE_EXCEEDED' || errorCode === 'MAX_BLOCK_SIZE_EXCEEDED') return 'too_large';
+  if (status === 413 || errorCode === 'REQUEST_ENTITY_TOO_LARGE') return 'too_large';
   if (/size exceeded limit|exceeded max size|Size exceeds \d+ bytes/i.test(message)) return 'too_large';
   if (status === 400) {
     // Legacy quirks: a missing cluster, job or run is 400 INVALID_PARAMETER_VALUE; a
@@ -134,9 +137,11 @@ export class DatabricksApiError extends DrError {
     /** Path without the query string. */
     readonly path: string,
     readonly retryAfterMs?: number,
+    /** What to do about it, appended to the message. */
+    hint?: string,
   ) {
     const category = classify(status, errorCode, apiMessage, path);
-    super('DATABRICKS_API', redact(`${method} ${path} failed: ${status} ${errorCode}: ${apiMessage}`), {
+    super('DATABRICKS_API', redact(`${method} ${path} failed: ${status} ${errorCode}: ${apiMessage}${hint ? ` ${hint}` : ''}`), {
       retryable: category === 'throttled' || category === 'unavailable' || category === 'internal',
     });
     this.category = category;

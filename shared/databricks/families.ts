@@ -24,8 +24,8 @@ export function familyFor(method: string, path: string): string {
   for (const rule of FAMILY_RULES) {
     if ((rule.method === undefined || rule.method === m) && rule.pattern.test(path)) return rule.family;
   }
-  // Numeric path segments (ids) do not make a new family.
-  return `${m} ${path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
+  // Ids in the path (numbers, 16-hex script and policy ids) do not make a new family.
+  return `${m} ${path.replace(/\/(\d+|[0-9A-F]{16})(?=\/|$)/g, '/{id}')}`;
 }
 
 export interface RateLimits {
@@ -37,6 +37,13 @@ export interface RateLimits {
   defaultWrite: number;
   /** Cap on requests in flight per family (adaptive below it). */
   maxConcurrency: number;
+  /**
+   * Fraction of each limit the client aims for. Just under 1 leaves the service's
+   * bucket a little slack for latency jitter, which would otherwise turn requests sent
+   * exactly at the limit into 429s (each costing a Retry-After pause).
+   * @default 0.95
+   */
+  utilization: number;
 }
 
 /** The documented Azure Databricks limits; override any of them with DR_RATE_LIMITS. */
@@ -56,10 +63,16 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   defaultRead: 100,
   defaultWrite: 30,
   maxConcurrency: 16,
+  utilization: 0.95,
 };
 
 export function limitFor(limits: RateLimits, family: string): FamilyLimit {
   const named = limits.families[family];
   const rate = named ?? (family.startsWith('GET ') ? limits.defaultRead : limits.defaultWrite);
-  return { rate, maxConcurrency: Math.max(1, Math.min(limits.maxConcurrency, Math.ceil(rate / 2))) };
+  return {
+    rate: rate * (limits.utilization ?? 1),
+    // Half a second of burst: a full bucket on both sides must not line up into 429s.
+    burstSeconds: 0.5,
+    maxConcurrency: Math.max(1, Math.min(limits.maxConcurrency, Math.ceil(rate / 2))),
+  };
 }

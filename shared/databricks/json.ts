@@ -11,7 +11,7 @@ function parseNumber(text: string): number | bigint {
 }
 
 /** A number of 16+ digits where JSON allows a value: the only case where native parsing could lose digits. */
-const LONG_NUMBER = /[:[,]\s*-?\d{16,}/;
+const LONG_NUMBER = /(^|[:[,])\s*-?\d{16,}/;
 
 export function parseJson(text: string): unknown {
   // The lossless parser is several times slower than JSON.parse; use it only when a

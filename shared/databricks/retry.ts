@@ -45,6 +45,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   if (value === null || value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // Otherwise only an HTTP date (e.g. "Wed, 21 Oct 2026 07:28:00 GMT"); Date.parse
+  // alone would also take junk such as "-1" as a date.
+  if (!/^[A-Za-z]{3},? .*\d{2}:\d{2}:\d{2}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -16,6 +16,7 @@ export interface FamilyLimit {
 export type Clock = () => number;
 
 interface Waiter {
+  enqueuedAt: number;
   resolve: (release: () => void) => void;
   reject: (error: Error) => void;
   signal: AbortSignal | undefined;
@@ -62,7 +63,7 @@ export class FamilyLimiter {
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter = { enqueuedAt: this.clock(), resolve, reject, signal, onAbort: undefined };
       if (signal) {
         waiter.onAbort = () => {
           const i = this.queue.indexOf(waiter);
@@ -81,7 +82,9 @@ export class FamilyLimiter {
     this.stats.throttled += 1;
     this.window = Math.max(1, Math.floor(this.window / 2));
     this.successesSinceIncrease = 0;
+    // Empty the bucket from now on; refill must not credit the time before the 429.
     this.tokens = 0;
+    this.last = this.clock();
     const pause = retryAfterMs ?? 1000 / this.limit.rate;
     this.pausedUntil = Math.max(this.pausedUntil, this.clock() + pause);
     this.pump();
@@ -119,6 +122,7 @@ export class FamilyLimiter {
       this.inFlight += 1;
       this.stats.granted += 1;
       const waiter = this.queue.shift() as Waiter;
+      this.stats.maxWaitMs = Math.max(this.stats.maxWaitMs, now - waiter.enqueuedAt);
       if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
       let released = false;
       waiter.resolve(() => {

@@ -9,7 +9,9 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 ***'],
   [/(AccountKey|SharedAccessKey|SharedAccessSignature)=[^;"'\s]+/gi, '$1=***'],
   [/([?&]sig=)[^&"'\s]+/gi, '$1***'],
-  [/("?(?:token|access_token|client_secret|password|string_value|bytes_value|secret)"?\s*[:=]\s*"?)[^"&,\s}]+/gi, '$1***'],
+  // A quoted JSON value is replaced whole, spaces and commas included.
+  [/("(?:token|access_token|client_secret|password|string_value|bytes_value|secret)"\s*:\s*")(?:[^"\\]|\\.)*"/gi, '$1***"'],
+  [/(\b(?:token|access_token|client_secret|password|string_value|bytes_value|secret)\s*[:=]\s*)[^"&,\s}]+/gi, '$1***'],
 ];
 
 export function redact(text: string): string {

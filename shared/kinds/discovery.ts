@@ -28,11 +28,13 @@ export function isExcluded(path: string, excluded: readonly string[]): boolean {
 export function workspaceTree(ctx: BackupContext): Promise<WorkspaceObject[]> {
   return ctx.memo('workspace-tree', async () => {
     const all: WorkspaceObject[] = [];
+    // Only the request holds a slot: a folder waiting for its children must not, or
+    // deep trees would fill every slot with waiting parents.
     const limit = pLimit(32);
     const visit = async (path: string): Promise<void> => {
       let objects: WorkspaceObject[];
       try {
-        const r = await ctx.client.get<{ objects?: WorkspaceObject[] }>('/api/2.0/workspace/list', { path }, { signal: ctx.signal });
+        const r = await limit(() => ctx.client.get<{ objects?: WorkspaceObject[] }>('/api/2.0/workspace/list', { path }, { signal: ctx.signal }));
         objects = r.objects ?? [];
       } catch (error) {
         // Deleted while we walked: nothing to back up there.
@@ -43,7 +45,7 @@ export function workspaceTree(ctx: BackupContext): Promise<WorkspaceObject[]> {
       for (const o of objects) {
         if (isExcluded(o.path, ctx.settings.excludePaths)) continue;
         all.push(o);
-        if (o.object_type === 'DIRECTORY') children.push(limit(() => visit(o.path)));
+        if (o.object_type === 'DIRECTORY') children.push(visit(o.path));
       }
       await Promise.all(children);
     };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Ref } from '../snapshot/types.js';
+import { idText, type WorkspaceObject, workspaceTree } from './discovery.js';
 import type { KindName } from './names.js';
 import type { KindHandler } from './types.js';
 
@@ -15,6 +16,14 @@ const TARGETS: Array<{ type: string; kind: KindName }> = [
   { type: 'instance-pools', kind: 'instancePools' },
   { type: 'jobs', kind: 'jobs' },
 ];
+
+/** Workspace object types, with the change token their own kind lists them with. */
+const WORKSPACE_TARGETS: Record<string, { type: string; kind: KindName; token: (o: WorkspaceObject) => string }> = {
+  DIRECTORY: { type: 'directories', kind: 'directories', token: (o) => idText(o.object_id) },
+  NOTEBOOK: { type: 'notebooks', kind: 'notebooks', token: (o) => `${idText(o.object_id)}:${o.modified_at ?? ''}` },
+  FILE: { type: 'files', kind: 'files', token: (o) => `${idText(o.object_id)}:${o.modified_at ?? ''}:${o.size ?? ''}` },
+  REPO: { type: 'repos', kind: 'repos', token: (o) => idText(o.object_id) },
+};
 
 /** Types with one entry per notebook or file: refreshed on a rolling basis when unchanged. */
 const ROLLING = new Set(['notebooks', 'files']);
@@ -53,7 +62,7 @@ export const permissions: KindHandler = {
   kind: 'permissions',
   description: 'Direct grants on folders, notebooks, files, repos, clusters, policies, pools and jobs.',
   dependsOn: ['users', 'groups', 'servicePrincipals', 'directories', 'notebooks', 'files', 'repos', 'clusters', 'clusterPolicies', 'instancePools', 'jobs'],
-  discoveryAfter: ['directories', 'notebooks', 'files', 'repos', 'clusters', 'clusterPolicies', 'instancePools', 'jobs', 'users', 'groups', 'servicePrincipals'],
+
   references: [
     { path: 'acl[].user_name', kind: 'users', by: 'key' },
     { path: 'acl[].group_name', kind: 'groups', by: 'key' },
@@ -64,9 +73,30 @@ export const permissions: KindHandler = {
     return target && typeof content['object'] === 'string' ? [{ kind: target.kind, value: content['object'], by: 'key', field: 'object' }] : [];
   },
   async *list(ctx) {
+    const selected = new Set(ctx.settings.kinds);
     const root: Target = { type: 'directories', kind: 'directories', objectKey: '/', objectId: '0' };
-    yield { key: 'directories:/', sourceId: '/directories/0', meta: { object_type: 'directories', object: '/' }, data: root };
+    if (selected.has('directories')) yield { key: 'directories:/', sourceId: '/directories/0', meta: { object_type: 'directories', object: '/' }, data: root };
+    // Workspace objects come straight from the tree walk, so their grants are read
+    // while notebooks are still being exported, not after.
+    const workspaceKinds = ['directories', 'notebooks', 'files', 'repos'] as const;
+    if (workspaceKinds.some((k) => selected.has(k))) {
+      for (const o of await workspaceTree(ctx)) {
+        const target = WORKSPACE_TARGETS[o.object_type];
+        if (!target || !selected.has(target.kind)) continue;
+        const id = idText(o.object_id);
+        yield {
+          key: `${target.type}:${o.path}`,
+          sourceId: `/${target.type}/${id}`,
+          // The protected object's own change token: a changed notebook has its grants read again.
+          changeToken: target.token(o),
+          meta: { object_type: target.type, object: o.path },
+          data: { type: target.type, kind: target.kind, objectKey: o.path, objectId: id } satisfies Target,
+        };
+      }
+    }
+    await ctx.after(['clusters', 'clusterPolicies', 'instancePools', 'jobs']);
     for (const t of TARGETS) {
+      if ((workspaceKinds as readonly string[]).includes(t.kind)) continue;
       for (const a of ctx.captured(t.kind)) {
         const target: Target = { type: t.type, kind: t.kind, objectKey: a.key, objectId: a.sourceId };
         yield {
@@ -82,7 +112,6 @@ export const permissions: KindHandler = {
   reusable(ctx, item, previous) {
     const target = item.data as Target;
     if (!ROLLING.has(target.type) || previous.changeToken !== item.changeToken) return false;
-    if (ctx.exportedThisRun(target.kind, target.objectKey)) return false;
     const k = ctx.settings.permissionsRefreshRuns;
     return slice(item.key, k) !== ctx.runNumber % k;
   },

@@ -59,8 +59,8 @@ export interface BackupContext {
   captured(kind: KindName): readonly ArtifactEntry[];
   /** The entry this key had in the previous snapshot (or in the checkpoint of an unfinished run). */
   previous(kind: KindName, key: string): ArtifactEntry | undefined;
-  /** Whether the object's content was read this run (it changed, or had never been seen). */
-  exportedThisRun(kind: KindName, key: string): boolean;
+  /** Resolves when these kinds (those selected for this run) are done. */
+  after(kinds: readonly KindName[]): Promise<void>;
   /** Share an expensive discovery (the workspace tree walk) between kinds. */
   memo<T>(key: string, make: () => Promise<T>): Promise<T>;
 }

@@ -5,15 +5,15 @@ import type { BlockBlobClient } from '@azure/storage-blob';
 import { DrError } from '../errors/drError.js';
 import type { Logger } from '../log/logger.js';
 
-const LEASE_SECONDS = 60;
-const RENEW_MS = 20_000;
+const LEASE_SECONDS = 30;
+const RENEW_MS = 10_000;
 
 /**
  * A lease on `workspaces/<key>/lock`: while one backup or failover holds it, no other
- * can start. The lease is renewed every 20 s; if renewal fails (the process was
+ * can start. The lease is renewed every 10 s; if renewal fails (the process was
  * paused too long and someone else may have taken over), `signal` aborts so the
  * holder stops before it writes anything else. A crashed holder's lease expires
- * after 60 s.
+ * after 30 s.
  */
 export class Lock {
   private readonly controller = new AbortController();

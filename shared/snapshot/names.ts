@@ -30,16 +30,22 @@ export function workspaceKey(host: string): string {
   return `${url.hostname}${url.port === '' ? '' : `-${url.port}`}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
 }
 
-/** Sortable, unique snapshot ids: 20261126T170512Z-3f9a. */
-export function newSnapshotId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+/**
+ * Sortable, unique snapshot ids with millisecond precision: 20261126T170512.123Z-3f9a.
+ * An id is always later than its parent's, so "latest" never depends on the random
+ * suffix, even for snapshots committed within one millisecond.
+ */
+export function newSnapshotId(now: Date = new Date(), after?: string): string {
+  let time = now.getTime();
+  if (after !== undefined) time = Math.max(time, snapshotTime(after).getTime() + 1);
+  const stamp = new Date(time).toISOString().replace(/[-:]/g, '');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-export const SNAPSHOT_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
+export const SNAPSHOT_ID = /^\d{8}T\d{6}(\.\d{3})?Z-[0-9a-f]{4}$/;
 
 export function snapshotTime(snapshotId: string): Date {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(snapshotId);
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{3}))?Z/.exec(snapshotId);
   if (!m) return new Date(0);
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7] ?? 0)));
 }

@@ -185,7 +185,7 @@ export class SnapshotStore {
 
   async readManifest(workspaceKey: string, snapshotId: string, signal?: AbortSignal): Promise<Manifest> {
     if (!SNAPSHOT_ID.test(snapshotId)) {
-      throw new DrError('USAGE', `"${snapshotId}" is not a snapshot id; ids look like 20261126T170512Z-3f9a (see "snapshots list").`);
+      throw new DrError('USAGE', `"${snapshotId}" is not a snapshot id; ids look like 20261126T170512.123Z-3f9a (see "snapshots list").`);
     }
     const blob = this.container.getBlobClient(manifestPath(workspaceKey, snapshotId));
     let compressed: Buffer;

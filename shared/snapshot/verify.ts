@@ -16,19 +16,21 @@ export interface VerifyReport {
 /** Re-read every object a snapshot references and check its hash. */
 export async function verifySnapshot(store: SnapshotStore, manifest: Manifest, options: { concurrency?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<VerifyReport> {
   const limit = pLimit(options.concurrency ?? 16);
-  const unique = new Map<string, { kind: string; key: string }>();
-  for (const a of manifest.artifacts) if (a.hash && !unique.has(a.hash)) unique.set(a.hash, { kind: a.kind, key: a.key });
+  // One object can stand for several artifacts (two identical notebooks): a damaged
+  // object is reported for each of them.
+  const unique = new Map<string, Array<{ kind: string; key: string }>>();
+  for (const a of manifest.artifacts) if (a.hash) unique.set(a.hash, [...(unique.get(a.hash) ?? []), { kind: a.kind, key: a.key }]);
   const report: VerifyReport = { snapshotId: manifest.snapshotId, workspaceKey: manifest.workspace.key, objectsChecked: 0, bytesChecked: 0, problems: [], ok: true };
   let done = 0;
   await Promise.all(
-    [...unique].map(([hash, owner]) =>
+    [...unique].map(([hash, owners]) =>
       limit(async () => {
         try {
           const content = await store.getObject(hash);
           report.bytesChecked += content.length;
         } catch (error) {
           if (!(error instanceof DrError) || error.code !== 'SNAPSHOT_CORRUPT') throw error;
-          report.problems.push({ ...owner, hash, problem: error.message });
+          for (const owner of owners) report.problems.push({ ...owner, hash, problem: error.message });
         }
         report.objectsChecked += 1;
         done += 1;

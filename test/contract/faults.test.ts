@@ -132,7 +132,7 @@ describe('stats endpoint', () => {
       for (let i = 0; i < 3; i++) await call(emu.url, 'GET', '/api/2.0/workspace/get-status', { query: { path: '/' } });
       await call(emu.url, 'GET', '/api/2.0/workspace/get-status', { query: { path: '/missing' } });
       const stats = (await (await fetch(`${emu.url}/__emulator/stats`)).json()) as StatsSnapshot;
-      expect(stats.endpoints['GET /api/2.0/workspace/get-status']).toEqual({ count: 4, statuses: { '200': 3, '404': 1 } });
+      expect(stats.endpoints['GET /api/2.0/workspace/get-status']).toEqual({ count: 4, family: 'workspace.get-status', statuses: { '200': 3, '404': 1 } });
       expect(stats.families['workspace.get-status']).toBe(4);
       expect(stats.total).toBe(4);
       await fetch(`${emu.url}/__emulator/stats/reset`, { method: 'POST' });

@@ -26,7 +26,8 @@ const HELP = `Usage: npm run emulator -- [options]
   --jitter-ms <n>         Random extra latency in [0, n]
   --rate <family=rps>     Rate limit for an endpoint family (repeatable); families:
                           ${RATE_LIMITED_FAMILIES.join(', ')}
-  --default-rate <rps>    Rate limit for every other endpoint
+  --default-rate <rps>    Rate limit for every other GET endpoint (one bucket each)
+  --default-write-rate <rps>  Rate limit for every other non-GET endpoint
   --no-retry-after        Send 429 answers without a Retry-After header
   --error-500 <fraction>  Fraction of requests answered with 500
   --error-503 <fraction>  Fraction of requests answered with 503 (half of them the gateway HTML page)
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       'jitter-ms': { type: 'string' },
       rate: { type: 'string', multiple: true },
       'default-rate': { type: 'string' },
+      'default-write-rate': { type: 'string' },
       'no-retry-after': { type: 'boolean' },
       'error-500': { type: 'string' },
       'error-503': { type: 'string' },
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
   const latency = number(values['latency-ms'], '--latency-ms');
   const jitter = number(values['jitter-ms'], '--jitter-ms');
   if (latency !== undefined || jitter !== undefined) options.latency = { fixedMs: latency ?? 0, jitterMs: jitter ?? 0 };
-  if (values.rate || values['default-rate'] || values['no-retry-after']) {
+  if (values.rate || values['default-rate'] || values['default-write-rate'] || values['no-retry-after']) {
     const limits: RateLimitOptions = { families: {} };
     for (const entry of values.rate ?? []) {
       const [family, rps] = entry.split('=');
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
     }
     const def = number(values['default-rate'], '--default-rate');
     if (def !== undefined) limits.default = def;
+    const defWrite = number(values['default-write-rate'], '--default-write-rate');
+    if (defWrite !== undefined) limits.defaultWrite = defWrite;
     if (values['no-retry-after']) limits.retryAfter = false;
     options.rateLimits = limits;
   }

@@ -154,7 +154,8 @@ export class FaultModel {
     const limits = this.options.rateLimits;
     if (limits) {
       const named = (RATE_LIMITED_FAMILIES as readonly string[]).includes(family);
-      const rate = named ? limits.families?.[family as RateLimitedFamily] : limits.default;
+      const isRead = routeKey.startsWith('GET ');
+      const rate = named ? limits.families?.[family as RateLimitedFamily] : isRead ? limits.default : (limits.defaultWrite ?? limits.default);
       if (rate !== undefined && rate > 0) {
         const key = named ? family : routeKey;
         let bucket = this.buckets.get(key);

@@ -22,8 +22,10 @@ export type RateLimitedFamily = (typeof RATE_LIMITED_FAMILIES)[number];
 export interface RateLimitOptions {
   /** Requests per second for each named family. */
   families?: Partial<Record<RateLimitedFamily, number>>;
-  /** Requests per second for any endpoint not in a named family (one bucket per endpoint). */
+  /** Requests per second for any GET endpoint not in a named family (one bucket per endpoint). */
   default?: number;
+  /** Requests per second for any other non-GET endpoint. @default `default` */
+  defaultWrite?: number;
   /**
    * How many seconds of traffic a bucket can absorb in a burst.
    * @default 1
@@ -106,7 +108,7 @@ export interface EmulatorOptions {
 }
 
 /** Documented Azure Databricks per-workspace limits (databricks-api.md §12.3). */
-export const REALISTIC_RATE_LIMITS: Required<Pick<RateLimitOptions, 'families' | 'default'>> = {
+export const REALISTIC_RATE_LIMITS: Required<Pick<RateLimitOptions, 'families' | 'default' | 'defaultWrite'>> = {
   families: {
     'workspace.export': 60,
     'workspace.import': 30,
@@ -119,7 +121,10 @@ export const REALISTIC_RATE_LIMITS: Required<Pick<RateLimitOptions, 'families' |
     'scim.read': 255,
     secrets: 1100,
   },
-  default: 30,
+  // Not published: 100/s for reads (in line with the documented GET limits) and the
+  // historic 30/s per workspace for writes.
+  default: 100,
+  defaultWrite: 30,
 };
 
 export const REALISTIC_LATENCY: LatencyOptions = { fixedMs: 40, jitterMs: 20 };

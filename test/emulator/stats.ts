@@ -1,6 +1,8 @@
 /** Per-endpoint request counters, served at GET /__emulator/stats. */
 export interface EndpointStats {
   count: number;
+  /** The endpoint's rate-limit family. */
+  family: string;
   /** Responses by status code; `drop` counts connections destroyed without an answer. */
   statuses: Record<string, number>;
 }
@@ -24,7 +26,7 @@ export class Stats {
     this.total += 1;
     let entry = this.endpoints.get(routeKey);
     if (!entry) {
-      entry = { count: 0, statuses: {} };
+      entry = { count: 0, family, statuses: {} };
       this.endpoints.set(routeKey, entry);
     }
     entry.count += 1;
@@ -46,7 +48,7 @@ export class Stats {
   snapshot(): StatsSnapshot {
     return {
       total: this.total,
-      endpoints: Object.fromEntries([...this.endpoints].map(([k, v]) => [k, { count: v.count, statuses: { ...v.statuses } }])),
+      endpoints: Object.fromEntries([...this.endpoints].map(([k, v]) => [k, { count: v.count, family: v.family, statuses: { ...v.statuses } }])),
       families: Object.fromEntries(this.families),
       since: this.since.toISOString(),
     };

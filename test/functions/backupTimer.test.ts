@@ -61,7 +61,7 @@ test('a tick takes an incremental backup and logs a summary; a past-due tick say
   const container = useEnv();
   const first = context();
   await backupTimer(timer(), first.ctx);
-  expect(first.lines.some((l) => l.level === 'information' && /Backup \d{8}T\d{6}Z-[0-9a-f]{4} committed/.test(l.text))).toBe(true);
+  expect(first.lines.some((l) => l.level === 'information' && /Backup \d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4} committed/.test(l.text))).toBe(true);
   const late = context();
   await backupTimer(timer(true), late.ctx);
   expect(late.lines.some((l) => l.level === 'warning' && l.text.includes('past due'))).toBe(true);

@@ -33,7 +33,8 @@ export function spawnTs(entry: string, args: string[], env: NodeJS.ProcessEnv = 
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close' comes after the output streams are drained, unlike 'exit'.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   return {
     child,
     stdout: () => out,

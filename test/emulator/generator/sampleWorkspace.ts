@@ -163,7 +163,8 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   }
 
   const notebookPaths: Array<{ path: string; language: NotebookLanguage }> = [];
-  const usedPaths = new Set<string>();
+  // Folder paths are taken too: a notebook may not share a folder's name.
+  const usedPaths = new Set<string>(folders);
   for (let i = 0; i < options.notebooks; i++) {
     const folder = random.pick(folders);
     const language = f.helpers.weightedArrayElement(LANGUAGE_WEIGHTS);
