@@ -134,7 +134,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     options.onProgress?.({ type: 'start', workspaceKey: key, ...(parent ? { parentSnapshotId: parent.snapshotId } : {}), resumed: checkpoint !== undefined });
     logger.info('backup started', { workspace: key, runId, parent: parent?.snapshotId, resumedFrom: checkpoint?.runId, runNumber });
 
-    const memo = new Map<string, Promise<unknown>>();
+    const memo = new Map<string, unknown>();
     const done = new Map<KindName, Promise<void>>();
     const ctx: BackupContext = {
       client,
@@ -147,13 +147,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       after: async (list) => {
         await Promise.all(list.filter((k) => done.has(k)).map((k) => done.get(k)));
       },
-      memo: <T>(k: string, make: () => Promise<T>): Promise<T> => {
-        let p = memo.get(k) as Promise<T> | undefined;
-        if (!p) {
-          p = make();
-          memo.set(k, p);
-        }
-        return p;
+      memo: <T>(k: string, make: () => Promise<T>): Promise<T> => ctx.memoSync(k, make),
+      memoSync: <T>(k: string, make: () => T): T => {
+        if (!memo.has(k)) memo.set(k, make());
+        return memo.get(k) as T;
       },
     };
 

@@ -146,9 +146,18 @@ export class DatabricksClient {
       if (options.signal?.aborted) throw abortError(options.signal);
       const release = await limiter.acquire(options.signal);
       let error: unknown;
+      // One timer per attempt, cleared as soon as the body is read: AbortSignal.timeout
+      // would keep every request's signal alive for the whole timeout.
+      const attemptController = new AbortController();
+      const timer = setTimeout(
+        () => attemptController.abort(new DrError('WORKSPACE_UNREACHABLE', `No answer from ${this.host} within ${this.options.requestTimeoutMs ?? 120_000} ms.`)),
+        this.options.requestTimeoutMs ?? 120_000,
+      );
+      const forward = (): void => attemptController.abort(options.signal?.reason);
+      options.signal?.addEventListener('abort', forward, { once: true });
       try {
         this.requests += 1;
-        const response = await this.send(method, url, body, options.signal);
+        const response = await this.send(method, url, body, attemptController.signal);
         if (response.ok) {
           const bytes = Buffer.from(await response.arrayBuffer());
           limiter.succeeded();
@@ -166,6 +175,8 @@ export class DatabricksClient {
         if (options.signal?.aborted) throw abortError(options.signal);
         error = thrown;
       } finally {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', forward);
         release();
       }
 
@@ -191,7 +202,7 @@ export class DatabricksClient {
   /** The fix for failures the caller can act on. */
   private hintFor(status: number, message: string): string | undefined {
     if (status === 401 || (status === 403 && /Invalid access token|expired|Credential was not sent/i.test(message))) {
-      return `The workspace ${this.host} refused the ${this.options.auth.description}: check the token (or the Entra identity) configured for this workspace's profile, and that it has not expired.`;
+      return `The workspace ${this.host} refused the credential (${this.options.auth.description}). Check the personal access token or Entra identity configured in this workspace's profile, and that it has not expired.`;
     }
     if (status === 403) {
       return `The identity used for ${this.host} lacks a permission: databricks-dr needs a workspace admin.`;
@@ -208,19 +219,18 @@ export class DatabricksClient {
     return limiter;
   }
 
-  private async send(method: string, url: URL, body: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
+  private async send(method: string, url: URL, body: string | undefined, signal: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = {
       ...(await this.options.auth.headers(signal)),
       accept: 'application/json',
       'user-agent': 'databricks-dr/0.1',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 120_000);
     return fetch(url, {
       method,
       headers,
       agent: this.agent,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal,
       ...(body === undefined ? {} : { body }),
     });
   }

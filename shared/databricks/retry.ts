@@ -69,7 +69,8 @@ export function isNetworkError(error: unknown): boolean {
   if (code !== undefined && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET'].includes(code)) {
     return true;
   }
-  return error.name === 'FetchError' || /socket hang up|network|premature close|ECONNRESET/i.test(error.message);
+  // AbortError here is the per-attempt timeout; a caller's own abort never reaches the retry policy.
+  return error.name === 'FetchError' || error.name === 'AbortError' || /socket hang up|network|premature close|ECONNRESET/i.test(error.message);
 }
 
 /**

@@ -8,7 +8,7 @@ export const directories: KindHandler = {
   dependsOn: ['users'],
   references: [],
   async *list(ctx) {
-    for (const o of await workspaceTree(ctx)) {
+    for await (const o of workspaceTree(ctx)) {
       if (o.object_type !== 'DIRECTORY') continue;
       yield { key: o.path, sourceId: idText(o.object_id), changeToken: idText(o.object_id), meta: { path: o.path, object_id: idText(o.object_id) }, noContent: true };
     }

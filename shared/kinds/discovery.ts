@@ -20,14 +20,55 @@ export function isExcluded(path: string, excluded: readonly string[]): boolean {
 }
 
 /**
- * Walk the workspace tree breadth-first from `/` (the API lists one level per call),
- * many directories at a time under the client's rate limits. Repos are not entered:
- * their content comes back by cloning. Done once per run and shared by the
- * directory, notebook, file, repo and permission kinds.
+ * A list that fills over time and can be read by several consumers at once, each
+ * seeing every item: the workspace walk feeds it, and the notebook, file, folder,
+ * repo and permission kinds start working on the first items while deeper folders
+ * are still being listed.
  */
-export function workspaceTree(ctx: BackupContext): Promise<WorkspaceObject[]> {
-  return ctx.memo('workspace-tree', async () => {
-    const all: WorkspaceObject[] = [];
+export class Broadcast<T> {
+  readonly items: T[] = [];
+  private closed = false;
+  private error: unknown;
+  private waiters: Array<() => void> = [];
+
+  push(item: T): void {
+    this.items.push(item);
+    this.wake();
+  }
+
+  close(error?: unknown): void {
+    this.closed = true;
+    this.error = error;
+    this.wake();
+  }
+
+  async *iterate(): AsyncGenerator<T> {
+    for (let i = 0; ; ) {
+      while (i < this.items.length) yield this.items[i++] as T;
+      if (this.closed) {
+        if (this.error !== undefined) throw this.error;
+        return;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/**
+ * Walk the workspace tree from `/` (the API lists one level per call), many folders
+ * at a time under the client's rate limits, and stream what it finds. Repos are not
+ * entered: their content comes back by cloning. Done once per run and shared by the
+ * folder, notebook, file, repo and permission kinds.
+ */
+export function workspaceTree(ctx: BackupContext): AsyncGenerator<WorkspaceObject> {
+  const broadcast = ctx.memoSync('workspace-tree', () => {
+    const out = new Broadcast<WorkspaceObject>();
     // Only the request holds a slot: a folder waiting for its children must not, or
     // deep trees would fill every slot with waiting parents.
     const limit = pLimit(32);
@@ -44,14 +85,18 @@ export function workspaceTree(ctx: BackupContext): Promise<WorkspaceObject[]> {
       const children: Promise<void>[] = [];
       for (const o of objects) {
         if (isExcluded(o.path, ctx.settings.excludePaths)) continue;
-        all.push(o);
+        out.push(o);
         if (o.object_type === 'DIRECTORY') children.push(visit(o.path));
       }
       await Promise.all(children);
     };
-    await visit('/');
-    return all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    void visit('/').then(
+      () => out.close(),
+      (error: unknown) => out.close(error),
+    );
+    return out;
   });
+  return broadcast.iterate();
 }
 
 /** Every resource of a SCIM list, paged the way the SDKs do (startIndex + count). */

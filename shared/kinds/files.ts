@@ -12,7 +12,7 @@ export const files: KindHandler = {
   dependsOn: ['directories'],
   references: [],
   async *list(ctx) {
-    for (const o of await workspaceTree(ctx)) {
+    for await (const o of workspaceTree(ctx)) {
       const id = idText(o.object_id);
       if (o.object_type === 'FILE') {
         yield {

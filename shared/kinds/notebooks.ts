@@ -12,7 +12,7 @@ export const notebooks: KindHandler = {
   dependsOn: ['directories'],
   references: [],
   async *list(ctx) {
-    for (const o of await workspaceTree(ctx)) {
+    for await (const o of workspaceTree(ctx)) {
       if (o.object_type !== 'NOTEBOOK') continue;
       const id = idText(o.object_id);
       yield {

@@ -25,9 +25,6 @@ const WORKSPACE_TARGETS: Record<string, { type: string; kind: KindName; token: (
   REPO: { type: 'repos', kind: 'repos', token: (o) => idText(o.object_id) },
 };
 
-/** Types with one entry per notebook or file: refreshed on a rolling basis when unchanged. */
-const ROLLING = new Set(['notebooks', 'files']);
-
 interface Target {
   type: string;
   kind: KindName;
@@ -54,9 +51,11 @@ function slice(text: string, slices: number): number {
  * Direct grants on every protected object (inherited ones come back with their
  * parents). Principals are recorded by natural key (userName, group name,
  * application id) and objects by the key of their artifact, so a failover can apply
- * them to the new object ids. Folder, cluster, job, pool and policy grants are read
- * every run; notebook and file grants when the object changed, and otherwise each at
- * least every DR_PERMISSIONS_REFRESH_RUNS runs.
+ * them to the new object ids. Grants are read when their object is new or changed,
+ * and otherwise on a rolling basis: each object's grants at least every
+ * DR_PERMISSIONS_REFRESH_RUNS runs (1 reads them all every run). A workspace has as
+ * many ACLs as objects and the Permissions API reads one per request, so this is
+ * what keeps an incremental run a small fraction of a full one.
  */
 export const permissions: KindHandler = {
   kind: 'permissions',
@@ -80,7 +79,7 @@ export const permissions: KindHandler = {
     // while notebooks are still being exported, not after.
     const workspaceKinds = ['directories', 'notebooks', 'files', 'repos'] as const;
     if (workspaceKinds.some((k) => selected.has(k))) {
-      for (const o of await workspaceTree(ctx)) {
+      for await (const o of workspaceTree(ctx)) {
         const target = WORKSPACE_TARGETS[o.object_type];
         if (!target || !selected.has(target.kind)) continue;
         const id = idText(o.object_id);
@@ -110,8 +109,7 @@ export const permissions: KindHandler = {
     }
   },
   reusable(ctx, item, previous) {
-    const target = item.data as Target;
-    if (!ROLLING.has(target.type) || previous.changeToken !== item.changeToken) return false;
+    if (previous.changeToken !== item.changeToken) return false;
     const k = ctx.settings.permissionsRefreshRuns;
     return slice(item.key, k) !== ctx.runNumber % k;
   },

@@ -21,7 +21,7 @@ export const repos: KindHandler = {
   dependsOn: ['directories'],
   references: [],
   async *list(ctx) {
-    for (const o of await workspaceTree(ctx)) {
+    for await (const o of workspaceTree(ctx)) {
       if (o.object_type !== 'REPO') continue;
       yield { key: o.path, sourceId: idText(o.object_id), meta: { path: o.path, object_id: idText(o.object_id) } };
     }

@@ -61,8 +61,10 @@ export interface BackupContext {
   previous(kind: KindName, key: string): ArtifactEntry | undefined;
   /** Resolves when these kinds (those selected for this run) are done. */
   after(kinds: readonly KindName[]): Promise<void>;
-  /** Share an expensive discovery (the workspace tree walk) between kinds. */
+  /** Share an expensive discovery (SCIM lists) between kinds. */
   memo<T>(key: string, make: () => Promise<T>): Promise<T>;
+  /** The same for values that are not promises (the streaming workspace walk). */
+  memoSync<T>(key: string, make: () => T): T;
 }
 
 /**

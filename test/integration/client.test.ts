@@ -324,7 +324,10 @@ describe('errors that are not retried', () => {
     const c = client({ auth: new PatAuth(wrong) });
     const e = await rejection(c.get(GET_STATUS, { path: NOTEBOOK }));
     expect(e).toMatchObject({ status: 403, errorCode: 'PERMISSION_DENIED', category: 'unauthenticated', apiMessage: 'Invalid access token.' });
-    expect(e.message).toBe(`GET ${GET_STATUS} failed: 403 PERMISSION_DENIED: Invalid access token.`);
+    expect(e.message).toBe(
+      `GET ${GET_STATUS} failed: 403 PERMISSION_DENIED: Invalid access token. The workspace ${emu.url} refused the credential (personal access token). ` +
+        "Check the personal access token or Entra identity configured in this workspace's profile, and that it has not expired.",
+    );
     expect(e.message).not.toContain(wrong);
     expect(emu.stats.count('GET', GET_STATUS)).toBe(1);
   });
