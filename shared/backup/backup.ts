@@ -206,18 +206,33 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         options.onProgress?.({ type: 'artifact', kind, action: 'uncaptured' });
         return;
       }
-      const isBytes = Buffer.isBuffer(exported.content);
-      const bytes = isBytes ? (exported.content as Buffer) : Buffer.from(canonicalJson(exported.content), 'utf8');
-      const refs = isBytes
-        ? []
-        : [...extractRefs(exported.content, h.references), ...(h.extraRefs?.(exported.content as Record<string, unknown>) ?? [])];
-      const hash = sha256(bytes);
-      if (!knownHashes.has(hash)) {
-        const put = await store.putObject(bytes, signal);
+      let hash: string;
+      let size: number;
+      let refs: ArtifactEntry['refs'] = [];
+      if (typeof exported.content === 'function') {
+        const put = await store.putObjectStream(exported.content, signal);
+        ({ hash, size } = put);
         knownHashes.add(hash);
         if (put.created) {
           stats.uploadedObjects += 1;
-          stats.uploadedBytes += bytes.length;
+          stats.uploadedBytes += size;
+        }
+      } else {
+        const isBytes = Buffer.isBuffer(exported.content);
+        const bytes = isBytes ? (exported.content as Buffer) : Buffer.from(canonicalJson(exported.content), 'utf8');
+        if (!isBytes) {
+          const doc = exported.content as Record<string, unknown>;
+          refs = [...extractRefs(doc, h.references), ...(h.extraRefs?.(doc) ?? [])];
+        }
+        hash = sha256(bytes);
+        size = bytes.length;
+        if (!knownHashes.has(hash)) {
+          const put = await store.putObject(bytes, signal);
+          knownHashes.add(hash);
+          if (put.created) {
+            stats.uploadedObjects += 1;
+            stats.uploadedBytes += bytes.length;
+          }
         }
       }
       if (exported.uncaptured) uncaptured.push({ kind, key: item.key, ...exported.uncaptured });
@@ -226,7 +241,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         key: item.key,
         sourceId: item.sourceId,
         hash,
-        size: bytes.length,
+        size,
         ...(item.changeToken === undefined ? {} : { changeToken: item.changeToken }),
         meta: { ...item.meta, ...exported.meta },
         refs,

@@ -9,6 +9,8 @@ interface FileInfo {
 }
 
 const CHUNK = 1024 * 1024;
+/** Files above this size are streamed rather than held in memory. */
+export const STREAM_ABOVE = 8 * 1024 * 1024;
 
 async function walk(ctx: BackupContext, path: string, out: Map<string, FileInfo>): Promise<boolean> {
   let files: FileInfo[];
@@ -84,14 +86,20 @@ export const dbfsFiles: KindHandler = {
     yield* missing;
   },
   async export(ctx, item) {
+    const read = async function* (): AsyncGenerator<Buffer> {
+      for (let offset = 0; ; ) {
+        const r = await ctx.client.get<{ bytes_read: number; data?: string }>('/api/2.0/dbfs/read', { path: item.key, offset, length: CHUNK }, { signal: ctx.signal });
+        if (!r.bytes_read) return;
+        yield Buffer.from(r.data ?? '', 'base64');
+        offset += r.bytes_read;
+        if (r.bytes_read < CHUNK) return;
+      }
+    };
+    // Small files are read once into memory; large ones are streamed (read to hash,
+    // then read again while uploading), so memory stays flat whatever their size.
+    if (Number(item.meta['size'] ?? 0) > STREAM_ABOVE) return { content: read };
     const chunks: Buffer[] = [];
-    for (let offset = 0; ; ) {
-      const r = await ctx.client.get<{ bytes_read: number; data?: string }>('/api/2.0/dbfs/read', { path: item.key, offset, length: CHUNK }, { signal: ctx.signal });
-      if (!r.bytes_read) break;
-      chunks.push(Buffer.from(r.data ?? '', 'base64'));
-      offset += r.bytes_read;
-      if (r.bytes_read < CHUNK) break;
-    }
+    for await (const chunk of read()) chunks.push(chunk);
     return { content: Buffer.concat(chunks) };
   },
 };

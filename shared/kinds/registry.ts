@@ -1,15 +1,21 @@
-import { clusterPolicies, clusters, instancePools, jobs } from './compute.js';
+import { clusterPolicies } from './clusterPolicies.js';
+import { clusters } from './clusters.js';
 import { dbfsFiles } from './dbfsFiles.js';
 import { directories } from './directories.js';
 import { files } from './files.js';
+import { globalInitScripts } from './globalInitScripts.js';
+import { groups } from './groups.js';
+import { instancePools } from './instancePools.js';
+import { jobs } from './jobs.js';
 import { mounts } from './mounts.js';
 import { KIND_NAMES, type KindName } from './names.js';
 import { notebooks } from './notebooks.js';
 import { permissions } from './permissions.js';
-import { groups, servicePrincipals, users } from './principals.js';
 import { repos } from './repos.js';
+import { secretScopes } from './secretScopes.js';
+import { servicePrincipals } from './servicePrincipals.js';
 import type { KindHandler } from './types.js';
-import { globalInitScripts, secretScopes } from './workspaceConf.js';
+import { users } from './users.js';
 
 /** Every artifact kind; the compiler refuses a missing one. */
 export const REGISTRY = {

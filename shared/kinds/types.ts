@@ -22,7 +22,11 @@ export interface Listed {
 
 /** The content of one exported object: raw bytes, or a JSON document stored canonically. */
 export interface Exported {
-  content: Buffer | Record<string, unknown>;
+  /**
+   * The content; or, for something too large to hold in memory (a big DBFS file), a
+   * function that reads it in chunks, called up to twice.
+   */
+  content: Buffer | Record<string, unknown> | (() => AsyncIterable<Buffer>);
   /** Fields to add to the listing's metadata. */
   meta?: Record<string, unknown>;
   /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGunzip, createGzip, gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
@@ -112,6 +113,72 @@ export class SnapshotStore {
       if (isConflict(error, 'BlobAlreadyExists', 'ConditionNotMet')) return { hash, size: content.length, created: false };
       throw storageError(error, `store object ${hash}`, this.containerName);
     }
+  }
+
+  /**
+   * Store content too large to hold in memory: `open` yields it in chunks, twice at
+   * most (once to hash it, once to upload it gzip-compressed in blocks). If the two
+   * passes disagree, the content changed while it was read: nothing is kept.
+   */
+  async putObjectStream(open: () => AsyncIterable<Buffer>, signal?: AbortSignal): Promise<{ hash: string; size: number; created: boolean }> {
+    const first = createHash('sha256');
+    let size = 0;
+    for await (const chunk of open()) {
+      first.update(chunk);
+      size += chunk.length;
+    }
+    const hash = first.digest('hex');
+    if (await this.objectExists(hash, signal)) return { hash, size, created: false };
+    const second = createHash('sha256');
+    const source = Readable.from(
+      (async function* () {
+        for await (const chunk of open()) {
+          second.update(chunk);
+          yield chunk;
+        }
+      })(),
+    );
+    const blob = this.container.getBlockBlobClient(objectPath(hash));
+    try {
+      await blob.uploadStream(source.pipe(createGzip({ level: 6 })), 4 * 1024 * 1024, 2, {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/octet-stream', blobContentEncoding: 'gzip' },
+        metadata: { sha256: hash, size: String(size) },
+        ...(signal ? { abortSignal: signal } : {}),
+      });
+    } catch (error) {
+      if (isConflict(error, 'BlobAlreadyExists', 'ConditionNotMet')) return { hash, size, created: false };
+      throw storageError(error, `store object ${hash}`, this.containerName);
+    }
+    if (second.digest('hex') !== hash) {
+      await blob.deleteIfExists().catch(() => undefined);
+      throw new DrError('SNAPSHOT_CORRUPT', `The content changed while it was being stored (expected ${hash}); nothing was kept. The next run reads it again.`, { retryable: true });
+    }
+    return { hash, size, created: true };
+  }
+
+  /** Check an object's hash without holding it in memory. */
+  async verifyObject(hash: string, signal?: AbortSignal): Promise<number> {
+    let response;
+    try {
+      response = await this.container.getBlobClient(objectPath(hash)).download(0, undefined, signal ? { abortSignal: signal } : {});
+    } catch (error) {
+      if ((error as StorageErrorLike).statusCode === 404) throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is missing from container "${this.containerName}".`, { cause: error });
+      throw storageError(error, `read object ${hash}`, this.containerName);
+    }
+    const digest = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of (response.readableStreamBody as NodeJS.ReadableStream).pipe(createGunzip())) {
+        digest.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+    } catch (error) {
+      throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is not valid gzip data; it was damaged in storage.`, { cause: error });
+    }
+    const actual = digest.digest('hex');
+    if (actual !== hash) throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is corrupt: its content hashes to ${actual}.`);
+    return size;
   }
 
   async objectExists(hash: string, signal?: AbortSignal): Promise<boolean> {

@@ -26,8 +26,7 @@ export async function verifySnapshot(store: SnapshotStore, manifest: Manifest, o
     [...unique].map(([hash, owners]) =>
       limit(async () => {
         try {
-          const content = await store.getObject(hash);
-          report.bytesChecked += content.length;
+          report.bytesChecked += await store.verifyObject(hash);
         } catch (error) {
           if (!(error instanceof DrError) || error.code !== 'SNAPSHOT_CORRUPT') throw error;
           for (const owner of owners) report.problems.push({ ...owner, hash, problem: error.message });

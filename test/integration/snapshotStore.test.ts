@@ -102,3 +102,33 @@ describe('unreachable storage', () => {
     expect((error as Error).message).not.toContain('Eby8vdM02');
   }, 60_000);
 });
+
+describe('streamed objects', () => {
+  const chunks = (seed: number, count: number) =>
+    async function* () {
+      for (let i = 0; i < count; i++) yield Buffer.alloc(1024 * 1024, (seed + i) % 251);
+    };
+
+  test('are stored under the hash of their content and verified without being held in memory', async () => {
+    const { hash, size, created } = await store.putObjectStream(chunks(1, 12));
+    expect(size).toBe(12 * 1024 * 1024);
+    expect(created).toBe(true);
+    const whole = Buffer.concat(await (async () => {
+      const all: Buffer[] = [];
+      for await (const c of chunks(1, 12)()) all.push(c);
+      return all;
+    })());
+    expect(hash).toBe(sha256(whole));
+    expect(await store.verifyObject(hash)).toBe(size);
+    expect((await store.putObjectStream(chunks(1, 12))).created).toBe(false);
+  });
+
+  test('content that changes between the two passes is refused and nothing is kept', async () => {
+    let pass = 0;
+    const open = () => chunks(pass++ === 0 ? 50 : 60, 3)();
+    await expect(store.putObjectStream(open)).rejects.toMatchObject({ code: 'SNAPSHOT_CORRUPT' });
+    const all: Buffer[] = [];
+    for await (const c of chunks(50, 3)()) all.push(c);
+    expect(await store.objectExists(sha256(Buffer.concat(all)))).toBe(false);
+  });
+});
