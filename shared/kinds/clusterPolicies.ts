@@ -1,3 +1,5 @@
+import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId } from '../failover/helpers.js';
+import type { ImportContext, TargetObject } from '../failover/types.js';
 import type { Ref } from '../snapshot/types.js';
 import { dbfsPath } from './refs.js';
 import { compact } from './discovery.js';
@@ -70,4 +72,99 @@ export const clusterPolicies: KindHandler = {
       }),
     };
   },
+  /**
+   * Found by name (unique per workspace, case-insensitively). Pool ids in a
+   * definition are remapped and node types mapped; a default policy (Personal
+   * Compute…) exists in every workspace, so only its overrides are edited.
+   */
+  importer: {
+    async inventory(ctx) {
+      const r = await ctx.client.get<{ policies?: Policy[] }>('/api/2.0/policies/clusters/list', undefined, { signal: ctx.signal });
+      return new Map<string, TargetObject>((r.policies ?? []).map((p) => [p.name.toLowerCase(), { id: p.policy_id, data: p }]));
+    },
+    async import(ctx, artifact, content) {
+      const d = doc<Policy>(content);
+      const inventory = await ctx.inventory('clusterPolicies');
+      const existing = inventory.get(d.name.toLowerCase());
+      const body: Record<string, unknown> = {
+        name: d.name,
+        ...(d.definition === undefined ? {} : { definition: targetDefinition(ctx, d.definition, 'definition') }),
+        ...(d.description === undefined ? {} : { description: d.description }),
+        ...(d.policy_family_id === undefined ? {} : { policy_family_id: d.policy_family_id }),
+        ...(d.policy_family_definition_overrides === undefined ? {} : { policy_family_definition_overrides: targetDefinition(ctx, d.policy_family_definition_overrides, 'policy_family_definition_overrides') }),
+        ...(d.max_clusters_per_user === undefined ? {} : { max_clusters_per_user: d.max_clusters_per_user }),
+        ...(d.libraries === undefined ? {} : { libraries: d.libraries }),
+      };
+      if (!existing && d.is_default === true) throw new Error(`The default policy "${d.name}" is missing from the target workspace.`);
+      const current = existing === undefined ? undefined : comparable(existing.data as Record<string, unknown>);
+      const wanted = comparable(body);
+      const token = jsonHash(wanted);
+      const fields = current ? diffFields(wanted, current) : [];
+      const action = decide(ctx, existing !== undefined, fields.length === 0, isOurs(ctx, 'clusterPolicies', artifact.key, current));
+      if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
+        return { action, targetId: existing?.id ?? plannedId('policy', d.name), token, ...(action === 'unchanged' ? {} : { note: differs('The policy', fields) }) };
+      }
+      if (existing) {
+        await ctx.client.post('/api/2.0/policies/clusters/edit', { policy_id: existing.id, ...body }, { signal: ctx.signal, idempotent: true });
+        existing.data = { ...body, policy_id: existing.id };
+        return { action, targetId: existing.id, token, note: differs('The policy', fields) };
+      }
+      const created = await createOnce(
+        ctx,
+        () => ctx.client.post<{ policy_id: string }>('/api/2.0/policies/clusters/create', body, { signal: ctx.signal }),
+        async () => {
+          const r = await ctx.client.get<{ policies?: Policy[] }>('/api/2.0/policies/clusters/list', undefined, { signal: ctx.signal });
+          return r.policies?.find((p) => p.name.toLowerCase() === d.name.toLowerCase());
+        },
+      );
+      inventory.set(d.name.toLowerCase(), { id: created.policy_id, data: { ...body, policy_id: created.policy_id } });
+      return { action, targetId: created.policy_id, token };
+    },
+  },
 };
+
+/** The fields a policy is compared on, definitions parsed (their JSON text is not stable). */
+function comparable(p: Record<string, unknown>): Record<string, unknown> {
+  const parse = (v: unknown): unknown => {
+    if (typeof v !== 'string' || v === '') return undefined;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  };
+  return {
+    name: p['name'],
+    // A family policy reads back its merged definition: compare its overrides instead.
+    definition: p['policy_family_id'] === undefined ? (parse(p['definition']) ?? {}) : undefined,
+    description: p['description'] ?? undefined,
+    policy_family_id: p['policy_family_id'],
+    policy_family_definition_overrides: parse(p['policy_family_definition_overrides']),
+    max_clusters_per_user: p['max_clusters_per_user'] === undefined ? undefined : Number(p['max_clusters_per_user']),
+    libraries: p['libraries'],
+  };
+}
+
+/** A policy definition with pool ids remapped, node types and storage accounts mapped. */
+function targetDefinition(ctx: ImportContext, definition: string, field: string): string {
+  let rules: Record<string, Record<string, unknown>>;
+  try {
+    rules = JSON.parse(definition) as typeof rules;
+  } catch {
+    return definition;
+  }
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [attribute, rule] of Object.entries(rules)) {
+    const map = (v: unknown): unknown => {
+      if (typeof v !== 'string') return v;
+      if (attribute === 'instance_pool_id' || attribute === 'driver_instance_pool_id') return ctx.resolve('instancePools', v, `${field}:${attribute}`);
+      if (attribute === 'node_type_id' || attribute === 'driver_node_type_id') return ctx.mappings.nodeTypes[v] ?? v;
+      return v;
+    };
+    const r: Record<string, unknown> = { ...rule };
+    for (const k of ['value', 'defaultValue']) if (r[k] !== undefined) r[k] = map(r[k]);
+    if (Array.isArray(r['values'])) r['values'] = r['values'].map(map);
+    out[attribute] = r;
+  }
+  return JSON.stringify(mapStorageDeep(out, ctx));
+}

@@ -1,4 +1,6 @@
 import { isApiError } from '../databricks/errors.js';
+import { decide, plannedId, sha256 } from '../failover/helpers.js';
+import type { ImportContext } from '../failover/types.js';
 import type { BackupContext, KindHandler, Listed } from './types.js';
 
 interface FileInfo {
@@ -102,4 +104,78 @@ export const dbfsFiles: KindHandler = {
     for await (const chunk of read()) chunks.push(chunk);
     return { content: Buffer.concat(chunks) };
   },
+  /**
+   * Written with put (up to 1 MB) or create / add-block / close, overwriting. The
+   * target's size and modification time, recorded after each write, spare reading a
+   * file back when nothing changed; otherwise the bytes are compared.
+   */
+  importer: {
+    async import(ctx, artifact, content) {
+      if (content === undefined) return { action: 'skip', note: 'The snapshot holds no content for it.' };
+      const path = artifact.key;
+      const existing = await dbfsStatus(ctx, path);
+      if (existing?.is_dir) return { action: 'conflict', targetId: path, note: 'The target has a folder at this path.' };
+      const tokenOf = (f: FileInfo): string => `${f.file_size ?? 0}:${f.modification_time ?? ''}`;
+      let ours = false;
+      if (existing) {
+        const applied = ctx.applied('dbfsFiles', path);
+        ours = applied?.token === tokenOf(existing);
+        if (!ctx.thorough && ours && applied?.hash === artifact.hash) return { action: 'unchanged', targetId: path, token: tokenOf(existing) };
+        if ((existing.file_size ?? 0) === content.length && sha256(await readAll(ctx, path)) === sha256(content)) {
+          return { action: 'unchanged', targetId: path, token: tokenOf(existing) };
+        }
+      }
+      const action = decide(ctx, existing !== undefined, false, ours);
+      const note = existing ? 'The file differs in the target.' : undefined;
+      if (ctx.dryRun || action === 'conflict') return { action, targetId: existing ? path : plannedId('DBFS file', path), ...(note ? { note } : {}) };
+      await writeFile(ctx, path, content);
+      const made = await dbfsStatus(ctx, path);
+      return { action, targetId: path, ...(made ? { token: tokenOf(made) } : {}), ...(note ? { note } : {}) };
+    },
+  },
 };
+
+async function dbfsStatus(ctx: ImportContext, path: string): Promise<FileInfo | undefined> {
+  try {
+    return await ctx.client.get<FileInfo>('/api/2.0/dbfs/get-status', { path }, { signal: ctx.signal });
+  } catch (error) {
+    if (isApiError(error, 'not_found')) return undefined;
+    throw error;
+  }
+}
+
+async function readAll(ctx: ImportContext, path: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for (let offset = 0; ; ) {
+    const r = await ctx.client.get<{ bytes_read: number; data?: string }>('/api/2.0/dbfs/read', { path, offset, length: CHUNK }, { signal: ctx.signal });
+    if (!r.bytes_read) break;
+    chunks.push(Buffer.from(r.data ?? '', 'base64'));
+    offset += r.bytes_read;
+    if (r.bytes_read < CHUNK) break;
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Write a whole file. A streamed upload whose add-block fails is started over (an
+ * add-block repeated after a lost answer would append its data twice).
+ */
+async function writeFile(ctx: ImportContext, path: string, content: Buffer): Promise<void> {
+  if (content.length <= CHUNK) {
+    await ctx.client.post('/api/2.0/dbfs/put', { path, contents: content.toString('base64'), overwrite: true }, { signal: ctx.signal, idempotent: true });
+    return;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { handle } = await ctx.client.post<{ handle: number | bigint }>('/api/2.0/dbfs/create', { path, overwrite: true }, { signal: ctx.signal, idempotent: true });
+      for (let offset = 0; offset < content.length; offset += CHUNK) {
+        await ctx.client.post('/api/2.0/dbfs/add-block', { handle, data: content.subarray(offset, offset + CHUNK).toString('base64') }, { signal: ctx.signal });
+      }
+      await ctx.client.post('/api/2.0/dbfs/close', { handle }, { signal: ctx.signal });
+      return;
+    } catch (error) {
+      const retryable = isApiError(error) ? error.retryable : (error as { retryable?: boolean }).retryable === true;
+      if (!retryable || attempt >= 3 || ctx.signal.aborted) throw error;
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import { plannedId, workspaceId, workspaceInventory, workspaceStatus } from '../failover/helpers.js';
 import { idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 
@@ -15,5 +16,22 @@ export const directories: KindHandler = {
   },
   async export() {
     throw new Error('directories have no content to export');
+  },
+  /** mkdirs is idempotent and makes parents; the new folder's id is read back for its permissions. */
+  importer: {
+    async import(ctx, artifact) {
+      const tree = await workspaceInventory(ctx);
+      const existing = tree.get(artifact.key);
+      if (existing && existing.object_type !== 'DIRECTORY') {
+        return { action: 'conflict', targetId: workspaceId(existing), note: `The target has a ${existing.object_type.toLowerCase()} at this path, not a folder.` };
+      }
+      if (existing) return { action: 'unchanged', targetId: workspaceId(existing) };
+      if (ctx.dryRun) return { action: 'create', targetId: plannedId('folder', artifact.key) };
+      await ctx.client.post('/api/2.0/workspace/mkdirs', { path: artifact.key }, { signal: ctx.signal, idempotent: true });
+      const made = await workspaceStatus(ctx, artifact.key);
+      if (!made) throw new Error('The folder was not there after mkdirs.');
+      tree.set(artifact.key, made);
+      return { action: 'create', targetId: workspaceId(made) };
+    },
   },
 };

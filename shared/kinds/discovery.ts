@@ -69,28 +69,7 @@ export class Broadcast<T> {
 export function workspaceTree(ctx: BackupContext): AsyncGenerator<WorkspaceObject> {
   const broadcast = ctx.memoSync('workspace-tree', () => {
     const out = new Broadcast<WorkspaceObject>();
-    // Only the request holds a slot: a folder waiting for its children must not, or
-    // deep trees would fill every slot with waiting parents.
-    const limit = pLimit(32);
-    const visit = async (path: string): Promise<void> => {
-      let objects: WorkspaceObject[];
-      try {
-        const r = await limit(() => ctx.client.get<{ objects?: WorkspaceObject[] }>('/api/2.0/workspace/list', { path }, { signal: ctx.signal }));
-        objects = r.objects ?? [];
-      } catch (error) {
-        // Deleted while we walked: nothing to back up there.
-        if (isApiError(error, 'not_found')) return;
-        throw error;
-      }
-      const children: Promise<void>[] = [];
-      for (const o of objects) {
-        if (isExcluded(o.path, ctx.settings.excludePaths)) continue;
-        out.push(o);
-        if (o.object_type === 'DIRECTORY') children.push(visit(o.path));
-      }
-      await Promise.all(children);
-    };
-    void visit('/').then(
+    void walkWorkspace(ctx, ctx.settings.excludePaths, (o) => out.push(o)).then(
       () => out.close(),
       (error: unknown) => out.close(error),
     );
@@ -99,8 +78,42 @@ export function workspaceTree(ctx: BackupContext): AsyncGenerator<WorkspaceObjec
   return broadcast.iterate();
 }
 
+/** What listing needs: a client and the run's signal. */
+export interface Lister {
+  client: BackupContext['client'];
+  signal: AbortSignal;
+}
+
+/**
+ * List every workspace object below `/`, breadth-first and in parallel, calling
+ * `found` for each. Folders deleted during the walk are skipped; repos are not entered.
+ */
+export async function walkWorkspace(lister: Lister, excludePaths: readonly string[], found: (o: WorkspaceObject) => void): Promise<void> {
+  // Only the request holds a slot: a folder waiting for its children must not, or
+  // deep trees would fill every slot with waiting parents.
+  const limit = pLimit(32);
+  const visit = async (path: string): Promise<void> => {
+    let objects: WorkspaceObject[];
+    try {
+      const r = await limit(() => lister.client.get<{ objects?: WorkspaceObject[] }>('/api/2.0/workspace/list', { path }, { signal: lister.signal }));
+      objects = r.objects ?? [];
+    } catch (error) {
+      if (isApiError(error, 'not_found')) return;
+      throw error;
+    }
+    const children: Promise<void>[] = [];
+    for (const o of objects) {
+      if (isExcluded(o.path, excludePaths)) continue;
+      found(o);
+      if (o.object_type === 'DIRECTORY') children.push(visit(o.path));
+    }
+    await Promise.all(children);
+  };
+  await visit('/');
+}
+
 /** Every resource of a SCIM list, paged the way the SDKs do (startIndex + count). */
-export async function scimList<T>(ctx: BackupContext, resource: 'Users' | 'Groups' | 'ServicePrincipals'): Promise<T[]> {
+export async function scimList<T>(ctx: Lister, resource: 'Users' | 'Groups' | 'ServicePrincipals'): Promise<T[]> {
   const out: T[] = [];
   const count = 100;
   for (let startIndex = 1; ; ) {

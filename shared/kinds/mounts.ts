@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { isApiError } from '../databricks/errors.js';
+import { idText } from './discovery.js';
+import type { ImportContext, ImportResult } from '../failover/types.js';
+import type { Mappings } from '../failover/mappings.js';
 import type { BackupContext, KindHandler } from './types.js';
 
 interface MountInfo {
@@ -83,4 +86,118 @@ export const mounts: KindHandler = {
     }
     return { content, uncaptured: { reason: 'Mount credentials (extra_configs) are never readable.', action: 'Declare the mount and its credentials (secret references) in the failover mount mapping.' } };
   },
+  /**
+   * Mount points are re-created from the declarative mount mapping (sources for the
+   * DR region, credentials as secret references) by one job run on a single-node
+   * cluster that mounts what is missing. Mount points the snapshot has but the
+   * mapping lacks are listed for a person.
+   */
+  importer: {
+    async importAll(ctx, artifacts) {
+      const results = new Map<string, ImportResult>();
+      const declared = new Map(ctx.mappings.mounts.map((m) => [m.mountPoint, m]));
+      for (const a of artifacts) {
+        if (declared.has(a.key)) continue;
+        const source = typeof a.meta['source'] === 'string' ? ` (source in the primary: ${a.meta['source']})` : '';
+        results.set(a.key, {
+          action: 'skip',
+          note: 'No mount mapping declares this mount point.',
+          needsHuman: { reason: `Mount point ${a.key}${source} is not in the mount mapping.`, action: 'Add it to the "mounts" failover mapping with its DR-region source and secret-referenced credentials, then run the failover again.' },
+        });
+      }
+      if (declared.size === 0) return results;
+      const present = new Set<string>();
+      try {
+        const r = await ctx.client.get<{ files?: Array<{ path: string; is_dir: boolean }> }>('/api/2.0/dbfs/list', { path: '/mnt' }, { signal: ctx.signal });
+        for (const f of r.files ?? []) if (f.is_dir) present.add(f.path.replace(/\/+$/, ''));
+      } catch (error) {
+        if (!isApiError(error, 'not_found')) throw error;
+      }
+      const missing = [...declared.values()].filter((m) => !present.has(m.mountPoint));
+      for (const m of declared.values()) if (present.has(m.mountPoint)) results.set(m.mountPoint, { action: 'unchanged', targetId: m.mountPoint });
+      if (missing.length === 0) return results;
+      if (ctx.dryRun) {
+        for (const m of missing) results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint, note: `Mounted from ${m.source} by a one-time job run.` });
+        return results;
+      }
+      let outcome: { ok: true; mounted: string[] } | { ok: false; error: string };
+      try {
+        outcome = await runMountJob(ctx, missing, ctx.mappings);
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        outcome = { ok: false, error: (error as Error).message };
+      }
+      for (const m of missing) {
+        if (outcome.ok && outcome.mounted.includes(m.mountPoint)) results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint });
+        else results.set(m.mountPoint, { action: 'failed', note: outcome.ok ? 'The mount job ran but the mount point is not there.' : `The mount job failed: ${outcome.error}` });
+      }
+      return results;
+    },
+  },
 };
+
+const SECRET_REF = /^\{\{secrets\/([A-Za-z0-9_.@-]+)\/([A-Za-z0-9_.-]+)\}\}$/;
+
+/** Python for one mount; credentials come from secret scopes on the cluster, never from here. */
+function mountStatement(m: Mappings['mounts'][number]): string {
+  const configs = Object.entries(m.extraConfigs ?? {}).map(([k, v]) => {
+    const ref = SECRET_REF.exec(v);
+    return `${JSON.stringify(k)}: ${ref ? `dbutils.secrets.get(scope=${JSON.stringify(ref[1])}, key=${JSON.stringify(ref[2])})` : JSON.stringify(v)}`;
+  });
+  return `dbutils.fs.mount(source=${JSON.stringify(m.source)}, mount_point=${JSON.stringify(m.mountPoint)}, extra_configs={${configs.join(', ')}})`;
+}
+
+/** Import a notebook that mounts the missing points, run it once on a single-node cluster, and read back the mounts. */
+async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mappings: Mappings): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
+  const path = '/Shared/databricks-dr/mount-points';
+  const source = [
+    '# Databricks notebook source',
+    '# Written by databricks-dr: re-creates DBFS mount points after a failover.',
+    'import json',
+    ...missing.map(mountStatement),
+    'dbutils.notebook.exit(json.dumps([{"mountPoint": m.mountPoint, "source": m.source} for m in dbutils.fs.mounts()]))',
+    '',
+  ].join('\n');
+  await ctx.client.post('/api/2.0/workspace/mkdirs', { path: '/Shared/databricks-dr' }, { signal: ctx.signal, idempotent: true });
+  await ctx.client.post('/api/2.0/workspace/import', { path, format: 'SOURCE', language: 'PYTHON', content: Buffer.from(source).toString('base64'), overwrite: true }, { signal: ctx.signal, idempotent: true });
+  const { run_id: runId } = await ctx.client.post<{ run_id: number | bigint }>(
+    '/api/2.2/jobs/runs/submit',
+    {
+      run_name: 'databricks-dr: re-create mount points',
+      // The same failover run submits the same run at most once, however often it is retried.
+      idempotency_token: `dr-mounts-${ctx.runId}`.slice(0, 64),
+      tasks: [
+        {
+          task_key: 'mounts',
+          notebook_task: { notebook_path: path },
+          new_cluster: {
+            spark_version: mappings.mountClusterSparkVersion ?? '15.4.x-scala2.12',
+            node_type_id: mappings.mountClusterNodeType ?? 'Standard_DS3_v2',
+            num_workers: 0,
+            spark_conf: { 'spark.databricks.cluster.profile': 'singleNode', 'spark.master': 'local[*]' },
+            custom_tags: { ResourceClass: 'SingleNode' },
+          },
+        },
+      ],
+    },
+    { signal: ctx.signal, idempotent: true },
+  );
+  for (let attempt = 0; ; attempt++) {
+    const run = await ctx.client.get<{ state?: { life_cycle_state?: string; result_state?: string; state_message?: string }; tasks?: Array<{ run_id: number | bigint }> }>(
+      '/api/2.2/jobs/runs/get',
+      { run_id: idText(runId) },
+      { signal: ctx.signal },
+    );
+    const life = run.state?.life_cycle_state;
+    if (life === 'TERMINATED' || life === 'INTERNAL_ERROR' || life === 'SKIPPED') {
+      const taskRun = run.tasks?.[0]?.run_id;
+      if (taskRun === undefined) return { ok: false, error: run.state?.state_message ?? life };
+      const output = await ctx.client.get<{ notebook_output?: { result?: string }; error?: string }>('/api/2.2/jobs/runs/get-output', { run_id: idText(taskRun) }, { signal: ctx.signal });
+      if (output.error !== undefined || run.state?.result_state !== 'SUCCESS') return { ok: false, error: output.error ?? run.state?.state_message ?? String(run.state?.result_state) };
+      const list = JSON.parse(output.notebook_output?.result ?? '[]') as Array<{ mountPoint: string }>;
+      return { ok: true, mounted: list.map((m) => m.mountPoint.replace(/\/+$/, '')) };
+    }
+    if (attempt > 2400) return { ok: false, error: 'The mount job did not finish within 40 minutes.' };
+    await sleep(Math.min(5000, 250 * (attempt + 1)), undefined, { signal: ctx.signal });
+  }
+}

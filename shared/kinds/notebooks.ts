@@ -1,4 +1,5 @@
 import { isApiError } from '../databricks/errors.js';
+import { importWorkspaceObject } from '../failover/helpers.js';
 import { idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 
@@ -43,5 +44,8 @@ export const notebooks: KindHandler = {
       }
       throw error;
     }
+  },
+  importer: {
+    import: (ctx, artifact, content) => importWorkspaceObject(ctx, artifact, content, 'NOTEBOOK'),
   },
 };

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 
+import { canonicalJson } from '../databricks/json.js';
+import { decide, differs, doc, sameJson } from '../failover/helpers.js';
+import type { ImportContext } from '../failover/types.js';
 import type { Ref } from '../snapshot/types.js';
 import { idText, type WorkspaceObject, workspaceTree } from './discovery.js';
 import type { KindName } from './names.js';
@@ -116,20 +119,59 @@ export const permissions: KindHandler = {
   async export(ctx, item) {
     const target = item.data as Target;
     const acl = await ctx.client.get<Acl>(`/api/2.0/permissions/${target.type}/${target.objectId}`, undefined, { signal: ctx.signal });
-    const grants: Array<Record<string, string>> = [];
-    for (const entry of acl.access_control_list ?? []) {
-      const principal: Record<string, string> | undefined =
-        entry.user_name !== undefined
-          ? { user_name: entry.user_name }
-          : entry.group_name !== undefined
-            ? { group_name: entry.group_name }
-            : entry.service_principal_name !== undefined
-              ? { service_principal_name: entry.service_principal_name }
-              : undefined;
-      if (!principal) continue;
-      for (const p of entry.all_permissions ?? []) if (p.inherited !== true) grants.push({ ...principal, permission_level: p.permission_level });
-    }
-    grants.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-    return { content: { object_type: target.type, object: target.objectKey, acl: grants } };
+    return { content: { object_type: target.type, object: target.objectKey, acl: directGrants(acl) } };
+  },
+  /**
+   * Applied on the object's new id, found through the id map of this and earlier
+   * runs. Each object's grants start as soon as that object is restored (not after
+   * every object of its kind), and the direct grants are replaced with a PUT only
+   * when they differ. An object that failed or is missing fails its grants, with the
+   * reason.
+   */
+  importer: {
+    perObject: ['directories', 'notebooks', 'files', 'repos', 'clusters', 'clusterPolicies', 'instancePools', 'jobs'],
+    async import(ctx, artifact, content) {
+      const d = doc<{ object_type: string; object: string; acl: Array<Record<string, string>> }>(content);
+      const target = TARGETS.find((t) => t.type === d.object_type);
+      if (!target) return { action: 'skip', note: `Unknown permission object type ${d.object_type}.` };
+      const objectId = d.object_type === 'directories' && d.object === '/' ? '0' : ctx.resolveKey(target.kind, d.object, 'object');
+      const path = `/api/2.0/permissions/${d.object_type}/${objectId}`;
+      const wanted = sortGrants(d.acl);
+      if (objectId.startsWith('(new ')) return { action: wanted.length > 0 ? 'create' : 'unchanged', targetId: objectId };
+      const current = directGrants(await ctx.client.get<Acl>(path, undefined, { signal: ctx.signal }));
+      if (sameJson(current, wanted)) return { action: 'unchanged', targetId: objectId };
+      const action = decide(ctx, true, false, ctx.applied('permissions', artifact.key) !== undefined || current.length === 0 || createdHere(ctx, target.kind, d.object));
+      const note = `${differs('The direct grants', [])} Wanted ${wanted.length}, found ${current.length}.`;
+      if (ctx.dryRun || action === 'conflict') return { action, targetId: objectId, note };
+      await ctx.client.put(path, { access_control_list: wanted.map(({ permission_level, ...principal }) => ({ ...principal, permission_level })) }, { signal: ctx.signal });
+      return { action, targetId: objectId };
+    },
   },
 };
+
+/** Whether this run created the object (its creator's grants are not somebody's edit). */
+function createdHere(ctx: ImportContext, kind: KindName, key: string): boolean {
+  return ctx.createdInRun(kind, key);
+}
+
+function sortGrants(grants: Array<Record<string, string>>): Array<Record<string, string>> {
+  return [...grants].sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b)));
+}
+
+/** The grants set on the object itself (inherited ones belong to its parents), sorted. */
+function directGrants(acl: Acl): Array<Record<string, string>> {
+  const grants: Array<Record<string, string>> = [];
+  for (const entry of acl.access_control_list ?? []) {
+    const principal: Record<string, string> | undefined =
+      entry.user_name !== undefined
+        ? { user_name: entry.user_name }
+        : entry.group_name !== undefined
+          ? { group_name: entry.group_name }
+          : entry.service_principal_name !== undefined
+            ? { service_principal_name: entry.service_principal_name }
+            : undefined;
+    if (!principal) continue;
+    for (const p of entry.all_permissions ?? []) if (p.inherited !== true) grants.push({ ...principal, permission_level: p.permission_level });
+  }
+  return sortGrants(grants);
+}

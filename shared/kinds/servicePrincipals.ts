@@ -1,5 +1,5 @@
 import { compact, scimList } from './discovery.js';
-import { type ScimServicePrincipal, values } from './scim.js';
+import { principalImporter, type ScimServicePrincipal, values } from './scim.js';
 import type { KindHandler } from './types.js';
 
 /** Service principals, keyed by application id (the same in every workspace of a tenant). */
@@ -26,4 +26,9 @@ export const servicePrincipals: KindHandler = {
       }),
     };
   },
+  /**
+   * A service principal keeps its application id: Microsoft Entra service principals
+   * exist tenant-wide, so the target workspace adds the same one.
+   */
+  importer: principalImporter('ServicePrincipals', 'service principal', (p) => (p as { applicationId: string }).applicationId),
 };

@@ -1,4 +1,5 @@
 import type { BackupSettings } from '../config/config.js';
+import type { KindImporter } from '../failover/types.js';
 import type { DatabricksClient } from '../databricks/client.js';
 import type { Logger } from '../log/logger.js';
 import type { ArtifactEntry, Ref } from '../snapshot/types.js';
@@ -93,4 +94,6 @@ export interface KindHandler {
    * @default the change tokens are equal
    */
   reusable?(ctx: BackupContext, item: Listed, previous: ArtifactEntry): boolean;
+  /** How a failover restores this kind; kinds without one are reported, not restored. */
+  importer?: KindImporter;
 }

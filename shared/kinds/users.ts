@@ -1,5 +1,5 @@
 import { compact, scimList } from './discovery.js';
-import { type ScimUser, values } from './scim.js';
+import { principalImporter, type ScimUser, values } from './scim.js';
 import type { KindHandler } from './types.js';
 
 /** Users, with their entitlements; group memberships are recorded on the groups. */
@@ -27,4 +27,5 @@ export const users: KindHandler = {
       }),
     };
   },
+  importer: principalImporter('Users', 'user', (p) => (p as { userName: string }).userName),
 };

@@ -1,0 +1,411 @@
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+
+import pLimit from 'p-limit';
+
+import type { WorkspaceProfile } from '../config/config.js';
+import type { DatabricksClient } from '../databricks/client.js';
+import { isApiError } from '../databricks/errors.js';
+import { stringifyJson } from '../databricks/json.js';
+import { DrError } from '../errors/drError.js';
+import type { KindName } from '../kinds/names.js';
+import { importOrder, REGISTRY } from '../kinds/registry.js';
+import { type Logger, nullLogger } from '../log/logger.js';
+import { workspaceKey } from '../snapshot/names.js';
+import { storageError, type SnapshotStore } from '../snapshot/store.js';
+import type { ArtifactEntry, Manifest } from '../snapshot/types.js';
+import { EMPTY_MAPPINGS, type Mappings } from './mappings.js';
+import { type FailoverState, loadState, saveState, stateKey } from './state.js';
+import { type ConflictPolicy, type ImportAction, type ImportContext, type ImportResult, type TargetObject, ImportFailure, UnresolvedReference } from './types.js';
+
+const gzip = promisify(gzipCb);
+
+export type FailoverProgress =
+  | { type: 'phase'; kind: KindName; total: number }
+  | { type: 'item'; kind: KindName; key: string; action: ImportAction };
+
+export interface FailoverOptions {
+  manifest: Manifest;
+  store: SnapshotStore;
+  target: WorkspaceProfile;
+  client: DatabricksClient;
+  /** Decide every action, write nothing (not even the state or the report). */
+  dryRun?: boolean;
+  /** What to do with a target object that differs from the snapshot. @default 'update' */
+  conflictPolicy?: ConflictPolicy;
+  mappings?: Mappings;
+  /** Only these kinds (with their order kept). @default every kind in the snapshot */
+  kinds?: KindName[];
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** Epoch ms at which to stop after the work in flight, save progress and report 'partial'. */
+  deadline?: number;
+  onProgress?: (event: FailoverProgress) => void;
+  runId?: string;
+  /** Objects in flight per kind (the client's rate limits pace them). @default 16 */
+  concurrency?: number;
+  /** Compare every object's content, even where the last failover's record vouches for it (verify). */
+  thorough?: boolean;
+}
+
+export interface FailoverItem {
+  kind: KindName;
+  key: string;
+  action: ImportAction;
+  targetId?: string;
+  note?: string;
+}
+
+export interface FailoverReport {
+  schema: 'databricks-dr/failover-report';
+  version: 1;
+  runId: string;
+  snapshotId: string;
+  source: { key: string; host: string };
+  target: { key: string; host: string; profile: string };
+  dryRun: boolean;
+  /** succeeded: nothing failed; failed: something failed or the run stopped on an error; partial: stopped by its deadline. */
+  status: 'succeeded' | 'failed' | 'partial';
+  error?: string;
+  startedAt: string;
+  completedAt: string;
+  durationMs: number;
+  counts: Partial<Record<ImportAction, number>>;
+  byKind: Partial<Record<KindName, Partial<Record<ImportAction, number>>>>;
+  items: FailoverItem[];
+  /** What a person must still do: secret values, mounts without a mapping, … */
+  needsHuman: Array<{ kind: string; key: string; reason: string; action?: string }>;
+  stats: { requests: number; retries: number; throttled: number };
+}
+
+export function reportPath(targetKey: string, runId: string): string {
+  return `workspaces/${targetKey}/failover/runs/${runId}.json.gz`;
+}
+
+const SAVE_EVERY_MS = 10_000;
+
+/** Errors that stop the whole failover rather than one object. */
+function isFatal(error: unknown): boolean {
+  if (error instanceof UnresolvedReference) return false;
+  if (isApiError(error)) return error.category === 'unauthenticated' || error.retryable;
+  if (error instanceof DrError) return true;
+  return false;
+}
+
+/**
+ * Replay a snapshot into a target workspace.
+ *
+ * Kinds are restored in dependency order (principals, policies and pools, folders and
+ * content, DBFS and init scripts, secrets, clusters, jobs, mounts, permissions last);
+ * objects within a kind run concurrently under the target's rate limits. Every
+ * reference to a source id is rewritten to the target's id; an object whose
+ * reference cannot be resolved fails with the reason and the rest go on. The id map
+ * and what was applied are saved as the run goes, so running it again, after a crash
+ * or a redelivered message, converges without duplicates.
+ */
+export async function runFailover(options: FailoverOptions): Promise<FailoverReport> {
+  const { manifest, store, client, target } = options;
+  const logger = options.logger ?? nullLogger;
+  const dryRun = options.dryRun ?? false;
+  const runId = options.runId ?? randomUUID();
+  const targetKey = workspaceKey(target.host);
+  const started = Date.now();
+  const items: FailoverItem[] = [];
+  const needsHuman: FailoverReport['needsHuman'] = manifest.uncaptured.map((u) => ({ kind: u.kind, key: u.key, reason: u.reason, ...(u.action ? { action: u.action } : {}) }));
+
+  const lock = dryRun ? undefined : await store.acquireLock(targetKey, 'failover');
+  const stop = new AbortController();
+  const hard = new AbortController();
+  setMaxListeners(0, hard.signal);
+  let fatal: unknown;
+  const fail = (error: unknown): void => {
+    if (fatal === undefined) fatal = error;
+    if (!stop.signal.aborted) stop.abort(error);
+    if (!hard.signal.aborted) hard.abort(error);
+  };
+  const stopGracefully = (reason: unknown): void => {
+    if (!stop.signal.aborted) stop.abort(reason);
+  };
+  if (options.signal?.aborted) stopGracefully(options.signal.reason);
+  options.signal?.addEventListener('abort', () => stopGracefully(options.signal?.reason), { once: true });
+  lock?.signal.addEventListener('abort', () => fail(lock.signal.reason), { once: true });
+  const deadlineTimer =
+    options.deadline === undefined
+      ? undefined
+      : setTimeout(() => stopGracefully(new DrError('ABORTED', 'The failover reached its time budget.')), Math.min(Math.max(0, options.deadline - Date.now()), 2 ** 31 - 1));
+
+  let state: FailoverState | undefined;
+  let lastSave = Date.now();
+  let saving: Promise<void> | undefined;
+  const save = async (): Promise<void> => {
+    if (dryRun || !state) return;
+    lastSave = Date.now();
+    await saveState(store, state);
+  };
+  const maybeSave = (): void => {
+    if (dryRun || saving || Date.now() - lastSave < SAVE_EVERY_MS) return;
+    saving = save()
+      .catch((error: unknown) => logger.warn('could not save the failover state', { error: (error as Error).message }))
+      .finally(() => (saving = undefined));
+  };
+
+  const finish = async (status: FailoverReport['status'], error?: unknown): Promise<FailoverReport> => {
+    const counts: FailoverReport['counts'] = {};
+    const byKind: FailoverReport['byKind'] = {};
+    for (const it of items) {
+      counts[it.action] = (counts[it.action] ?? 0) + 1;
+      const k = (byKind[it.kind] ??= {});
+      k[it.action] = (k[it.action] ?? 0) + 1;
+    }
+    const stats = client.stats();
+    const report: FailoverReport = {
+      schema: 'databricks-dr/failover-report',
+      version: 1,
+      runId,
+      snapshotId: manifest.snapshotId,
+      source: { key: manifest.workspace.key, host: manifest.workspace.host },
+      target: { key: targetKey, host: target.host, profile: target.name },
+      dryRun,
+      status: status === 'succeeded' && (counts.failed ?? 0) + (counts.conflict ?? 0) > 0 ? 'failed' : status,
+      ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+      startedAt: new Date(started).toISOString(),
+      completedAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      counts,
+      byKind,
+      items,
+      needsHuman,
+      stats: { requests: stats.requests, retries: stats.retries, throttled: stats.throttled },
+    };
+    if (!dryRun) {
+      await saving;
+      await save().catch((e: unknown) => logger.warn('could not save the failover state', { error: (e as Error).message }));
+      try {
+        await store.container.getBlockBlobClient(reportPath(targetKey, runId)).uploadData(await gzip(Buffer.from(stringifyJson(report), 'utf8')), {
+          blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
+        });
+      } catch (e) {
+        logger.warn('could not write the failover report', { error: storageError(e, 'write the failover report', store.containerName).message });
+      }
+    }
+    return report;
+  };
+
+  try {
+    state = await loadState(store, manifest.workspace.key, targetKey);
+    const st = state;
+    const byKey = new Map<string, ArtifactEntry>();
+    for (const a of manifest.artifacts) byKey.set(stateKey(a.kind, a.key), a);
+    const uncapturedByKey = new Map(manifest.uncaptured.map((u) => [stateKey(u.kind, u.key), u]));
+    const inventories = new Map<KindName, Promise<Map<string, TargetObject>>>();
+    const memos = new Map<string, Promise<unknown>>();
+    const plannedIds = new Map<string, string>();
+    const created = new Set<string>();
+
+    const ctx: ImportContext = {
+      client,
+      logger,
+      signal: hard.signal,
+      dryRun,
+      conflictPolicy: options.conflictPolicy ?? 'update',
+      mappings: options.mappings ?? EMPTY_MAPPINGS,
+      idMap: st.idMap,
+      runId,
+      thorough: options.thorough ?? false,
+      cutover: st.cutover !== undefined,
+      inventory: (kind) => {
+        let p = inventories.get(kind);
+        if (!p) {
+          const importer = REGISTRY[kind].importer;
+          p = importer?.inventory ? importer.inventory(ctx) : Promise.resolve(new Map());
+          inventories.set(kind, p);
+        }
+        return p;
+      },
+      memo: <T>(key: string, make: () => Promise<T>): Promise<T> => {
+        let p = memos.get(key) as Promise<T> | undefined;
+        if (!p) {
+          p = make();
+          memos.set(key, p);
+        }
+        return p;
+      },
+      resolve: (kind, sourceId, field) => {
+        const mapped = plannedIds.get(stateKey(kind, sourceId)) ?? st.idMap.get(kind, sourceId);
+        if (mapped === undefined) throw new UnresolvedReference(kind, sourceId, field);
+        return mapped;
+      },
+      resolveKey: (kind, key, field) => {
+        const a = byKey.get(stateKey(kind, key));
+        if (!a) throw new UnresolvedReference(kind, key, field);
+        return ctx.resolve(kind, a.sourceId, field);
+      },
+      artifact: (kind, key) => byKey.get(stateKey(kind, key)),
+      applied: (kind, key) => st.applied.get(stateKey(kind, key)),
+      createdInRun: (kind, key) => created.has(stateKey(kind, key)),
+      uncaptured: (kind, key) => uncapturedByKey.get(stateKey(kind, key)),
+      read: (entry) => store.getObject(entry.hash as string, hard.signal),
+      recordPauses: (jobKey, pauses) => {
+        st.pauses.set(jobKey, pauses);
+      },
+    };
+
+    const selected = new Set(options.kinds ?? manifest.kinds);
+    const order = importOrder(manifest.kinds.filter((k) => selected.has(k) && REGISTRY[k].importer !== undefined));
+    const inOrder = new Set(order);
+    // What the snapshot could not capture is for a person, unless an importer that
+    // handles the object says otherwise (a scope whose keys already have values).
+    for (const u of manifest.uncaptured) {
+      if (!byKey.has(stateKey(u.kind, u.key)) || !inOrder.has(u.kind)) needsHuman.push({ kind: u.kind, key: u.key, reason: u.reason, ...(u.action ? { action: u.action } : {}) });
+    }
+    logger.info('failover started', { runId, snapshot: manifest.snapshotId, target: targetKey, dryRun, kinds: order.join(',') });
+
+    const itemIndex = new Map<string, FailoverItem>();
+    const record = (kind: KindName, key: string, sourceId: string, hash: string | undefined, result: ImportResult): void => {
+      const item: FailoverItem = { kind, key, action: result.action, ...(result.targetId ? { targetId: result.targetId } : {}), ...(result.note ? { note: result.note } : {}) };
+      items.push(item);
+      itemIndex.set(stateKey(kind, key), item);
+      if (result.needsHuman) needsHuman.push({ kind, key, ...result.needsHuman });
+      options.onProgress?.({ type: 'item', kind, key, action: result.action });
+      if (result.targetId === undefined || result.action === 'failed' || result.action === 'skip') return;
+      if (dryRun) {
+        if (result.action === 'create') plannedIds.set(stateKey(kind, sourceId), result.targetId);
+        else st.idMap.set(kind, sourceId, result.targetId);
+        return;
+      }
+      if (result.action === 'conflict') return;
+      if (result.action === 'create') created.add(stateKey(kind, key));
+      st.idMap.set(kind, sourceId, result.targetId);
+      st.applied.set(stateKey(kind, key), { hash: hash ?? '', targetId: result.targetId, ...(result.token === undefined ? {} : { token: result.token }) });
+      maybeSave();
+    };
+    const failure = (error: unknown): ImportResult | undefined => {
+      if (isFatal(error)) {
+        fail(error);
+        return undefined;
+      }
+      return {
+        action: 'failed',
+        note: error instanceof Error ? error.message : String(error),
+        ...(error instanceof ImportFailure && error.needsHuman ? { needsHuman: error.needsHuman } : {}),
+      };
+    };
+
+    /** Settles when an artifact is done (whatever its outcome), for kinds that wait object by object. */
+    const finished = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+    const finishedOf = (kind: KindName, key: string): { promise: Promise<void>; resolve: () => void } => {
+      const k = stateKey(kind, key);
+      let f = finished.get(k);
+      if (!f) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        f = { promise, resolve };
+        finished.set(k, f);
+      }
+      return f;
+    };
+
+    const runOne = async (kind: KindName, a: ArtifactEntry): Promise<void> => {
+      const importer = REGISTRY[kind].importer;
+      try {
+        if (!importer?.import || stop.signal.aborted) return;
+        let result: ImportResult | undefined;
+        try {
+          const content = a.hash ? await ctx.read(a) : undefined;
+          result = await importer.import(ctx, a, content);
+        } catch (error) {
+          result = failure(error);
+        }
+        if (result) record(kind, a.key, a.sourceId, a.hash, result);
+      } finally {
+        finishedOf(kind, a.key).resolve();
+      }
+    };
+
+    const runSecondPass = async (kind: KindName, a: ArtifactEntry): Promise<void> => {
+      const importer = REGISTRY[kind].importer;
+      const prev = itemIndex.get(stateKey(kind, a.key));
+      if (!importer?.secondPass || !prev || prev.action === 'failed' || prev.action === 'skip' || stop.signal.aborted) return;
+      let result: ImportResult | undefined;
+      try {
+        result = await importer.secondPass(ctx, a, a.hash ? await ctx.read(a) : undefined);
+      } catch (error) {
+        result = failure(error);
+      }
+      // The second pass finishes the object of the first: a failure fails it, and a
+      // change makes an unchanged object updated.
+      if (!result || result.action === 'unchanged') return;
+      if (result.action === 'failed') prev.action = 'failed';
+      else if (prev.action === 'unchanged') prev.action = result.action;
+      if (result.note) prev.note = prev.note ? `${prev.note} ${result.note}` : result.note;
+    };
+
+    const runKind = async (kind: KindName): Promise<void> => {
+      const artifacts = manifest.artifacts.filter((a) => a.kind === kind);
+      options.onProgress?.({ type: 'phase', kind, total: artifacts.length });
+      const importer = REGISTRY[kind].importer;
+      if (!importer || stop.signal.aborted) return;
+      if (importer.importAll) {
+        let results: Map<string, ImportResult>;
+        try {
+          results = await importer.importAll(ctx, artifacts);
+        } catch (error) {
+          const r = failure(error);
+          results = new Map(r ? artifacts.map((a) => [a.key, r]) : []);
+        }
+        for (const [key, result] of results) {
+          const a = byKey.get(stateKey(kind, key));
+          record(kind, key, a?.sourceId ?? key, a?.hash, result);
+        }
+        return;
+      }
+      const limit = pLimit(options.concurrency ?? 16);
+      const perObject = new Set(importer.perObject ?? []);
+      const waves = importer.waves ? importer.waves(artifacts, ctx) : [artifacts];
+      for (const wave of waves) {
+        await Promise.all(
+          wave.map(async (a) => {
+            // Wait for the objects this one needs outside the slot, so waiting never holds one.
+            const needs = a.refs.filter((r) => r.by === 'key' && perObject.has(r.kind) && inOrder.has(r.kind) && byKey.has(stateKey(r.kind, r.value)));
+            if (needs.length > 0) await Promise.all(needs.map((r) => finishedOf(r.kind, r.value).promise));
+            await limit(() => runOne(kind, a));
+          }),
+        );
+      }
+      if (importer.secondPass) await Promise.all(artifacts.map((a) => limit(() => runSecondPass(kind, a))));
+    };
+
+    // Each kind starts when the kinds it depends on are done; kinds that do not depend
+    // on each other run side by side, and a kind that waits object by object starts
+    // early and follows its objects.
+    const done = new Map<KindName, Promise<void>>();
+    for (const kind of order) {
+      const perObject = new Set(REGISTRY[kind].importer?.perObject ?? []);
+      const deps = REGISTRY[kind].dependsOn.filter((d) => inOrder.has(d) && !perObject.has(d)).map((d) => done.get(d) as Promise<void>);
+      done.set(
+        kind,
+        Promise.all(deps)
+          .then(() => runKind(kind))
+          .finally(() => {
+            // Whatever happened (a stop, a fatal error), nothing may wait for this kind's objects any more.
+            for (const a of manifest.artifacts) if (a.kind === kind) finishedOf(kind, a.key).resolve();
+          }),
+      );
+    }
+    await Promise.all(done.values());
+
+    if (fatal !== undefined) {
+      logger.error('failover stopped', { error: (fatal as Error).message });
+      return await finish('failed', fatal);
+    }
+    if (stop.signal.aborted) return await finish('partial', stop.signal.reason);
+    const report = await finish('succeeded');
+    logger.info('failover finished', { runId, status: report.status, ...report.counts });
+    return report;
+  } finally {
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+    await lock?.release();
+  }
+}
