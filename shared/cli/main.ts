@@ -17,7 +17,12 @@ import { prune } from '../snapshot/retention.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Manifest } from '../snapshot/types.js';
 import { verifySnapshot } from '../snapshot/verify.js';
-import { buildServices } from '../services.js';
+import { buildServices, type Services } from '../services.js';
+import { runCutover } from '../failover/cutover.js';
+import { type FailoverProgress, runFailover } from '../failover/failover.js';
+import { summarizeCutover, summarizeFailover, summarizeVerify } from '../failover/summary.js';
+import { verifyTarget } from '../failover/verify.js';
+import { KIND_NAMES, type KindName } from '../kinds/names.js';
 import { cliLogger, EXIT, formatBytes, formatDuration, printJson } from './output.js';
 
 interface GlobalOptions {
@@ -129,6 +134,55 @@ function progressBar(enabled: boolean): { onProgress: (e: BackupProgress) => voi
   };
 }
 
+function failoverBar(enabled: boolean, label: string): { onProgress: (e: FailoverProgress) => void; stop: () => void } {
+  if (!enabled) return { onProgress: () => undefined, stop: () => undefined };
+  const multi = new MultiBar({ format: ` {kind} |{bar}| {value}/{total} ${label}  {detail}`, hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic);
+  const bars = new Map<string, ReturnType<MultiBar['create']>>();
+  const counts = new Map<string, Record<string, number>>();
+  return {
+    onProgress: (e) => {
+      if (e.type === 'phase') {
+        bars.set(e.kind, multi.create(Math.max(1, e.total), 0, { kind: e.kind.padEnd(17), detail: '' }));
+        counts.set(e.kind, {});
+        return;
+      }
+      const c = counts.get(e.kind) ?? {};
+      c[e.action] = (c[e.action] ?? 0) + 1;
+      counts.set(e.kind, c);
+      bars.get(e.kind)?.increment(1, { detail: Object.entries(c).map(([k, n]) => `${k} ${n}`).join(' ') });
+    },
+    stop: () => multi.stop(),
+  };
+}
+
+/** The source workspace and snapshot a failover or verify works from. */
+async function snapshotFor(services: Services, sourceProfile: string, id: string): Promise<Manifest> {
+  const { manifest } = await locate(services.store, services.config, id, sourceProfile);
+  return manifest;
+}
+
+function kindsOption(value: string | undefined): KindName[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const bad = list.filter((k) => !(KIND_NAMES as readonly string[]).includes(k));
+  if (bad.length > 0) throw new DrError('USAGE', `Unknown kind(s) ${bad.join(', ')} in --kinds. Kinds: ${KIND_NAMES.join(', ')}.`);
+  return list as KindName[];
+}
+
+function interruptible(message: string): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new DrError('ABORTED', message));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 export function buildProgram(): Command {
   const program = new Command('databricks-dr')
     .description('Disaster recovery for Azure Databricks: back up a workspace into Blob Storage and manage its snapshots.')
@@ -205,6 +259,133 @@ export function buildProgram(): Command {
           client.close();
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
+        }
+      });
+    });
+
+  program
+    .command('failover')
+    .description('Replay a snapshot into the DR workspace: idempotent, resumable, ids remapped, job schedules paused.')
+    .option('-t, --target <profile>', 'profile of the workspace to restore into (default DR_FAILOVER_TARGET or secondary)')
+    .option('-s, --source <profile>', 'profile whose snapshots to replay (default DR_FAILOVER_SOURCE or primary)')
+    .option('--snapshot <id>', 'snapshot id, or "latest"', 'latest')
+    .option('--dry-run', 'print the plan (create, update, unchanged or skip for each object) and write nothing')
+    .option('--kinds <list>', 'only these kinds, comma-separated (their order is kept)')
+    .addOption(new Option('--conflict-policy <policy>', 'an object that differs in the target: update it, or report it and leave it').choices(['update', 'report']))
+    .option('--time-budget <seconds>', 'stop after this long, save progress and exit 4 (running it again continues)')
+    .option('--all', 'list every object in the summary, not only those that need a look')
+    .action(async (opts: { target?: string; source?: string; snapshot: string; dryRun?: boolean; kinds?: string; conflictPolicy?: 'update' | 'report'; timeBudget?: string; all?: boolean }) => {
+      const g = program.opts<GlobalOptions>();
+      await run(g, async () => {
+        const { config, logger } = setup(g);
+        const services = buildServices(config, logger);
+        const targetName = opts.target ?? config.failover.target;
+        const sourceName = opts.source ?? config.failover.source;
+        const target = requireProfile(config, targetName);
+        if (sourceName === targetName) throw new DrError('USAGE', `The source and the target are the same profile ("${sourceName}"). Name the DR workspace with --target.`);
+        const kinds = kindsOption(opts.kinds);
+        const budget = opts.timeBudget === undefined ? undefined : Number(opts.timeBudget);
+        if (budget !== undefined && !(budget > 0 && budget <= 30 * 86_400)) throw new DrError('USAGE', `--time-budget must be a number of seconds between 1 and 2592000, got "${opts.timeBudget}".`);
+        const manifest = await snapshotFor(services, sourceName, opts.snapshot);
+        const bar = failoverBar(process.stderr.isTTY === true && !g.json && !g.quiet, opts.dryRun ? 'planned' : 'restored');
+        const client = services.client(targetName);
+        const stop = interruptible('Interrupted; the progress is saved and running the failover again continues from there.');
+        try {
+          const report = await runFailover({
+            manifest,
+            store: services.store,
+            target,
+            client,
+            dryRun: opts.dryRun === true,
+            conflictPolicy: opts.conflictPolicy ?? config.failover.conflictPolicy,
+            mappings: config.failover.mappings,
+            logger,
+            signal: stop.signal,
+            onProgress: bar.onProgress,
+            ...(kinds ? { kinds } : {}),
+            ...(budget === undefined ? {} : { deadline: Date.now() + budget * 1000 }),
+          });
+          bar.stop();
+          if (g.json) printJson({ ok: report.status === 'succeeded', ...report });
+          else process.stdout.write(summarizeFailover(report, { all: opts.all === true }).join('\n') + '\n');
+          return report.status === 'succeeded' ? EXIT.OK : report.status === 'partial' ? EXIT.PARTIAL : EXIT.FAILED;
+        } finally {
+          bar.stop();
+          client.close();
+          stop.dispose();
+        }
+      });
+    });
+
+  program
+    .command('verify')
+    .description('Compare the DR workspace with a snapshot (ids remapped, server-set fields left out); exit 6 on drift. The DR drill.')
+    .option('-t, --target <profile>', 'profile of the workspace to check (default DR_FAILOVER_TARGET or secondary)')
+    .option('-s, --source <profile>', 'profile whose snapshot to compare with (default DR_FAILOVER_SOURCE or primary)')
+    .option('--snapshot <id>', 'snapshot id, or "latest"', 'latest')
+    .option('--kinds <list>', 'only these kinds, comma-separated')
+    .action(async (opts: { target?: string; source?: string; snapshot: string; kinds?: string }) => {
+      const g = program.opts<GlobalOptions>();
+      await run(g, async () => {
+        const { config, logger } = setup(g);
+        const services = buildServices(config, logger);
+        const targetName = opts.target ?? config.failover.target;
+        const target = requireProfile(config, targetName);
+        const kinds = kindsOption(opts.kinds);
+        const manifest = await snapshotFor(services, opts.source ?? config.failover.source, opts.snapshot);
+        const bar = failoverBar(process.stderr.isTTY === true && !g.json && !g.quiet, 'compared');
+        const client = services.client(targetName);
+        const stop = interruptible('Interrupted.');
+        try {
+          const report = await verifyTarget({ manifest, store: services.store, target, client, mappings: config.failover.mappings, logger, signal: stop.signal, onProgress: bar.onProgress, ...(kinds ? { kinds } : {}) });
+          bar.stop();
+          if (g.json) printJson(report);
+          else process.stdout.write(summarizeVerify(report).join('\n') + '\n');
+          return report.ok ? EXIT.OK : EXIT.DRIFT;
+        } finally {
+          bar.stop();
+          client.close();
+          stop.dispose();
+        }
+      });
+    });
+
+  program
+    .command('cutover')
+    .description('Make the DR workspace the primary: restore job schedules there and pause them in the old primary if it answers.')
+    .option('-t, --target <profile>', 'profile of the DR workspace (default DR_FAILOVER_TARGET or secondary)')
+    .option('-s, --source <profile>', 'profile the failover copied from (default DR_FAILOVER_SOURCE or primary)')
+    .option('--old-primary <profile>', 'pause the schedules of this workspace (default: the source profile); "none" to leave it alone')
+    .option('--dry-run', 'print what would change, change nothing')
+    .action(async (opts: { target?: string; source?: string; oldPrimary?: string; dryRun?: boolean }) => {
+      const g = program.opts<GlobalOptions>();
+      await run(g, async () => {
+        const { config, logger } = setup(g);
+        const services = buildServices(config, logger);
+        const targetName = opts.target ?? config.failover.target;
+        const sourceName = opts.source ?? config.failover.source;
+        const target = requireProfile(config, targetName);
+        const source = config.profiles.get(sourceName);
+        const sourceKey = source ? workspaceKey(source.host) : sourceName;
+        const oldName = opts.oldPrimary ?? (source ? sourceName : 'none');
+        const client = services.client(targetName);
+        const oldClient = oldName === 'none' ? undefined : services.client(oldName);
+        try {
+          const report = await runCutover({
+            store: services.store,
+            target,
+            client,
+            sourceKey,
+            dryRun: opts.dryRun === true,
+            logger,
+            ...(oldClient ? { oldPrimary: { profile: requireProfile(config, oldName), client: oldClient } } : {}),
+          });
+          if (g.json) printJson(report);
+          else process.stdout.write(summarizeCutover(report).join('\n') + '\n');
+          return report.ok ? EXIT.OK : EXIT.FAILED;
+        } finally {
+          client.close();
+          oldClient?.close();
         }
       });
     });

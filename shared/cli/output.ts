@@ -34,6 +34,8 @@ export const EXIT = {
   PARTIAL: 4,
   /** A snapshot failed its integrity check. */
   CORRUPT: 5,
+  /** verify found the target different from the snapshot. */
+  DRIFT: 6,
 } as const;
 
 export function formatBytes(n: number): string {

@@ -7,6 +7,8 @@ import { parse as parseIni } from 'ini';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../databricks/families.js';
 import { type ConfigProblem, ConfigError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
+import { EMPTY_MAPPINGS, type Mappings, parseMappings } from '../failover/mappings.js';
+import type { ConflictPolicy } from '../failover/types.js';
 import { KIND_NAMES, type KindName } from '../kinds/names.js';
 import type { LogLevel } from '../log/logger.js';
 import { SETTINGS, type SettingName } from './settings.js';
@@ -50,10 +52,20 @@ export interface BackupSettings {
   mountDiscoveryClusterId?: string;
 }
 
+export interface FailoverSettings {
+  source: string;
+  target: string;
+  mappings: Mappings;
+  conflictPolicy: ConflictPolicy;
+  timeBudgetMs: number;
+  queue: string;
+}
+
 export interface Config {
   profiles: ReadonlyMap<string, WorkspaceProfile>;
   storage: StorageConfig;
   backup: BackupSettings;
+  failover: FailoverSettings;
   rateLimits: RateLimits;
   logLevel: LogLevel;
   /** Problems with profiles, reported only when that profile is used. */
@@ -178,6 +190,30 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     ...(mountCluster === undefined ? {} : { mountDiscoveryClusterId: mountCluster }),
   };
 
+  // ---- Failover
+  let mappings = EMPTY_MAPPINGS;
+  try {
+    mappings = parseMappings(read('DR_FAILOVER_MAPPINGS'));
+  } catch (error) {
+    problems.push({ setting: 'DR_FAILOVER_MAPPINGS', problem: (error as Error).message, fix: 'See "Failover mappings" in the README for the format.' });
+  }
+  const conflictPolicy = (read('DR_FAILOVER_CONFLICT_POLICY') ?? 'update').toLowerCase();
+  if (conflictPolicy !== 'update' && conflictPolicy !== 'report') {
+    problems.push({ setting: 'DR_FAILOVER_CONFLICT_POLICY', problem: `"${conflictPolicy}" is not a conflict policy.`, fix: 'Use update (make the target match the snapshot) or report (leave differing objects and list them).' });
+  }
+  const queue = read('DR_FAILOVER_QUEUE') ?? 'databricks-dr-failover';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,259}$/.test(queue)) {
+    problems.push({ setting: 'DR_FAILOVER_QUEUE', problem: `"${queue}" is not a Service Bus queue name.`, fix: 'Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.' });
+  }
+  const failover: FailoverSettings = {
+    source: read('DR_FAILOVER_SOURCE') ?? 'primary',
+    target: read('DR_FAILOVER_TARGET') ?? 'secondary',
+    mappings,
+    conflictPolicy: conflictPolicy === 'report' ? 'report' : 'update',
+    timeBudgetMs: readInt('DR_FAILOVER_TIME_BUDGET_SECONDS', 1500, 30, 86_400) * 1000,
+    queue,
+  };
+
   // ---- Rate limits
   const rateLimits: RateLimits = { ...DEFAULT_RATE_LIMITS, families: { ...DEFAULT_RATE_LIMITS.families } };
   const rawLimits = read('DR_RATE_LIMITS');
@@ -207,7 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   const { profiles, profileProblems } = loadProfiles(read, values, problems, options.readFile ?? defaultReadFile);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ profiles, storage, backup, rateLimits, logLevel: level as LogLevel, profileProblems });
+  return Object.freeze({ profiles, storage, backup, failover, rateLimits, logLevel: level as LogLevel, profileProblems });
 }
 
 function defaultReadFile(path: string): string | undefined {

@@ -42,6 +42,12 @@ export const SETTINGS = [
   { name: 'DR_PERMISSIONS_REFRESH_RUNS', description: 'Permissions of unchanged notebooks and files are re-read on a rolling basis: each at least every this many runs.', default: '8' },
   { name: 'DR_MOUNT_DISCOVERY_CLUSTER_ID', description: 'A running cluster used to read mount sources with dbutils.fs.mounts(); without it only mount points are recorded.' },
   { name: 'DR_RATE_LIMITS', description: 'JSON overrides of the per-family request rates, e.g. {"workspace.export": 40}.' },
+  { name: 'DR_FAILOVER_SOURCE', description: 'Profile whose snapshots a failover replays.', default: 'primary' },
+  { name: 'DR_FAILOVER_TARGET', description: 'Profile a failover restores into (the DR workspace).', default: 'secondary' },
+  { name: 'DR_FAILOVER_MAPPINGS', description: 'JSON: node types, storage accounts, Key Vaults and mounts for the DR region (see "Failover mappings").' },
+  { name: 'DR_FAILOVER_CONFLICT_POLICY', description: 'What a failover does with a target object that differs from the snapshot: update or report.', default: 'update' },
+  { name: 'DR_FAILOVER_TIME_BUDGET_SECONDS', description: 'How long one failover invocation may run before it saves its progress and continues in a follow-up message.', default: '1500' },
+  { name: 'DR_FAILOVER_QUEUE', description: 'Service Bus queue the failover function consumes.', default: 'databricks-dr-failover' },
   { name: 'DR_LOG_LEVEL', description: 'debug, info, warn or error.', default: 'info' },
 ] as const satisfies readonly SettingSpec[];
 

@@ -86,13 +86,25 @@ export function reportPath(targetKey: string, runId: string): string {
 
 const SAVE_EVERY_MS = 10_000;
 
-/** Errors that stop the whole failover rather than one object. */
+/**
+ * Errors that stop the whole failover rather than fail one object: credentials the
+ * target refuses, a lost lease, storage trouble. A throttled or failing request that
+ * ran out of retries fails its object only (the next run picks it up), unless
+ * objects keep failing that way (see BREAKER).
+ */
 function isFatal(error: unknown): boolean {
-  if (error instanceof UnresolvedReference) return false;
-  if (isApiError(error)) return error.category === 'unauthenticated' || error.retryable;
-  if (error instanceof DrError) return true;
+  if (error instanceof UnresolvedReference || error instanceof ImportFailure) return false;
+  if (isApiError(error)) return error.category === 'unauthenticated';
+  if (error instanceof DrError) return !error.retryable;
   return false;
 }
+
+function isTransient(error: unknown): boolean {
+  return (isApiError(error) && error.retryable) || (error instanceof DrError && error.retryable === true);
+}
+
+/** This many objects failing in a row on transient errors means the target is down: stop. */
+const BREAKER = 25;
 
 /**
  * Replay a snapshot into a target workspace.
@@ -113,7 +125,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
   const targetKey = workspaceKey(target.host);
   const started = Date.now();
   const items: FailoverItem[] = [];
-  const needsHuman: FailoverReport['needsHuman'] = manifest.uncaptured.map((u) => ({ kind: u.kind, key: u.key, reason: u.reason, ...(u.action ? { action: u.action } : {}) }));
+  const needsHuman: FailoverReport['needsHuman'] = [];
 
   const lock = dryRun ? undefined : await store.acquireLock(targetKey, 'failover');
   const stop = new AbortController();
@@ -266,6 +278,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     const record = (kind: KindName, key: string, sourceId: string, hash: string | undefined, result: ImportResult): void => {
       const item: FailoverItem = { kind, key, action: result.action, ...(result.targetId ? { targetId: result.targetId } : {}), ...(result.note ? { note: result.note } : {}) };
       items.push(item);
+      if (result.action !== 'failed') transientInARow = 0;
       itemIndex.set(stateKey(kind, key), item);
       if (result.needsHuman) needsHuman.push({ kind, key, ...result.needsHuman });
       options.onProgress?.({ type: 'item', kind, key, action: result.action });
@@ -281,10 +294,18 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       st.applied.set(stateKey(kind, key), { hash: hash ?? '', targetId: result.targetId, ...(result.token === undefined ? {} : { token: result.token }) });
       maybeSave();
     };
+    let transientInARow = 0;
     const failure = (error: unknown): ImportResult | undefined => {
-      if (isFatal(error)) {
+      if (isFatal(error) || (error instanceof DrError && error.code === 'LOCKED')) {
         fail(error);
         return undefined;
+      }
+      if (isTransient(error)) {
+        transientInARow += 1;
+        if (transientInARow >= BREAKER) {
+          fail(new DrError('WORKSPACE_UNREACHABLE', `The target workspace failed ${BREAKER} objects in a row on transient errors; the failover stopped. Running it again continues. Last error: ${(error as Error).message}`, { retryable: true }));
+          return undefined;
+        }
       }
       return {
         action: 'failed',

@@ -25,7 +25,7 @@ export interface FailoverState {
   /** Job key → the source's pause statuses of schedule / continuous / trigger. */
   pauses: Map<string, Record<string, string>>;
   /** Set by cutover. */
-  cutover?: { at: string; snapshotId: string };
+  cutover?: { at: string };
 }
 
 export function stateKey(kind: KindName, key: string): string {
@@ -53,7 +53,7 @@ export async function loadState(store: SnapshotStore, sourceKey: string, targetK
     idMap: unknown;
     applied?: Record<string, AppliedRecord>;
     pauses?: Record<string, Record<string, string>>;
-    cutover?: { at: string; snapshotId: string };
+    cutover?: { at: string };
   };
   const state = emptyState(sourceKey, targetKey);
   state.idMap = IdMap.fromJSON(raw.idMap);

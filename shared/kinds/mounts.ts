@@ -120,14 +120,30 @@ export const mounts: KindHandler = {
         for (const m of missing) results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint, note: `Mounted from ${m.source} by a one-time job run.` });
         return results;
       }
+      // A mount whose credentials are secrets without a value would only fail on the cluster.
+      const ready: typeof missing = [];
+      for (const m of missing) {
+        const absent = await missingSecrets(ctx, m);
+        if (absent.length === 0) {
+          ready.push(m);
+          continue;
+        }
+        const list = absent.join(', ');
+        results.set(m.mountPoint, {
+          action: 'failed',
+          note: `The mount's credentials need secret values that the target does not have yet: ${list}.`,
+          needsHuman: { reason: `Mount ${m.mountPoint} needs the secret value(s) ${list}.`, action: 'Put the values (databricks secrets put-secret <scope> <key>), then run the failover again to mount it.' },
+        });
+      }
+      if (ready.length === 0) return results;
       let outcome: { ok: true; mounted: string[] } | { ok: false; error: string };
       try {
-        outcome = await runMountJob(ctx, missing, ctx.mappings);
+        outcome = await runMountJob(ctx, ready, ctx.mappings);
       } catch (error) {
         if (ctx.signal.aborted) throw error;
         outcome = { ok: false, error: (error as Error).message };
       }
-      for (const m of missing) {
+      for (const m of ready) {
         if (outcome.ok && outcome.mounted.includes(m.mountPoint)) results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint });
         else results.set(m.mountPoint, { action: 'failed', note: outcome.ok ? 'The mount job ran but the mount point is not there.' : `The mount job failed: ${outcome.error}` });
       }
@@ -135,6 +151,32 @@ export const mounts: KindHandler = {
     },
   },
 };
+
+/** The `scope/key` secret references of a mount that have no value in the target. */
+async function missingSecrets(ctx: ImportContext, m: Mappings['mounts'][number]): Promise<string[]> {
+  const out: string[] = [];
+  for (const v of Object.values(m.extraConfigs ?? {})) {
+    const ref = SECRET_REF.exec(v);
+    if (!ref) continue;
+    const [, scope, key] = ref as unknown as [string, string, string];
+    const keys = await ctx.memo(`secret-keys:${scope}`, async () => {
+      try {
+        const r = await ctx.client.get<{ secrets?: Array<{ key: string }> }>('/api/2.0/secrets/list', { scope }, { signal: ctx.signal });
+        return new Set((r.secrets ?? []).map((x) => x.key));
+      } catch (error) {
+        if (isApiError(error, 'not_found')) return new Set<string>();
+        throw error;
+      }
+    });
+    if (!keys.has(key)) out.push(`${scope}/${key}`);
+  }
+  return out;
+}
+
+/** Error text from a cluster, without the HTML the notebook output carries. */
+function plain(text: string): string {
+  return text.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+}
 
 const SECRET_REF = /^\{\{secrets\/([A-Za-z0-9_.@-]+)\/([A-Za-z0-9_.-]+)\}\}$/;
 
@@ -149,7 +191,7 @@ function mountStatement(m: Mappings['mounts'][number]): string {
 
 /** Import a notebook that mounts the missing points, run it once on a single-node cluster, and read back the mounts. */
 async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mappings: Mappings): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
-  const path = '/Shared/databricks-dr/mount-points';
+  const path = `${MOUNT_FOLDER}/mount-points-${ctx.runId}`;
   const source = [
     '# Databricks notebook source',
     '# Written by databricks-dr: re-creates DBFS mount points after a failover.',
@@ -158,8 +200,20 @@ async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mapp
     'dbutils.notebook.exit(json.dumps([{"mountPoint": m.mountPoint, "source": m.source} for m in dbutils.fs.mounts()]))',
     '',
   ].join('\n');
-  await ctx.client.post('/api/2.0/workspace/mkdirs', { path: '/Shared/databricks-dr' }, { signal: ctx.signal, idempotent: true });
+  await ctx.client.post('/api/2.0/workspace/mkdirs', { path: MOUNT_FOLDER }, { signal: ctx.signal, idempotent: true });
   await ctx.client.post('/api/2.0/workspace/import', { path, format: 'SOURCE', language: 'PYTHON', content: Buffer.from(source).toString('base64'), overwrite: true }, { signal: ctx.signal, idempotent: true });
+  try {
+    return await submitAndWait(ctx, path, mappings);
+  } finally {
+    // Leave nothing behind: the notebook, then the folder if nothing else is in it.
+    await ctx.client.post('/api/2.0/workspace/delete', { path, recursive: false }, { idempotent: true }).catch(() => undefined);
+    await ctx.client.post('/api/2.0/workspace/delete', { path: MOUNT_FOLDER, recursive: false }, { idempotent: true }).catch(() => undefined);
+  }
+}
+
+const MOUNT_FOLDER = '/Shared/databricks-dr';
+
+async function submitAndWait(ctx: ImportContext, path: string, mappings: Mappings): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
   const { run_id: runId } = await ctx.client.post<{ run_id: number | bigint }>(
     '/api/2.2/jobs/runs/submit',
     {
@@ -193,7 +247,7 @@ async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mapp
       const taskRun = run.tasks?.[0]?.run_id;
       if (taskRun === undefined) return { ok: false, error: run.state?.state_message ?? life };
       const output = await ctx.client.get<{ notebook_output?: { result?: string }; error?: string }>('/api/2.2/jobs/runs/get-output', { run_id: idText(taskRun) }, { signal: ctx.signal });
-      if (output.error !== undefined || run.state?.result_state !== 'SUCCESS') return { ok: false, error: output.error ?? run.state?.state_message ?? String(run.state?.result_state) };
+      if (output.error !== undefined || run.state?.result_state !== 'SUCCESS') return { ok: false, error: plain(output.error ?? run.state?.state_message ?? String(run.state?.result_state)) };
       const list = JSON.parse(output.notebook_output?.result ?? '[]') as Array<{ mountPoint: string }>;
       return { ok: true, mounted: list.map((m) => m.mountPoint.replace(/\/+$/, '')) };
     }

@@ -32,6 +32,8 @@ const HELP = `Usage: npm run emulator -- [options]
   --error-500 <fraction>  Fraction of requests answered with 500
   --error-503 <fraction>  Fraction of requests answered with 503 (half of them the gateway HTML page)
   --drop <fraction>       Fraction of connections dropped without an answer
+  --lost-responses <fraction>
+                          Fraction of writes carried out whose answer is lost
   --int64-ids <mode>      "realistic" (default) or "beyond-2^53"
   --cluster-start-ms <n>  Time a cluster spends PENDING (default 2000)
   --fixture <file.json>   Load a workspace fixture (the format of GET /__emulator/state)
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
       'error-500': { type: 'string' },
       'error-503': { type: 'string' },
       drop: { type: 'string' },
+      'lost-responses': { type: 'string' },
       'int64-ids': { type: 'string' },
       'cluster-start-ms': { type: 'string' },
       fixture: { type: 'string' },
@@ -112,6 +115,8 @@ async function main(): Promise<void> {
   if (e500 !== undefined || e503 !== undefined) options.errors = { rate500: e500 ?? 0, rate503: e503 ?? 0 };
   const drop = number(values.drop, '--drop');
   if (drop !== undefined) options.dropRate = drop;
+  const lost = number(values['lost-responses'], '--lost-responses');
+  if (lost !== undefined) options.lostResponseRate = lost;
   if (values['int64-ids'] !== undefined) {
     if (values['int64-ids'] !== 'realistic' && values['int64-ids'] !== 'beyond-2^53') throw new Error('--int64-ids must be "realistic" or "beyond-2^53".');
     options.int64Ids = values['int64-ids'];

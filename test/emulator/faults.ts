@@ -47,8 +47,12 @@ export interface ScriptedFault {
   times?: number;
   /** Skip this many matching requests before failing. @default 0 */
   after?: number;
-  /** The status to answer with, or `drop` to destroy the connection. */
-  status: number | 'drop';
+  /**
+   * The status to answer with; `drop` to destroy the connection before the request is
+   * handled; `lose-response` to handle it (a create creates) and then destroy the
+   * connection, so the client cannot tell whether it happened.
+   */
+  status: number | 'drop' | 'lose-response';
   errorCode?: string;
   message?: string;
   /** Seconds for a Retry-After header. */
@@ -134,6 +138,7 @@ export class FaultModel {
   /** Faults that happen before authentication: scripted ones and dropped connections. */
   beforeAuth(method: string, path: string): FaultDecision {
     for (const fault of this.scripted) {
+      if (fault.status === 'lose-response') continue;
       if (fault.remaining <= 0) continue;
       if (fault.method !== undefined && fault.method.toUpperCase() !== method) continue;
       if (!fault.matcher(path)) continue;
@@ -147,6 +152,27 @@ export class FaultModel {
     }
     if (this.random.chance(this.options.dropRate)) return { kind: 'drop' };
     return { kind: 'pass' };
+  }
+
+  /**
+   * Whether to destroy the connection after the request was handled instead of
+   * answering: scripted `lose-response` faults, then the random lost-response rate
+   * (applied to writes only: a lost read is just a dropped connection).
+   */
+  afterHandling(method: string, path: string): boolean {
+    for (const fault of this.scripted) {
+      if (fault.status !== 'lose-response' || fault.remaining <= 0) continue;
+      if (fault.method !== undefined && fault.method.toUpperCase() !== method) continue;
+      if (!fault.matcher(path)) continue;
+      if (fault.skip > 0) {
+        fault.skip -= 1;
+        continue;
+      }
+      fault.remaining -= 1;
+      this.scripted = this.scripted.filter((f) => f.remaining > 0);
+      return true;
+    }
+    return method !== 'GET' && this.random.chance(this.options.lostResponseRate);
   }
 
   /** Faults that happen after authentication: rate limits, then random errors. */
@@ -188,7 +214,7 @@ export class FaultModel {
   }
 
   private scriptedDecision(fault: ActiveFault): FaultDecision {
-    if (fault.status === 'drop') return { kind: 'drop' };
+    if (fault.status === 'drop' || fault.status === 'lose-response') return { kind: 'drop' };
     if (fault.status === 429) {
       const error = throttled(fault.retryAfter);
       return { kind: 'error', error };

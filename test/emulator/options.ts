@@ -101,6 +101,12 @@ export interface EmulatorOptions {
   errors?: RandomErrorOptions;
   /** Fraction of requests whose connection is destroyed without a response. */
   dropRate?: number;
+  /**
+   * Fraction of write requests that are carried out but whose response is lost (the
+   * connection is destroyed after the handler ran): the case that makes a retried
+   * create a duplicate.
+   */
+  lostResponseRate?: number;
   /** Initial state. */
   fixture?: WorkspaceFixture;
   /** Receives one line per notable event (startup, injected faults when verbose). */
@@ -134,6 +140,7 @@ export interface ResolvedFaultOptions {
   rateLimits: RateLimitOptions | false;
   errors: Required<RandomErrorOptions>;
   dropRate: number;
+  lostResponseRate: number;
 }
 
 /** Merge a preset with explicit options; explicit options win. */
@@ -153,5 +160,6 @@ export function resolveFaultOptions(options: EmulatorOptions): ResolvedFaultOpti
       htmlShare: options.errors?.htmlShare ?? 0.5,
     },
     dropRate: options.dropRate ?? 0,
+    lostResponseRate: options.lostResponseRate ?? 0,
   };
 }

@@ -186,6 +186,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
           const ctx = buildContext(request);
           const result = await def.handler(ctx);
+          if (faults.afterHandling(request.method, request.url.split('?')[0] ?? request.url)) {
+            stats.outcome(config.routeKey, 'drop');
+            reply.hijack();
+            request.raw.socket.destroy();
+            return reply;
+          }
           return send(reply, result);
         },
       });
