@@ -21,11 +21,14 @@ export function summarizeFailover(report: FailoverReport, options: { all?: boole
   for (const [kind, counts] of Object.entries(report.byKind)) {
     lines.push(`    ${kind.padEnd(18)} ${ACTIONS.filter((a) => counts[a]).map((a) => `${a} ${counts[a]}`).join(', ')}`);
   }
-  const notable = report.items.filter((i) => options.all || (i.action !== 'unchanged' && (report.dryRun || i.action !== 'create')));
+  // A plan lists every object; an outcome lists what needs a look (unless asked for all).
+  const all = options.all === true || report.dryRun;
+  const notable = report.items.filter((i) => all || (i.action !== 'unchanged' && i.action !== 'create'));
   if (notable.length > 0) {
-    lines.push(report.dryRun ? '  Objects:' : '  Objects that need a look:');
-    for (const i of notable.slice(0, options.all ? notable.length : limit)) lines.push(`    ${i.action.padEnd(9)} ${i.kind} ${i.key}${i.note ? ` — ${i.note}` : ''}`);
-    if (!options.all && notable.length > limit) lines.push(`    … and ${notable.length - limit} more (--json lists them all)`);
+    lines.push(report.dryRun ? '  Objects:' : all ? '  Objects:' : '  Objects that need a look:');
+    const sorted = all ? [...notable].sort((a, b) => a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key)) : notable;
+    for (const i of sorted.slice(0, all ? sorted.length : limit)) lines.push(`    ${i.action.padEnd(9)} ${i.kind} ${i.key}${i.note ? ` — ${i.note}` : ''}`);
+    if (!all && notable.length > limit) lines.push(`    … and ${notable.length - limit} more (--all or --json lists them all)`);
   }
   if (report.needsHuman.length > 0) {
     lines.push(`  What a person must still do (${report.needsHuman.length}):`);

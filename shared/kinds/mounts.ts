@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { isApiError } from '../databricks/errors.js';
+import { workspaceStatus } from '../failover/helpers.js';
 import { idText } from './discovery.js';
 import type { ImportContext, ImportResult } from '../failover/types.js';
 import type { Mappings } from '../failover/mappings.js';
@@ -115,7 +116,11 @@ export const mounts: KindHandler = {
       }
       const missing = [...declared.values()].filter((m) => !present.has(m.mountPoint));
       for (const m of declared.values()) if (present.has(m.mountPoint)) results.set(m.mountPoint, { action: 'unchanged', targetId: m.mountPoint });
-      if (missing.length === 0) return results;
+      if (missing.length === 0) {
+        // A run stopped during its mount job may have left the mount notebook behind.
+        if (!ctx.dryRun && (await workspaceStatus(ctx, MOUNT_NOTEBOOK)) !== undefined) await removeMountNotebook(ctx);
+        return results;
+      }
       if (ctx.dryRun) {
         for (const m of missing) results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint, note: `Mounted from ${m.source} by a one-time job run.` });
         return results;
@@ -191,7 +196,7 @@ function mountStatement(m: Mappings['mounts'][number]): string {
 
 /** Import a notebook that mounts the missing points, run it once on a single-node cluster, and read back the mounts. */
 async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mappings: Mappings): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
-  const path = `${MOUNT_FOLDER}/mount-points-${ctx.runId}`;
+  const path = MOUNT_NOTEBOOK;
   const source = [
     '# Databricks notebook source',
     '# Written by databricks-dr: re-creates DBFS mount points after a failover.',
@@ -205,13 +210,19 @@ async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mapp
   try {
     return await submitAndWait(ctx, path, mappings);
   } finally {
-    // Leave nothing behind: the notebook, then the folder if nothing else is in it.
+    await removeMountNotebook(ctx);
+  }
+}
+
+/** Leave nothing behind: the mount notebook, then its folder if nothing else is in it. */
+async function removeMountNotebook(ctx: ImportContext): Promise<void> {
+  for (const path of [MOUNT_NOTEBOOK, MOUNT_FOLDER]) {
     await ctx.client.post('/api/2.0/workspace/delete', { path, recursive: false }, { idempotent: true }).catch(() => undefined);
-    await ctx.client.post('/api/2.0/workspace/delete', { path: MOUNT_FOLDER, recursive: false }, { idempotent: true }).catch(() => undefined);
   }
 }
 
 const MOUNT_FOLDER = '/Shared/databricks-dr';
+const MOUNT_NOTEBOOK = `${MOUNT_FOLDER}/mount-points`;
 
 async function submitAndWait(ctx: ImportContext, path: string, mappings: Mappings): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
   const { run_id: runId } = await ctx.client.post<{ run_id: number | bigint }>(

@@ -8,7 +8,6 @@
  * life starting up, so the file stays well under a minute.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,24 +15,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-
 import { KIND_NAMES } from '../../shared/kinds/names.js';
-import { lockPath, newSnapshotId, objectPath, SNAPSHOT_ID, snapshotTime, workspaceKey } from '../../shared/snapshot/names.js';
-import { SnapshotStore } from '../../shared/snapshot/store.js';
+import { newSnapshotId, objectPath, SNAPSHOT_ID, snapshotTime, workspaceKey } from '../../shared/snapshot/names.js';
 import type { Manifest } from '../../shared/snapshot/types.js';
 import { verifySnapshot } from '../../shared/snapshot/verify.js';
 import { generateSampleWorkspace, SAMPLE_SIZES, type SampleSize } from '../emulator/generator/sampleWorkspace.js';
 import type { EmulatorOptions } from '../emulator/options.js';
 import { type EmulatorHandle, startEmulator } from '../emulator/server.js';
 import { backupOnce } from '../support/backupHarness.js';
+import { cli, cliEnv, containerClient, expireLock, onlyJson, startCli, storeOf, TOKEN, until } from '../support/cliHarness.js';
 import { api, b64 } from '../support/http.js';
-import { freePort, type Spawned, spawnTs } from '../support/spawn.js';
+import { freePort } from '../support/spawn.js';
 import { testConnectionString } from '../support/storage.js';
 
-const CLI = 'shared/cli/main.ts';
-/** A PAT-shaped token, so a leak would be obvious in the output. */
-const TOKEN = 'dapi0123456789abcdef0123456789ab';
 
 /**
  * Loaded with NODE_OPTIONS=--import into a CLI process, it makes the process believe
@@ -51,7 +45,6 @@ globalThis.Date = new Proxy(Real, {
 `;
 
 let scratch: string;
-let emptyConfig: string;
 let laterClock: string;
 let tiny: EmulatorHandle;
 const emulators: EmulatorHandle[] = [];
@@ -59,9 +52,6 @@ const containers: string[] = [];
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'dr-cli-'));
-  // An empty Databricks config file, so ~/.databrickscfg is never consulted.
-  emptyConfig = join(scratch, 'databrickscfg');
-  await writeFile(emptyConfig, '');
   laterClock = join(scratch, 'two-hours-later.mjs');
   await writeFile(laterClock, TWO_HOURS_LATER);
   tiny = await emulator('tiny');
@@ -87,76 +77,9 @@ function newContainer(tag: string): string {
   return name;
 }
 
-function containerClient(name: string): ContainerClient {
-  return BlobServiceClient.fromConnectionString(testConnectionString()).getContainerClient(name);
-}
-
-function storeOf(container: string): SnapshotStore {
-  return new SnapshotStore(containerClient(container));
-}
-
 /** Snapshot ids committed in a container (none when it does not exist). */
 async function snapshotIds(container: string): Promise<string[]> {
   return (await storeOf(container).listSnapshots()).map((s) => s.snapshotId);
-}
-
-/**
- * The environment of one CLI run: profile "primary" on `host`, the test Azurite, an
- * empty Databricks config file, and whatever DR_ and DATABRICKS_ settings this process
- * inherited blanked out (the loader treats empty as unset).
- */
-function cliEnv(host: string, container: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const k of Object.keys(process.env)) if (k.startsWith('DR_') || k.startsWith('DATABRICKS_')) env[k] = '';
-  return {
-    ...env,
-    DATABRICKS_CONFIG_FILE: emptyConfig,
-    DR_STORAGE_CONNECTION_STRING: testConnectionString(),
-    DR_CONTAINER: container,
-    DR_WORKSPACE_PRIMARY_HOST: host,
-    DR_WORKSPACE_PRIMARY_TOKEN: TOKEN,
-    ...extra,
-  };
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Start the CLI; `done` resolves once the process exited and its output is drained. */
-function startCli(args: string[], env: NodeJS.ProcessEnv): { proc: Spawned; done: Promise<Run> } {
-  const proc = spawnTs(CLI, args, env);
-  // 'close', not 'exit': stdout may still hold data when 'exit' fires.
-  const done = once(proc.child, 'close').then(() => ({ code: proc.child.exitCode, signal: proc.child.signalCode, stdout: proc.stdout(), stderr: proc.stderr() }));
-  return { proc, done };
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return startCli(args, env).done;
-}
-
-/** stdout must be exactly one JSON object. */
-function onlyJson(run: Run): any {
-  const text = run.stdout.trim();
-  expect(text.startsWith('{') && text.endsWith('}')).toBe(true);
-  return JSON.parse(text);
-}
-
-/** Wait until `done()` holds, checking every 2 ms. */
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(2);
-  }
-}
-
-/** What a lease expiring looks like to the next run: the lease is broken at once. */
-async function expireLock(container: string, key: string): Promise<void> {
-  await containerClient(container).getBlobClient(lockPath(key)).getBlobLeaseClient().breakLease(0);
 }
 
 function notebookCount(e: EmulatorHandle): number {

@@ -80,6 +80,11 @@ describe('defaults', () => {
       DR_DBFS_PREFIXES: 'dbfs:/databricks/init-scripts',
       DR_DBFS_MAX_FILE_MB: '512',
       DR_PERMISSIONS_REFRESH_RUNS: '8',
+      DR_FAILOVER_SOURCE: 'primary',
+      DR_FAILOVER_TARGET: 'secondary',
+      DR_FAILOVER_CONFLICT_POLICY: 'update',
+      DR_FAILOVER_TIME_BUDGET_SECONDS: '1500',
+      DR_FAILOVER_QUEUE: 'databricks-dr-failover',
       DR_LOG_LEVEL: 'info',
     });
     // Setting every plain default explicitly changes nothing.
@@ -100,6 +105,32 @@ describe('defaults', () => {
       'DR_STORAGE_CONNECTION_STRING',
     ]);
     for (const s of SETTINGS) expect(s.description.length).toBeGreaterThan(10);
+  });
+
+  test('failover settings: mappings parsed, bad ones named with their fix', () => {
+    const c = load({
+      DR_FAILOVER_MAPPINGS: JSON.stringify({ nodeTypes: { Standard_DS3_v2: 'Standard_D4ds_v5' }, keyVaults: { 'kv-prod': { resource_id: '/subscriptions/x/kv-dr', dns_name: 'https://kv-dr.vault.azure.net/' } }, mounts: [{ mountPoint: '/mnt/raw', source: 'abfss://raw@dr.dfs.core.windows.net/' }] }),
+      DR_FAILOVER_CONFLICT_POLICY: 'REPORT',
+      DR_FAILOVER_TARGET: 'dr',
+    });
+    expect(c.failover.mappings.nodeTypes).toEqual({ Standard_DS3_v2: 'Standard_D4ds_v5' });
+    expect(c.failover.mappings.mounts[0]?.mountPoint).toBe('/mnt/raw');
+    expect(c.failover.conflictPolicy).toBe('report');
+    expect(c.failover.target).toBe('dr');
+    const problems = (env: Record<string, string>) => {
+      try {
+        load(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => `${p.setting}: ${p.problem}`);
+      }
+    };
+    expect(problems({ DR_FAILOVER_MAPPINGS: '{nodeTypes:' })[0]).toMatch(/^DR_FAILOVER_MAPPINGS: The failover mappings are not valid JSON/);
+    expect(problems({ DR_FAILOVER_MAPPINGS: '{"nodetypes": {}}' })[0]).toMatch(/Unknown failover mapping field\(s\): nodetypes/);
+    expect(problems({ DR_FAILOVER_MAPPINGS: '{"mounts": [{"mountPoint": "/data", "source": "x"}]}' })[0]).toMatch(/must look like \/mnt\/<name>/);
+    expect(problems({ DR_FAILOVER_MAPPINGS: '{"keyVaults": {"kv": {"dns_name": "x"}}}' })[0]).toMatch(/keyVaults\.kv needs resource_id and dns_name/);
+    expect(problems({ DR_FAILOVER_CONFLICT_POLICY: 'overwrite' })).toEqual(['DR_FAILOVER_CONFLICT_POLICY: "overwrite" is not a conflict policy.']);
+    expect(problems({ DR_FAILOVER_QUEUE: '-bad queue' })).toEqual(['DR_FAILOVER_QUEUE: "-bad queue" is not a Service Bus queue name.']);
   });
 
   test('blank values count as unset and values are trimmed', () => {
