@@ -140,7 +140,9 @@ export const permissions: KindHandler = {
       if (objectId.startsWith('(new ')) return { action: wanted.length > 0 ? 'create' : 'unchanged', targetId: objectId };
       const current = directGrants(await ctx.client.get<Acl>(path, undefined, { signal: ctx.signal }));
       if (sameJson(current, wanted)) return { action: 'unchanged', targetId: objectId };
-      const action = decide(ctx, true, false, ctx.applied('permissions', artifact.key) !== undefined || current.length === 0 || createdHere(ctx, target.kind, d.object));
+      // Grants on an object this run created are its first grants, whatever the creator got.
+      const fresh = createdHere(ctx, target.kind, d.object);
+      const action = fresh ? 'create' : decide(ctx, true, false, ctx.applied('permissions', artifact.key) !== undefined || current.length === 0);
       const note = `${differs('The direct grants', [])} Wanted ${wanted.length}, found ${current.length}.`;
       if (ctx.dryRun || action === 'conflict') return { action, targetId: objectId, note };
       await ctx.client.put(path, { access_control_list: wanted.map(({ permission_level, ...principal }) => ({ ...principal, permission_level })) }, { signal: ctx.signal });
