@@ -61,8 +61,13 @@ export interface FailoverSettings {
   queue: string;
 }
 
+/** How the app reaches Service Bus: a connection string, or a namespace and a managed identity. */
+export type ServiceBusConfig = { connectionString: string } | { namespace: string; clientId?: string };
+
 export interface Config {
   profiles: ReadonlyMap<string, WorkspaceProfile>;
+  /** Absent when neither DR_SERVICEBUS nor DR_SERVICEBUS__fullyQualifiedNamespace is set. */
+  serviceBus?: ServiceBusConfig;
   storage: StorageConfig;
   backup: BackupSettings;
   failover: FailoverSettings;
@@ -210,9 +215,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     target: read('DR_FAILOVER_TARGET') ?? 'secondary',
     mappings,
     conflictPolicy: conflictPolicy === 'report' ? 'report' : 'update',
-    timeBudgetMs: readInt('DR_FAILOVER_TIME_BUDGET_SECONDS', 1500, 30, 86_400) * 1000,
+    timeBudgetMs: readInt('DR_FAILOVER_TIME_BUDGET_SECONDS', 1500, 5, 86_400) * 1000,
     queue,
   };
+
+  // ---- Service Bus (the failover queue); the trigger binding reads the same settings.
+  let serviceBus: ServiceBusConfig | undefined;
+  const sbConnection = read('DR_SERVICEBUS');
+  const sbNamespace = read('DR_SERVICEBUS__fullyQualifiedNamespace');
+  if (sbConnection !== undefined && sbNamespace !== undefined) {
+    problems.push({ setting: 'DR_SERVICEBUS / DR_SERVICEBUS__fullyQualifiedNamespace', problem: 'both are set, so it is unclear how to reach Service Bus.', fix: 'Keep DR_SERVICEBUS__fullyQualifiedNamespace (managed identity, recommended in Azure) or DR_SERVICEBUS (a connection string), not both.' });
+  } else if (sbConnection !== undefined) {
+    if (!/(^|;)Endpoint=sb:\/\//i.test(sbConnection)) {
+      problems.push({ setting: 'DR_SERVICEBUS', problem: 'it is not a Service Bus connection string (it has no Endpoint=sb://…).', fix: 'Copy it from the namespace\'s "Shared access policies" page, or use DR_SERVICEBUS__fullyQualifiedNamespace with a managed identity.' });
+    } else serviceBus = { connectionString: sbConnection };
+  } else if (sbNamespace !== undefined) {
+    if (!/^[A-Za-z0-9.-]+$/.test(sbNamespace)) {
+      problems.push({ setting: 'DR_SERVICEBUS__fullyQualifiedNamespace', problem: `"${sbNamespace}" is not a host name.`, fix: 'Use <namespace>.servicebus.windows.net, without sb:// or a path.' });
+    } else {
+      const clientId = read('DR_SERVICEBUS__clientId');
+      serviceBus = { namespace: sbNamespace, ...(clientId ? { clientId } : {}) };
+    }
+  }
 
   // ---- Rate limits
   const rateLimits: RateLimits = { ...DEFAULT_RATE_LIMITS, families: { ...DEFAULT_RATE_LIMITS.families } };
@@ -243,7 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   const { profiles, profileProblems } = loadProfiles(read, values, problems, options.readFile ?? defaultReadFile);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ profiles, storage, backup, failover, rateLimits, logLevel: level as LogLevel, profileProblems });
+  return Object.freeze({ profiles, ...(serviceBus ? { serviceBus } : {}), storage, backup, failover, rateLimits, logLevel: level as LogLevel, profileProblems });
 }
 
 function defaultReadFile(path: string): string | undefined {

@@ -48,6 +48,9 @@ export const SETTINGS = [
   { name: 'DR_FAILOVER_CONFLICT_POLICY', description: 'What a failover does with a target object that differs from the snapshot: update or report.', default: 'update' },
   { name: 'DR_FAILOVER_TIME_BUDGET_SECONDS', description: 'How long one failover invocation may run before it saves its progress and continues in a follow-up message.', default: '1500' },
   { name: 'DR_FAILOVER_QUEUE', description: 'Service Bus queue the failover function consumes.', default: 'databricks-dr-failover' },
+  { name: 'DR_SERVICEBUS', description: 'Connection string of the Service Bus namespace (local runs and tests; in Azure use the identity-based settings below).', secret: true },
+  { name: 'DR_SERVICEBUS__fullyQualifiedNamespace', description: 'Service Bus namespace host (<name>.servicebus.windows.net), reached with the managed identity.' },
+  { name: 'DR_SERVICEBUS__clientId', description: 'Client id of the user-assigned managed identity used for Service Bus.' },
   { name: 'DR_LOG_LEVEL', description: 'debug, info, warn or error.', default: 'info' },
 ] as const satisfies readonly SettingSpec[];
 

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 
 import pLimit from 'p-limit';
 
 import type { WorkspaceProfile } from '../config/config.js';
 import type { DatabricksClient } from '../databricks/client.js';
 import { isApiError } from '../databricks/errors.js';
-import { stringifyJson } from '../databricks/json.js';
+import { parseJson, stringifyJson } from '../databricks/json.js';
 import { DrError } from '../errors/drError.js';
 import type { KindName } from '../kinds/names.js';
 import { importOrder, REGISTRY } from '../kinds/registry.js';
@@ -21,6 +21,7 @@ import { type FailoverState, loadState, saveState, stateKey } from './state.js';
 import { type ConflictPolicy, type ImportAction, type ImportContext, type ImportResult, type TargetObject, ImportFailure, UnresolvedReference } from './types.js';
 
 const gzip = promisify(gzipCb);
+const gunzip = promisify(gunzipCb);
 
 export type FailoverProgress =
   | { type: 'phase'; kind: KindName; total: number }
@@ -82,6 +83,66 @@ export interface FailoverReport {
 
 export function reportPath(targetKey: string, runId: string): string {
   return `workspaces/${targetKey}/failover/runs/${runId}.json.gz`;
+}
+
+export async function writeReport(store: SnapshotStore, report: FailoverReport): Promise<string> {
+  const path = reportPath(report.target.key, report.runId);
+  try {
+    await store.container.getBlockBlobClient(path).uploadData(await gzip(Buffer.from(stringifyJson(report), 'utf8')), {
+      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
+    });
+  } catch (error) {
+    throw storageError(error, 'write the failover report', store.containerName);
+  }
+  return path;
+}
+
+export async function readReport(store: SnapshotStore, targetKey: string, runId: string): Promise<FailoverReport | undefined> {
+  try {
+    const bytes = await store.container.getBlobClient(reportPath(targetKey, runId)).downloadToBuffer();
+    return parseJson((await gunzip(bytes)).toString('utf8')) as FailoverReport;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw storageError(error, 'read the failover report', store.containerName);
+  }
+}
+
+/**
+ * One report for a run that went on over several invocations: what the earlier parts
+ * did stays (an object created in part 1 is "create", not the "unchanged" part 2
+ * found), what the later part did wins otherwise.
+ */
+export function mergeReports(earlier: FailoverReport, later: FailoverReport): FailoverReport {
+  const byKey = new Map(earlier.items.map((i) => [`${i.kind}\u0000${i.key}`, i]));
+  for (const i of later.items) {
+    const k = `${i.kind}\u0000${i.key}`;
+    const before = byKey.get(k);
+    byKey.set(k, before && i.action === 'unchanged' && before.action !== 'failed' && before.action !== 'conflict' ? before : i);
+  }
+  const items = [...byKey.values()];
+  const { counts, byKind } = tally(items);
+  const needs = new Map([...earlier.needsHuman, ...later.needsHuman].map((n) => [`${n.kind}\u0000${n.key}`, n]));
+  return {
+    ...later,
+    startedAt: earlier.startedAt,
+    durationMs: earlier.durationMs + later.durationMs,
+    items,
+    counts,
+    byKind,
+    needsHuman: [...needs.values()],
+    stats: { requests: earlier.stats.requests + later.stats.requests, retries: earlier.stats.retries + later.stats.retries, throttled: earlier.stats.throttled + later.stats.throttled },
+  };
+}
+
+function tally(items: readonly FailoverItem[]): Pick<FailoverReport, 'counts' | 'byKind'> {
+  const counts: FailoverReport['counts'] = {};
+  const byKind: FailoverReport['byKind'] = {};
+  for (const it of items) {
+    counts[it.action] = (counts[it.action] ?? 0) + 1;
+    const k = (byKind[it.kind] ??= {});
+    k[it.action] = (k[it.action] ?? 0) + 1;
+  }
+  return { counts, byKind };
 }
 
 const SAVE_EVERY_MS = 10_000;
@@ -164,13 +225,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
   };
 
   const finish = async (status: FailoverReport['status'], error?: unknown): Promise<FailoverReport> => {
-    const counts: FailoverReport['counts'] = {};
-    const byKind: FailoverReport['byKind'] = {};
-    for (const it of items) {
-      counts[it.action] = (counts[it.action] ?? 0) + 1;
-      const k = (byKind[it.kind] ??= {});
-      k[it.action] = (k[it.action] ?? 0) + 1;
-    }
+    const { counts, byKind } = tally(items);
     const stats = client.stats();
     const report: FailoverReport = {
       schema: 'databricks-dr/failover-report',
@@ -194,13 +249,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     if (!dryRun) {
       await saving;
       await save().catch((e: unknown) => logger.warn('could not save the failover state', { error: (e as Error).message }));
-      try {
-        await store.container.getBlockBlobClient(reportPath(targetKey, runId)).uploadData(await gzip(Buffer.from(stringifyJson(report), 'utf8')), {
-          blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
-        });
-      } catch (e) {
-        logger.warn('could not write the failover report', { error: storageError(e, 'write the failover report', store.containerName).message });
-      }
+      await writeReport(store, report).catch((e: unknown) => logger.warn('could not write the failover report', { error: (e as Error).message }));
     }
     return report;
   };
@@ -389,8 +438,9 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
         await Promise.all(
           wave.map(async (a) => {
             // Wait for the objects this one needs outside the slot, so waiting never holds one.
-            const needs = a.refs.filter((r) => r.by === 'key' && perObject.has(r.kind) && inOrder.has(r.kind) && byKey.has(stateKey(r.kind, r.value)));
-            if (needs.length > 0) await Promise.all(needs.map((r) => finishedOf(r.kind, r.value).promise));
+            const wanted = importer.needs ? importer.needs(a) : a.refs.filter((r) => r.by === 'key').map((r) => ({ kind: r.kind, key: r.value }));
+            const needs = wanted.filter((n) => perObject.has(n.kind) && inOrder.has(n.kind) && byKey.has(stateKey(n.kind, n.key)));
+            if (needs.length > 0) await Promise.all(needs.map((n) => finishedOf(n.kind, n.key).promise));
             await limit(() => runOne(kind, a));
           }),
         );

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { isApiError } from '../databricks/errors.js';
 import { canonicalJson, parseJson } from '../databricks/json.js';
 import { idText, walkWorkspace, type WorkspaceObject } from '../kinds/discovery.js';
+import type { KindName } from '../kinds/names.js';
 import type { RefSpec } from '../kinds/types.js';
 import { mapStorage } from './mappings.js';
 import { remapIds } from './remap.js';
@@ -203,3 +204,12 @@ export async function importWorkspaceObject(
   tree.set(artifact.key, made);
   return { action, targetId: workspaceId(made), token: tokenOf(made), ...(note ? { note } : {}) };
 }
+
+/**
+ * Workspace objects wait for their own folder only, not for every folder: a notebook
+ * is imported as soon as its parent exists (the import does not make parents).
+ */
+export const PARENT_FOLDER = {
+  perObject: ['directories'] as KindName[],
+  needs: (a: ArtifactEntry): Array<{ kind: KindName; key: string }> => [{ kind: 'directories', key: a.key.slice(0, a.key.lastIndexOf('/')) || '/' }],
+};

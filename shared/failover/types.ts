@@ -128,4 +128,9 @@ export interface KindImporter {
    * waiting for every notebook).
    */
   perObject?: KindName[];
+  /**
+   * The objects (of the `perObject` kinds) one artifact waits for.
+   * @default the artifacts it references by key in those kinds
+   */
+  needs?(artifact: ArtifactEntry): Array<{ kind: KindName; key: string }>;
 }

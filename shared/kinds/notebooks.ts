@@ -1,5 +1,5 @@
 import { isApiError } from '../databricks/errors.js';
-import { importWorkspaceObject } from '../failover/helpers.js';
+import { importWorkspaceObject, PARENT_FOLDER } from '../failover/helpers.js';
 import { idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 
@@ -46,6 +46,7 @@ export const notebooks: KindHandler = {
     }
   },
   importer: {
+    ...PARENT_FOLDER,
     import: (ctx, artifact, content) => importWorkspaceObject(ctx, artifact, content, 'NOTEBOOK'),
   },
 };

@@ -1,4 +1,4 @@
-import { createOnce, decide, diffFields, differs, doc, plannedId, workspaceId, workspaceInventory, workspaceStatus } from '../failover/helpers.js';
+import { createOnce, decide, diffFields, differs, doc, PARENT_FOLDER, plannedId, workspaceId, workspaceInventory, workspaceStatus } from '../failover/helpers.js';
 import { compact, idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 
@@ -46,6 +46,7 @@ export const repos: KindHandler = {
    * from the snapshot). A Git folder at the path with another remote is a conflict.
    */
   importer: {
+    ...PARENT_FOLDER,
     async import(ctx, _artifact, content) {
       const d = doc<{ path: string; url?: string; provider?: string; branch?: string; sparse_checkout?: { patterns?: string[] } }>(content);
       if (!d.url || !d.provider) return { action: 'skip', note: 'The Git folder has no remote to clone from.' };

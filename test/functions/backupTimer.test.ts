@@ -30,7 +30,7 @@ function useEnv(extra: Record<string, string> = {}): string {
     DR_CONTAINER: container,
     ...extra,
   };
-  resetServices();
+  void resetServices();
   return container;
 }
 

@@ -103,6 +103,7 @@ describe('defaults', () => {
       'DR_WORKSPACE_<NAME>_TOKEN',
       'DR_WORKSPACE_<NAME>_AZURE_CLIENT_SECRET',
       'DR_STORAGE_CONNECTION_STRING',
+      'DR_SERVICEBUS',
     ]);
     for (const s of SETTINGS) expect(s.description.length).toBeGreaterThan(10);
   });
@@ -131,6 +132,22 @@ describe('defaults', () => {
     expect(problems({ DR_FAILOVER_MAPPINGS: '{"keyVaults": {"kv": {"dns_name": "x"}}}' })[0]).toMatch(/keyVaults\.kv needs resource_id and dns_name/);
     expect(problems({ DR_FAILOVER_CONFLICT_POLICY: 'overwrite' })).toEqual(['DR_FAILOVER_CONFLICT_POLICY: "overwrite" is not a conflict policy.']);
     expect(problems({ DR_FAILOVER_QUEUE: '-bad queue' })).toEqual(['DR_FAILOVER_QUEUE: "-bad queue" is not a Service Bus queue name.']);
+  });
+
+  test('Service Bus: a connection string or a namespace with a managed identity, not both', () => {
+    expect(load({}).serviceBus).toBeUndefined();
+    expect(load({ DR_SERVICEBUS: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true' }).serviceBus).toEqual({
+      connectionString: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+    });
+    expect(load({ DR_SERVICEBUS__fullyQualifiedNamespace: 'dr-sb.servicebus.windows.net', DR_SERVICEBUS__clientId: 'abc' }).serviceBus).toEqual({ namespace: 'dr-sb.servicebus.windows.net', clientId: 'abc' });
+    expect(() => load({ DR_SERVICEBUS: 'Endpoint=sb://x/;SharedAccessKey=v', DR_SERVICEBUS__fullyQualifiedNamespace: 'x' })).toThrow(/both are set/);
+    try {
+      load({ DR_SERVICEBUS: 'AccountKey=s3cr3tvalue' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as Error).message).toContain('not a Service Bus connection string');
+      expect((error as Error).message).not.toContain('s3cr3tvalue');
+    }
   });
 
   test('blank values count as unset and values are trimmed', () => {

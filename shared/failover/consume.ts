@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+
+import { requireProfile } from '../config/config.js';
+import { isDrError } from '../errors/drError.js';
+import { type RunRecord, writeRun } from '../runs/runs.js';
+import type { Services } from '../services.js';
+import { workspaceKey } from '../snapshot/names.js';
+import type { Manifest } from '../snapshot/types.js';
+import { type FailoverReport, mergeReports, readReport, reportPath, runFailover, writeReport } from './failover.js';
+import { type FailoverRequest, parseFailoverRequest, REQUEST_SCHEMA, REQUEST_VERSION } from './message.js';
+
+/** A queue message as the trigger hands it over. */
+export interface QueueMessage {
+  body: unknown;
+  messageId?: string;
+  deliveryCount?: number;
+}
+
+/** What to do with the message once the handler is done with it. */
+export type Disposition =
+  | { action: 'complete'; runId: string; status: RunRecord['status']; followUp?: boolean }
+  | { action: 'deadLetter'; reason: string; description: string };
+
+/** Sends a follow-up message onto the failover queue. */
+export interface FollowUpSender {
+  send(request: FailoverRequest, options: { messageId: string; delayMs?: number }): Promise<void>;
+}
+
+/** Stop this long before the function's time budget (at most), to save progress and send the follow-up. */
+const SAFETY_MS = 60_000;
+/** A run stopped by an unreachable workspace is tried again after 1, 2, 4, 8 and 16 minutes, then given up. */
+const MAX_RETRIES = 5;
+/** Another failover holds the target: look again in a minute instead of redelivering at once. */
+const LOCKED_DELAY_MS = 60_000;
+
+/**
+ * Handle one failover message: validate it, replay the snapshot into the target
+ * within the function's time budget, write the run record and report, and either
+ * complete the message or continue in a follow-up message. A message that can never
+ * succeed (not JSON, wrong schema or version, an unknown target or snapshot) is
+ * dead-lettered with the reason, before anything is written to the target.
+ * Transient trouble (storage down) is thrown, so the message is redelivered.
+ */
+export async function consumeFailoverMessage(services: Services, message: QueueMessage, sender: FollowUpSender, options: { signal?: AbortSignal; now?: () => number } = {}): Promise<Disposition> {
+  const { config, logger, store } = services;
+  const now = options.now ?? Date.now;
+  const parsed = parseFailoverRequest(message.body);
+  if (!parsed.ok) {
+    logger.warn('failover message rejected', { messageId: message.messageId, reason: parsed.reason, description: parsed.description });
+    return { action: 'deadLetter', reason: parsed.reason, description: parsed.description };
+  }
+  const request = parsed.request;
+  const runId = request.runId ?? message.messageId ?? randomUUID();
+  const targetName = request.target ?? config.failover.target;
+  const sourceName = request.source ?? config.failover.source;
+  const reject = async (reason: string, description: string): Promise<Disposition> => {
+    logger.warn('failover message rejected', { messageId: message.messageId, runId, reason, description });
+    await writeRun(store, { ...baseRecord(runId, request, sourceName, targetName, now()), status: 'rejected', error: description }).catch(() => undefined);
+    return { action: 'deadLetter', reason, description };
+  };
+  if (!config.profiles.has(targetName)) {
+    return reject('UnknownTarget', `The target profile "${targetName}" is not configured. Set DR_WORKSPACE_${targetName.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`);
+  }
+  if (!config.profiles.has(sourceName)) {
+    return reject('UnknownSource', `The source profile "${sourceName}" is not configured, so its snapshots cannot be found. Set DR_WORKSPACE_${sourceName.toUpperCase()}_HOST, or name a configured profile.`);
+  }
+  if (sourceName === targetName) return reject('InvalidMessage', `The source and the target are the same profile ("${sourceName}").`);
+  const target = requireProfile(config, targetName);
+  const sourceKey = workspaceKey(requireProfile(config, sourceName).host);
+
+  let manifest: Manifest | undefined;
+  const snapshot = request.snapshot ?? 'latest';
+  try {
+    manifest = snapshot === 'latest' ? await store.latestManifest(sourceKey) : await store.readManifest(sourceKey, snapshot);
+  } catch (error) {
+    if (!(isDrError(error) && error.code === 'SNAPSHOT_NOT_FOUND')) throw error;
+  }
+  if (!manifest) {
+    return reject('UnknownSnapshot', snapshot === 'latest' ? `There is no snapshot of ${sourceKey} to fail over from. Run a backup first.` : `Snapshot ${snapshot} of ${sourceKey} does not exist. List them with "databricks-dr snapshots list".`);
+  }
+
+  const part = (request.continuation?.part ?? 0) + 1;
+  const created = request.continuation?.firstStartedAt ?? new Date(now()).toISOString();
+  const record: RunRecord = { ...baseRecord(runId, request, sourceName, targetName, now()), createdAt: created, snapshotId: manifest.snapshotId, status: 'running', part };
+  await writeRun(store, record);
+  const earlier = part > 1 ? await readReport(store, workspaceKey(target.host), runId) : undefined;
+  // Every part replays the same snapshot, even when the request said "latest".
+  const followUp = async (delayMs: number | undefined, retries: number): Promise<void> => {
+    const next: FailoverRequest = {
+      ...request,
+      schema: REQUEST_SCHEMA,
+      version: REQUEST_VERSION,
+      runId,
+      snapshot: manifest.snapshotId,
+      source: sourceName,
+      target: targetName,
+      continuation: { part, firstStartedAt: created, retries },
+    };
+    await sender.send(next, { messageId: `${runId}:part-${part + 1}`, ...(delayMs === undefined ? {} : { delayMs }) });
+  };
+
+  const client = services.client(targetName);
+  let report: FailoverReport;
+  try {
+    report = await runFailover({
+      manifest,
+      store,
+      target,
+      client,
+      runId,
+      logger,
+      dryRun: request.dryRun === true,
+      conflictPolicy: request.conflictPolicy ?? config.failover.conflictPolicy,
+      mappings: config.failover.mappings,
+      deadline: now() + config.failover.timeBudgetMs - Math.min(SAFETY_MS, config.failover.timeBudgetMs / 5),
+      ...(request.kinds ? { kinds: request.kinds } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (isDrError(error) && error.code === 'LOCKED') {
+      // Another failover into this workspace is running (or crashed within the last
+      // 30 s): do not spin on redeliveries, look again in a minute.
+      logger.info('the target is locked by another failover; following up in a minute', { runId });
+      await followUp(LOCKED_DELAY_MS, request.continuation?.retries ?? 0);
+      await writeRun(store, { ...record, status: 'continuing', updatedAt: new Date(now()).toISOString(), error: (error as Error).message });
+      return { action: 'complete', runId, status: 'continuing', followUp: true };
+    }
+    throw error;
+  } finally {
+    client.close();
+  }
+
+  const merged = earlier ? mergeReports(earlier, report) : report;
+  if (earlier && !merged.dryRun) await writeReport(store, merged);
+  const retries = request.continuation?.retries ?? 0;
+  let status: RunRecord['status'] = merged.status;
+  let followed = false;
+  if (report.status === 'partial') {
+    await followUp(undefined, retries);
+    status = 'continuing';
+    followed = true;
+  } else if (report.status === 'failed' && report.error !== undefined && retries < MAX_RETRIES && isTransientStop(report.error)) {
+    await followUp(60_000 * 2 ** retries, retries + 1);
+    status = 'continuing';
+    followed = true;
+  }
+  await writeRun(store, {
+    ...record,
+    status,
+    updatedAt: new Date(now()).toISOString(),
+    ...(merged.dryRun ? {} : { report: reportPath(merged.target.key, runId) }),
+    counts: merged.counts as Record<string, number>,
+    needsHuman: merged.needsHuman.length,
+    ...(merged.error ? { error: merged.error } : {}),
+  });
+  logger.info('failover message handled', { runId, part, status, ...merged.counts });
+  return { action: 'complete', runId, status, ...(followed ? { followUp: true } : {}) };
+}
+
+function baseRecord(runId: string, request: FailoverRequest, source: string, target: string, at: number): RunRecord {
+  const time = new Date(at).toISOString();
+  return {
+    schema: 'databricks-dr/run',
+    runId,
+    type: 'failover',
+    status: 'queued',
+    source,
+    target,
+    ...(request.dryRun === undefined ? {} : { dryRun: request.dryRun }),
+    ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    part: 1,
+    createdAt: time,
+    updatedAt: time,
+  };
+}
+
+/** A run that stopped because the workspace stopped answering is worth trying again later. */
+function isTransientStop(error: string): boolean {
+  return /failed \d+ objects in a row on transient errors|Cannot reach the Databricks workspace|No answer from/.test(error);
+}
+
