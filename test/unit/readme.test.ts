@@ -6,7 +6,7 @@ const readme = readFileSync('README.md', 'utf8');
 
 describe('README', () => {
   test('the settings table lists exactly the settings the code reads, with their defaults', () => {
-    const rows = [...readme.matchAll(/^\| `([A-Z_<>]+)` \| (.*?) \| /gm)].map((m) => ({ name: m[1], default: (m[2] as string).replace(/`/g, '') }));
+    const rows = [...readme.matchAll(/^\| `([A-Za-z_<>]+)` \| (.*?) \| /gm)].map((m) => ({ name: m[1], default: (m[2] as string).replace(/`/g, '') }));
     expect(rows.map((r) => r.name)).toEqual(SETTINGS.map((s) => s.name));
     for (const s of SETTINGS) expect(rows.find((r) => r.name === s.name)?.default).toBe('default' in s ? s.default : '');
   });
