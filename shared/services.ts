@@ -1,5 +1,5 @@
 import { type Config, requireProfile } from './config/config.js';
-import type { DatabricksClient } from './databricks/client.js';
+import type { DatabricksClient, DatabricksClientOptions } from './databricks/client.js';
 import { clientFor } from './databricks/fromProfile.js';
 import type { Logger } from './log/logger.js';
 import { SnapshotStore } from './snapshot/store.js';
@@ -13,7 +13,7 @@ export interface Services {
   config: Config;
   logger: Logger;
   store: SnapshotStore;
-  client(profileName: string): DatabricksClient;
+  client(profileName: string, extra?: Partial<DatabricksClientOptions>): DatabricksClient;
 }
 
 export function buildServices(config: Config, logger: Logger): Services {
@@ -22,6 +22,6 @@ export function buildServices(config: Config, logger: Logger): Services {
     config,
     logger,
     store,
-    client: (name) => clientFor(requireProfile(config, name), config.rateLimits, logger),
+    client: (name, extra) => clientFor(requireProfile(config, name), config.rateLimits, logger, extra),
   };
 }

@@ -369,7 +369,8 @@ export function buildProgram(): Command {
         const sourceKey = source ? workspaceKey(source.host) : sourceName;
         const oldName = opts.oldPrimary ?? (source ? sourceName : 'none');
         const client = services.client(targetName);
-        const oldClient = oldName === 'none' ? undefined : services.client(oldName);
+        // The old primary may be in the middle of the outage: ask briefly, do not wait on it.
+        const oldClient = oldName === 'none' ? undefined : services.client(oldName, { requestTimeoutMs: 15_000, retry: { maxAttempts: 3, timeoutMs: 30_000 } });
         try {
           const report = await runCutover({
             store: services.store,

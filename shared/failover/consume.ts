@@ -6,7 +6,7 @@ import { type RunRecord, writeRun } from '../runs/runs.js';
 import type { Services } from '../services.js';
 import { workspaceKey } from '../snapshot/names.js';
 import type { Manifest } from '../snapshot/types.js';
-import { type FailoverReport, mergeReports, readReport, reportPath, runFailover, writeReport } from './failover.js';
+import { type FailoverProgress, type FailoverReport, mergeReports, readReport, reportPath, runFailover, writeReport } from './failover.js';
 import { type FailoverRequest, parseFailoverRequest, REQUEST_SCHEMA, REQUEST_VERSION } from './message.js';
 
 /** A queue message as the trigger hands it over. */
@@ -30,6 +30,7 @@ export interface FollowUpSender {
 const SAFETY_MS = 60_000;
 /** A run stopped by an unreachable workspace is tried again after 1, 2, 4, 8 and 16 minutes, then given up. */
 const MAX_RETRIES = 5;
+const PROGRESS_EVERY_MS = 10_000;
 /** Another failover holds the target: look again in a minute instead of redelivering at once. */
 const LOCKED_DELAY_MS = 60_000;
 
@@ -99,6 +100,20 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
     await sender.send(next, { messageId: `${runId}:part-${part + 1}`, ...(delayMs === undefined ? {} : { delayMs }) });
   };
 
+  // Progress for people watching the run record: objects handled so far, every 10 s.
+  let done = 0;
+  let lastWrite = now();
+  let writing: Promise<void> | undefined;
+  const onProgress = (event: FailoverProgress): void => {
+    if (event.type !== 'item') return;
+    done += 1;
+    if (writing || now() - lastWrite < PROGRESS_EVERY_MS) return;
+    lastWrite = now();
+    writing = writeRun(store, { ...record, updatedAt: new Date(now()).toISOString(), progress: { done, total: manifest.artifacts.length } })
+      .catch((error: unknown) => logger.warn('could not update the run record', { error: (error as Error).message }))
+      .finally(() => (writing = undefined));
+  };
+
   const client = services.client(targetName);
   let report: FailoverReport;
   try {
@@ -112,6 +127,7 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
       dryRun: request.dryRun === true,
       conflictPolicy: request.conflictPolicy ?? config.failover.conflictPolicy,
       mappings: config.failover.mappings,
+      onProgress,
       deadline: now() + config.failover.timeBudgetMs - Math.min(SAFETY_MS, config.failover.timeBudgetMs / 5),
       ...(request.kinds ? { kinds: request.kinds } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -128,6 +144,7 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
     throw error;
   } finally {
     client.close();
+    await writing;
   }
 
   const merged = earlier ? mergeReports(earlier, report) : report;

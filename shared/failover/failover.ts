@@ -79,6 +79,8 @@ export interface FailoverReport {
   /** What a person must still do: secret values, mounts without a mapping, … */
   needsHuman: Array<{ kind: string; key: string; reason: string; action?: string }>;
   stats: { requests: number; retries: number; throttled: number };
+  /** When each kind started and ended, in ms from the start of the run. */
+  timeline?: Partial<Record<KindName, { startMs: number; endMs: number }>>;
 }
 
 export function reportPath(targetKey: string, runId: string): string {
@@ -186,6 +188,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
   const targetKey = workspaceKey(target.host);
   const started = Date.now();
   const items: FailoverItem[] = [];
+  const timeline: NonNullable<FailoverReport['timeline']> = {};
   const needsHuman: FailoverReport['needsHuman'] = [];
 
   const lock = dryRun ? undefined : await store.acquireLock(targetKey, 'failover');
@@ -245,6 +248,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       items,
       needsHuman,
       stats: { requests: stats.requests, retries: stats.retries, throttled: stats.throttled },
+      timeline,
     };
     if (!dryRun) {
       await saving;
@@ -458,7 +462,11 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       done.set(
         kind,
         Promise.all(deps)
-          .then(() => runKind(kind))
+          .then(async () => {
+            const startMs = Date.now() - started;
+            await runKind(kind);
+            timeline[kind] = { startMs, endMs: Date.now() - started };
+          })
           .finally(() => {
             // Whatever happened (a stop, a fatal error), nothing may wait for this kind's objects any more.
             for (const a of manifest.artifacts) if (a.kind === kind) finishedOf(kind, a.key).resolve();

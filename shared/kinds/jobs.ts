@@ -13,7 +13,10 @@ import type { KindHandler } from './types.js';
 export const jobs: KindHandler = {
   kind: 'jobs',
   description: 'Jobs: every task, job clusters, schedules, triggers, continuous settings, run_as.',
-  dependsOn: ['clusters', 'notebooks', 'files', 'dbfsFiles', 'clusterPolicies', 'instancePools', 'users', 'servicePrincipals', 'groups', 'secretScopes'],
+  // What a job's creation needs: the ids it holds (clusters, policies, pools) and the
+  // principals it runs as. Notebook and file paths are only resolved when it runs, so
+  // jobs are restored while notebooks still are.
+  dependsOn: ['clusters', 'clusterPolicies', 'instancePools', 'users', 'servicePrincipals', 'groups', 'secretScopes'],
   references: [
     { path: 'settings.tasks[].existing_cluster_id', kind: 'clusters', by: 'id' },
     { path: 'settings.tasks[].run_job_task.job_id', kind: 'jobs', by: 'id' },

@@ -20,6 +20,8 @@ export interface RunRecord {
   /** Blob path of the full report (every object's action and result). */
   report?: string;
   counts?: Record<string, number>;
+  /** Objects handled so far in this part, of the snapshot's total, while it runs. */
+  progress?: { done: number; total: number };
   needsHuman?: number;
   error?: string;
 }

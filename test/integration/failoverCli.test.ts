@@ -15,6 +15,7 @@ import type { Workspace } from '../emulator/state/workspace.js';
 import { backupOnce } from '../support/backupHarness.js';
 import { cli, cliEnv, containerClient, expireLock, onlyJson, startCli, storeOf, until } from '../support/cliHarness.js';
 import { fakeEntraToken } from '../support/entra.js';
+import { freePort } from '../support/spawn.js';
 import { actions, drConfig, failoverOnce, SECONDARY_ADMIN, verifyOnce } from '../support/failoverHarness.js';
 
 const fixture = generateSampleWorkspace({ seed: 33, ...SAMPLE_SIZES.small });
@@ -131,6 +132,12 @@ describe('failover through the CLI', () => {
     expect(cut.code).toBe(0);
     expect(cut.stdout).toMatch(/^Cutover of .*: \d+ job\(s\) unpaused/);
     expect(cut.stdout).toContain('its schedules were left alone');
+    // The old primary is down: cutover says so and still succeeds; running it again changes nothing.
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const down = await cli(['cutover', '--old-primary', 'oldprod'], { ...e, DR_WORKSPACE_OLDPROD_HOST: dead, DR_WORKSPACE_OLDPROD_TOKEN: 'dapi-old' });
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/: 0 job\(s\) unpaused, \d+ already as in the source/);
+    expect(down.stdout).toContain(`The old primary (${dead}) cannot be reached; pause its schedules when it is back`);
   }, 60_000);
 
   test('bad input gets a clear error and exit 2', async () => {
