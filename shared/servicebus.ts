@@ -3,8 +3,7 @@ import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service
 
 import type { ServiceBusConfig } from './config/config.js';
 import { DrError } from './errors/drError.js';
-import type { FollowUpSender } from './failover/consume.js';
-import type { FailoverRequest } from './failover/message.js';
+import type { RequestSender } from './runs/queue.js';
 
 export function serviceBusClient(config: ServiceBusConfig): ServiceBusClient {
   if ('connectionString' in config) return new ServiceBusClient(config.connectionString);
@@ -12,12 +11,12 @@ export function serviceBusClient(config: ServiceBusConfig): ServiceBusClient {
   return new ServiceBusClient(config.namespace, credential);
 }
 
-/** Follow-up messages onto the failover queue, with a deterministic message id for duplicate detection. */
-export function queueSender(client: ServiceBusClient, queue: string): FollowUpSender & { close(): Promise<void> } {
+/** Requests onto one of the app's queues, with a deterministic message id for duplicate detection. */
+export function queueSender<T>(client: ServiceBusClient, queue: string, subject: string): RequestSender<T> & { close(): Promise<void> } {
   const sender = client.createSender(queue);
   return {
-    async send(request: FailoverRequest, options: { messageId: string; delayMs?: number }): Promise<void> {
-      const message = { body: request, contentType: 'application/json', messageId: options.messageId, subject: 'failover' };
+    async send(request: T, options: { messageId: string; delayMs?: number }): Promise<void> {
+      const message = { body: request, contentType: 'application/json', messageId: options.messageId, subject };
       if (options.delayMs !== undefined && options.delayMs > 0) await sender.scheduleMessages(message, new Date(Date.now() + options.delayMs));
       else await sender.sendMessages(message);
     },

@@ -19,10 +19,11 @@ export type ScheduledBackupOutcome =
  * still going is skipped (never overlapped); a run that reaches its budget is
  * checkpointed and reported as partial, and the next tick continues it.
  */
-export async function runScheduledBackup(services: Services, logger: Logger, options: { deadline?: number; signal?: AbortSignal } = {}): Promise<ScheduledBackupOutcome> {
+export async function runScheduledBackup(services: Services, logger: Logger, options: { deadline?: number; signal?: AbortSignal; source?: string } = {}): Promise<ScheduledBackupOutcome> {
   const { config, store } = services;
-  const profile = requireProfile(config, config.backup.source);
-  const client = services.client(config.backup.source);
+  const source = options.source ?? config.backup.source;
+  const profile = requireProfile(config, source);
+  const client = services.client(source);
   let result: BackupResult;
   try {
     result = await runBackup({

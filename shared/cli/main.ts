@@ -21,7 +21,7 @@ import { buildServices, type Services } from '../services.js';
 import { runCutover } from '../failover/cutover.js';
 import { type FailoverProgress, runFailover } from '../failover/failover.js';
 import { summarizeCutover, summarizeFailover, summarizeVerify } from '../failover/summary.js';
-import { verifyTarget } from '../failover/verify.js';
+import { recordVerifyRun, verifyTarget } from '../failover/verify.js';
 import { KIND_NAMES, type KindName } from '../kinds/names.js';
 import { cliLogger, EXIT, formatBytes, formatDuration, printJson } from './output.js';
 
@@ -337,8 +337,11 @@ export function buildProgram(): Command {
         const client = services.client(targetName);
         const stop = interruptible('Interrupted.');
         try {
+          const startedAt = new Date();
           const report = await verifyTarget({ manifest, store: services.store, target, client, mappings: config.failover.mappings, logger, signal: stop.signal, onProgress: bar.onProgress, ...(kinds ? { kinds } : {}) });
           bar.stop();
+          // Kept as a run, so the status page shows the last drill; the drill's result does not depend on it.
+          await recordVerifyRun(services.store, report, { source: opts.source ?? config.failover.source, target: targetName, startedAt }).catch((error: unknown) => logger.warn('could not record the verify run', { error: (error as Error).message }));
           if (g.json) printJson(report);
           else process.stdout.write(summarizeVerify(report).join('\n') + '\n');
           return report.ok ? EXIT.OK : EXIT.DRIFT;

@@ -50,6 +50,8 @@ export interface BackupSettings {
   dbfsMaxFileBytes: number;
   permissionsRefreshRuns: number;
   mountDiscoveryClusterId?: string;
+  /** Service Bus queue of on-demand backups. */
+  queue: string;
 }
 
 export interface FailoverSettings {
@@ -59,6 +61,14 @@ export interface FailoverSettings {
   conflictPolicy: ConflictPolicy;
   timeBudgetMs: number;
   queue: string;
+}
+
+/** What POST /api/alerts does with an Azure Monitor alert. */
+export interface AlertSettings {
+  /** Alert rule names whose Fired alerts queue a failover; "*" matches any rule. Empty: none. */
+  rules: string[];
+  action: 'failover' | 'dry-run';
+  maxAgeMs: number;
 }
 
 /** How the app reaches Service Bus: a connection string, or a namespace and a managed identity. */
@@ -71,6 +81,9 @@ export interface Config {
   storage: StorageConfig;
   backup: BackupSettings;
   failover: FailoverSettings;
+  alerts: AlertSettings;
+  /** Recovery point objective: the status flags a last good snapshot older than this. */
+  rpoMs: number;
   rateLimits: RateLimits;
   logLevel: LogLevel;
   /** Problems with profiles, reported only when that profile is used. */
@@ -115,6 +128,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       ?.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
+
+  const readQueue = (name: SettingName, fallback: string): string => {
+    const queue = read(name) ?? fallback;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,259}$/.test(queue)) {
+      problems.push({ setting: name, problem: `"${queue}" is not a Service Bus queue name.`, fix: 'Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.' });
+    }
+    return queue;
+  };
 
   // ---- Storage
   const connectionString = read('DR_STORAGE_CONNECTION_STRING');
@@ -193,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     dbfsMaxFileBytes: readInt('DR_DBFS_MAX_FILE_MB', 512, 1, 100_000) * 1024 * 1024,
     permissionsRefreshRuns: readInt('DR_PERMISSIONS_REFRESH_RUNS', 8, 1, 1000),
     ...(mountCluster === undefined ? {} : { mountDiscoveryClusterId: mountCluster }),
+    queue: readQueue('DR_BACKUP_QUEUE', 'databricks-dr-backup'),
   };
 
   // ---- Failover
@@ -206,10 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   if (conflictPolicy !== 'update' && conflictPolicy !== 'report') {
     problems.push({ setting: 'DR_FAILOVER_CONFLICT_POLICY', problem: `"${conflictPolicy}" is not a conflict policy.`, fix: 'Use update (make the target match the snapshot) or report (leave differing objects and list them).' });
   }
-  const queue = read('DR_FAILOVER_QUEUE') ?? 'databricks-dr-failover';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,259}$/.test(queue)) {
-    problems.push({ setting: 'DR_FAILOVER_QUEUE', problem: `"${queue}" is not a Service Bus queue name.`, fix: 'Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.' });
-  }
+  const queue = readQueue('DR_FAILOVER_QUEUE', 'databricks-dr-failover');
   const failover: FailoverSettings = {
     source: read('DR_FAILOVER_SOURCE') ?? 'primary',
     target: read('DR_FAILOVER_TARGET') ?? 'secondary',
@@ -218,6 +237,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     timeBudgetMs: readInt('DR_FAILOVER_TIME_BUDGET_SECONDS', 1500, 5, 86_400) * 1000,
     queue,
   };
+
+  // ---- Alerts (POST /api/alerts) and the recovery point objective
+  const alertAction = (read('DR_ALERT_ACTION') ?? 'failover').toLowerCase();
+  if (alertAction !== 'failover' && alertAction !== 'dry-run') {
+    problems.push({ setting: 'DR_ALERT_ACTION', problem: `"${alertAction}" is not an alert action.`, fix: 'Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).' });
+  }
+  const alertRules = readList('DR_ALERT_RULES') ?? [];
+  const alerts: AlertSettings = {
+    rules: alertRules,
+    action: alertAction === 'dry-run' ? 'dry-run' : 'failover',
+    maxAgeMs: readInt('DR_ALERT_MAX_AGE_MINUTES', 60, 1, 10_080) * 60_000,
+  };
+  const rpoMs = readInt('DR_RPO_MINUTES', 30, 1, 10_080) * 60_000;
 
   // ---- Service Bus (the failover queue); the trigger binding reads the same settings.
   let serviceBus: ServiceBusConfig | undefined;
@@ -267,7 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   const { profiles, profileProblems } = loadProfiles(read, values, problems, options.readFile ?? defaultReadFile);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ profiles, ...(serviceBus ? { serviceBus } : {}), storage, backup, failover, rateLimits, logLevel: level as LogLevel, profileProblems });
+  return Object.freeze({ profiles, ...(serviceBus ? { serviceBus } : {}), storage, backup, failover, alerts, rpoMs, rateLimits, logLevel: level as LogLevel, profileProblems });
 }
 
 function defaultReadFile(path: string): string | undefined {

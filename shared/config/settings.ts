@@ -12,20 +12,25 @@ export interface SettingSpec {
   platform?: boolean;
   /** A secret: never logged; in Azure, a Key Vault reference. */
   secret?: boolean;
+  /**
+   * Why the deployment (infra/) leaves this setting out, when it does: local runs only,
+   * or a key the managed identity replaces. Every other setting is set in the Bicep.
+   */
+  notDeployed?: string;
 }
 
 export const SETTINGS = [
-  { name: 'DATABRICKS_CONFIG_FILE', description: 'Path of the Databricks config file with workspace profiles.', default: '~/.databrickscfg' },
-  { name: 'DATABRICKS_HOST', description: 'Workspace URL of the profile named "DEFAULT" when the config file has none.' },
-  { name: 'DATABRICKS_TOKEN', description: 'Personal access token for DATABRICKS_HOST.', secret: true },
+  { name: 'DATABRICKS_CONFIG_FILE', description: 'Path of the Databricks config file with workspace profiles.', default: '~/.databrickscfg', notDeployed: 'Local runs and the CLI; the function app defines its workspaces with DR_WORKSPACE_<NAME>_* settings.' },
+  { name: 'DATABRICKS_HOST', description: 'Workspace URL of the profile named "DEFAULT" when the config file has none.', notDeployed: 'Local runs and the CLI; the function app defines its workspaces with DR_WORKSPACE_<NAME>_* settings.' },
+  { name: 'DATABRICKS_TOKEN', description: 'Personal access token for DATABRICKS_HOST.', secret: true, notDeployed: 'Local runs and the CLI; the function app defines its workspaces with DR_WORKSPACE_<NAME>_* settings.' },
   { name: 'DR_WORKSPACE_<NAME>_HOST', description: 'Workspace URL of profile <name> (e.g. DR_WORKSPACE_PRIMARY_HOST defines "primary").' },
   { name: 'DR_WORKSPACE_<NAME>_AUTH', description: 'How profile <name> authenticates: pat, managed-identity, default, client-secret or azure-cli.', default: 'managed-identity when no token is set' },
-  { name: 'DR_WORKSPACE_<NAME>_TOKEN', description: 'Personal access token of profile <name> (a Key Vault reference in Azure).', secret: true },
+  { name: 'DR_WORKSPACE_<NAME>_TOKEN', description: 'Personal access token of profile <name> (a Key Vault reference in Azure).', secret: true, notDeployed: 'A key; the deployment authenticates with its managed identity instead.' },
   { name: 'DR_WORKSPACE_<NAME>_AZURE_RESOURCE_ID', description: 'Azure resource id of the workspace; sends the service-principal management headers.' },
   { name: 'DR_WORKSPACE_<NAME>_AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity or service principal for profile <name>.' },
-  { name: 'DR_WORKSPACE_<NAME>_AZURE_TENANT_ID', description: 'Tenant of the service principal for profile <name> (client-secret auth).' },
-  { name: 'DR_WORKSPACE_<NAME>_AZURE_CLIENT_SECRET', description: 'Secret of the service principal for profile <name> (client-secret auth; a Key Vault reference).', secret: true },
-  { name: 'DR_STORAGE_CONNECTION_STRING', description: 'Connection string of the snapshot storage account.', default: 'UseDevelopmentStorage=true (Azurite)', secret: true },
+  { name: 'DR_WORKSPACE_<NAME>_AZURE_TENANT_ID', description: 'Tenant of the service principal for profile <name> (client-secret auth).', notDeployed: 'Client-secret auth only; the deployment uses its managed identity.' },
+  { name: 'DR_WORKSPACE_<NAME>_AZURE_CLIENT_SECRET', description: 'Secret of the service principal for profile <name> (client-secret auth; a Key Vault reference).', secret: true, notDeployed: 'A key; the deployment uses its managed identity instead.' },
+  { name: 'DR_STORAGE_CONNECTION_STRING', description: 'Connection string of the snapshot storage account.', default: 'UseDevelopmentStorage=true (Azurite)', secret: true, notDeployed: 'A key; the deployment reaches storage with DR_STORAGE_ACCOUNT_URL and its managed identity.' },
   { name: 'DR_STORAGE_ACCOUNT_URL', description: 'Blob endpoint of the snapshot storage account, used with Microsoft Entra ID (managed identity in Azure).' },
   { name: 'DR_STORAGE_CLIENT_ID', description: 'Client id of the user-assigned managed identity for DR_STORAGE_ACCOUNT_URL.' },
   { name: 'DR_CONTAINER', description: 'Blob container for snapshots.', default: 'databricks-dr' },
@@ -48,7 +53,12 @@ export const SETTINGS = [
   { name: 'DR_FAILOVER_CONFLICT_POLICY', description: 'What a failover does with a target object that differs from the snapshot: update or report.', default: 'update' },
   { name: 'DR_FAILOVER_TIME_BUDGET_SECONDS', description: 'How long one failover invocation may run before it saves its progress and continues in a follow-up message.', default: '1500' },
   { name: 'DR_FAILOVER_QUEUE', description: 'Service Bus queue the failover function consumes.', default: 'databricks-dr-failover' },
-  { name: 'DR_SERVICEBUS', description: 'Connection string of the Service Bus namespace (local runs and tests; in Azure use the identity-based settings below).', secret: true },
+  { name: 'DR_BACKUP_QUEUE', description: 'Service Bus queue of on-demand backups (POST /api/backup), consumed by the backup queue function.', default: 'databricks-dr-backup' },
+  { name: 'DR_ALERT_RULES', description: 'Comma-separated Azure Monitor alert rule names whose Fired alerts (POST /api/alerts) queue a failover; * for any rule. Empty: alerts are acknowledged, nothing is queued.' },
+  { name: 'DR_ALERT_ACTION', description: 'What a Fired alert of a configured rule queues: failover (replay into the DR workspace, schedules stay paused) or dry-run (a plan only).', default: 'failover' },
+  { name: 'DR_ALERT_MAX_AGE_MINUTES', description: 'A Fired alert older than this (a late retry or a replay) is acknowledged without queueing anything.', default: '60' },
+  { name: 'DR_RPO_MINUTES', description: 'Recovery point objective: the status API and page flag the last good snapshot when it is older than this.', default: '30' },
+  { name: 'DR_SERVICEBUS', description: 'Connection string of the Service Bus namespace (local runs and tests; in Azure use the identity-based settings below).', secret: true, notDeployed: 'A key; the deployment uses DR_SERVICEBUS__fullyQualifiedNamespace and its managed identity.' },
   { name: 'DR_SERVICEBUS__fullyQualifiedNamespace', description: 'Service Bus namespace host (<name>.servicebus.windows.net), reached with the managed identity.' },
   { name: 'DR_SERVICEBUS__clientId', description: 'Client id of the user-assigned managed identity used for Service Bus.' },
   { name: 'DR_LOG_LEVEL', description: 'debug, info, warn or error.', default: 'info' },

@@ -23,7 +23,11 @@ export type DrErrorCode =
   /** Too many retries across the run; the workspace is unhealthy. */
   | 'RETRY_BUDGET_EXHAUSTED'
   /** A usage error (bad arguments). */
-  | 'USAGE';
+  | 'USAGE'
+  /** A request that contradicts an earlier one (an Idempotency-Key reused with another request). */
+  | 'CONFLICT'
+  /** The Service Bus queue could not be reached, so a request was not queued. */
+  | 'QUEUE_UNAVAILABLE';
 
 export class DrError extends Error {
   override readonly name: string = 'DrError';

@@ -2,29 +2,19 @@ import { randomUUID } from 'node:crypto';
 
 import { requireProfile } from '../config/config.js';
 import { isDrError } from '../errors/drError.js';
-import { type RunRecord, writeRun } from '../runs/runs.js';
+import type { Disposition, QueueMessage, RequestSender } from '../runs/queue.js';
+import { readRun, type RunRecord, writeRun } from '../runs/runs.js';
 import type { Services } from '../services.js';
 import { workspaceKey } from '../snapshot/names.js';
 import type { Manifest } from '../snapshot/types.js';
 import { type FailoverProgress, type FailoverReport, mergeReports, readReport, reportPath, runFailover, writeReport } from './failover.js';
 import { type FailoverRequest, parseFailoverRequest, REQUEST_SCHEMA, REQUEST_VERSION } from './message.js';
+import { verifyTarget, writeVerifyReport } from './verify.js';
 
-/** A queue message as the trigger hands it over. */
-export interface QueueMessage {
-  body: unknown;
-  messageId?: string;
-  deliveryCount?: number;
-}
-
-/** What to do with the message once the handler is done with it. */
-export type Disposition =
-  | { action: 'complete'; runId: string; status: RunRecord['status']; followUp?: boolean }
-  | { action: 'deadLetter'; reason: string; description: string };
+export type { Disposition, QueueMessage } from '../runs/queue.js';
 
 /** Sends a follow-up message onto the failover queue. */
-export interface FollowUpSender {
-  send(request: FailoverRequest, options: { messageId: string; delayMs?: number }): Promise<void>;
-}
+export type FollowUpSender = RequestSender<FailoverRequest>;
 
 /** Stop this long before the function's time budget (at most), to save progress and send the follow-up. */
 const SAFETY_MS = 60_000;
@@ -81,9 +71,20 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
   }
 
   const part = (request.continuation?.part ?? 0) + 1;
-  const created = request.continuation?.firstStartedAt ?? new Date(now()).toISOString();
-  const record: RunRecord = { ...baseRecord(runId, request, sourceName, targetName, now()), createdAt: created, snapshotId: manifest.snapshotId, status: 'running', part };
+  // A run queued through the HTTP API or an alert already has a record: keep what it says about the request.
+  const queued = await readRun(store, runId);
+  const created = request.continuation?.firstStartedAt ?? queued?.createdAt ?? new Date(now()).toISOString();
+  const record: RunRecord = {
+    ...baseRecord(runId, request, sourceName, targetName, now()),
+    ...(queued?.requestHash ? { requestHash: queued.requestHash } : {}),
+    ...(queued?.alertId ? { alertId: queued.alertId } : {}),
+    createdAt: created,
+    snapshotId: manifest.snapshotId,
+    status: 'running',
+    part,
+  };
   await writeRun(store, record);
+  if (request.mode === 'verify') return verifyRun(services, record, manifest, targetName, request, now() + config.failover.timeBudgetMs - Math.min(SAFETY_MS, config.failover.timeBudgetMs / 5), options.signal);
   const earlier = part > 1 ? await readReport(store, workspaceKey(target.host), runId) : undefined;
   // Every part replays the same snapshot, even when the request said "latest".
   const followUp = async (delayMs: number | undefined, retries: number): Promise<void> => {
@@ -148,7 +149,7 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
   }
 
   const merged = earlier ? mergeReports(earlier, report) : report;
-  if (earlier && !merged.dryRun) await writeReport(store, merged);
+  if (earlier) await writeReport(store, merged);
   const retries = request.continuation?.retries ?? 0;
   let status: RunRecord['status'] = merged.status;
   let followed = false;
@@ -165,7 +166,7 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
     ...record,
     status,
     updatedAt: new Date(now()).toISOString(),
-    ...(merged.dryRun ? {} : { report: reportPath(merged.target.key, runId) }),
+    report: reportPath(merged.target.key, runId),
     counts: merged.counts as Record<string, number>,
     needsHuman: merged.needsHuman.length,
     ...(merged.error ? { error: merged.error } : {}),
@@ -179,7 +180,7 @@ function baseRecord(runId: string, request: FailoverRequest, source: string, tar
   return {
     schema: 'databricks-dr/run',
     runId,
-    type: 'failover',
+    type: request.mode === 'verify' ? 'verify' : 'failover',
     status: 'queued',
     source,
     target,
@@ -190,6 +191,53 @@ function baseRecord(runId: string, request: FailoverRequest, source: string, tar
     createdAt: time,
     updatedAt: time,
   };
+}
+
+/**
+ * A verify run (the DR drill from the queue): compare the target with the snapshot,
+ * keep the report and record the drift. It writes nothing to the target and is not
+ * continued: a comparison cut short by the time budget is recorded as partial.
+ */
+async function verifyRun(services: Services, record: RunRecord, manifest: Manifest, targetName: string, request: FailoverRequest, deadline: number, signal?: AbortSignal): Promise<Disposition> {
+  const { config, logger, store } = services;
+  const client = services.client(targetName);
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(new Error('the time budget ran out')), Math.max(0, deadline - Date.now()));
+  const onAbort = (): void => stop.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const report = await verifyTarget({
+      manifest,
+      store,
+      target: requireProfile(config, targetName),
+      client,
+      mappings: config.failover.mappings,
+      logger,
+      signal: stop.signal,
+      ...(request.kinds ? { kinds: request.kinds } : {}),
+    });
+    const path = await writeVerifyReport(store, report, record.runId);
+    const status: RunRecord['status'] = stop.signal.aborted ? 'partial' : report.ok ? 'succeeded' : 'drift';
+    await writeRun(store, {
+      ...record,
+      status,
+      updatedAt: new Date().toISOString(),
+      report: path,
+      counts: { checked: report.checked, skipped: report.skipped, drift: report.drift.length },
+      drift: report.drift.length,
+      ...(status === 'partial' ? { error: 'The comparison did not finish within the time budget; the report covers what it reached.' } : {}),
+    });
+    logger.info('verify run handled', { runId: record.runId, status, drift: report.drift.length });
+    return { action: 'complete', runId: record.runId, status };
+  } catch (error) {
+    if (!stop.signal.aborted || signal?.aborted) throw error;
+    await writeRun(store, { ...record, status: 'partial', updatedAt: new Date().toISOString(), error: `The comparison did not finish within the time budget: ${(error as Error).message}` });
+    return { action: 'complete', runId: record.runId, status: 'partial' };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    client.close();
+  }
 }
 
 /** A run that stopped because the workspace stopped answering is worth trying again later. */

@@ -32,8 +32,10 @@ export interface FailoverOptions {
   store: SnapshotStore;
   target: WorkspaceProfile;
   client: DatabricksClient;
-  /** Decide every action, write nothing (not even the state or the report). */
+  /** Decide every action and write nothing to the target (the report, the plan, is still kept in the store). */
   dryRun?: boolean;
+  /** Write the report to the store (verify keeps its own). @default true */
+  keepReport?: boolean;
   /** What to do with a target object that differs from the snapshot. @default 'update' */
   conflictPolicy?: ConflictPolicy;
   mappings?: Mappings;
@@ -253,8 +255,9 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     if (!dryRun) {
       await saving;
       await save().catch((e: unknown) => logger.warn('could not save the failover state', { error: (e as Error).message }));
-      await writeReport(store, report).catch((e: unknown) => logger.warn('could not write the failover report', { error: (e as Error).message }));
     }
+    // A dry run's report is its plan: kept too (in the store, never in the target).
+    if (options.keepReport !== false) await writeReport(store, report).catch((e: unknown) => logger.warn('could not write the failover report', { error: (e as Error).message }));
     return report;
   };
 

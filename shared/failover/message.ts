@@ -1,4 +1,6 @@
 import { KIND_NAMES, type KindName } from '../kinds/names.js';
+import { continuationProblem, decodeRequest, type RejectReason } from '../runs/queue.js';
+import { RUN_ID } from '../runs/runs.js';
 import { SNAPSHOT_ID } from '../snapshot/names.js';
 import type { ConflictPolicy } from './types.js';
 
@@ -25,6 +27,8 @@ export interface FailoverRequest {
   /** Profile of the DR workspace. @default DR_FAILOVER_TARGET */
   target?: string;
   dryRun?: boolean;
+  /** verify: compare the target with the snapshot and record the drift; writes nothing to the target. @default "failover" */
+  mode?: 'failover' | 'verify';
   kinds?: KindName[];
   conflictPolicy?: ConflictPolicy;
   /** Why the failover was asked for (an alert, a person); kept in the run record. */
@@ -34,11 +38,9 @@ export interface FailoverRequest {
   continuation?: { part: number; firstStartedAt: string; retries?: number };
 }
 
-export type ParsedRequest =
-  | { ok: true; request: FailoverRequest }
-  | { ok: false; reason: 'MalformedJson' | 'UnsupportedSchema' | 'UnsupportedVersion' | 'InvalidMessage'; description: string };
+export type ParsedRequest = { ok: true; request: FailoverRequest } | { ok: false; reason: RejectReason; description: string };
 
-const FIELDS = ['schema', 'version', 'runId', 'snapshot', 'source', 'target', 'dryRun', 'kinds', 'conflictPolicy', 'reason', 'requestedBy', 'continuation'];
+const FIELDS = ['schema', 'version', 'runId', 'snapshot', 'source', 'target', 'dryRun', 'mode', 'kinds', 'conflictPolicy', 'reason', 'requestedBy', 'continuation'];
 const PROFILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /**
@@ -47,29 +49,9 @@ const PROFILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * problem is named with the field and what is expected, for the dead-letter reason.
  */
 export function parseFailoverRequest(body: unknown): ParsedRequest {
-  let value = body;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) value = Buffer.from(value).toString('utf8');
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch (error) {
-      return { ok: false, reason: 'MalformedJson', description: `The message body is not JSON (${(error as Error).message}). Send a JSON object with "schema": "${REQUEST_SCHEMA}" and "version": ${REQUEST_VERSION}.` };
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: 'InvalidMessage', description: `The message body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.` };
-  }
-  const m = value as Record<string, unknown>;
-  if (m['schema'] !== REQUEST_SCHEMA) {
-    return { ok: false, reason: 'UnsupportedSchema', description: `"schema" must be "${REQUEST_SCHEMA}", got ${JSON.stringify(m['schema'] ?? null)}.` };
-  }
-  if (m['version'] !== REQUEST_VERSION) {
-    return {
-      ok: false,
-      reason: 'UnsupportedVersion',
-      description: `This databricks-dr reads failover requests of version ${REQUEST_VERSION}; the message has version ${JSON.stringify(m['version'] ?? null)}. Send version ${REQUEST_VERSION}, or upgrade the function app.`,
-    };
-  }
+  const decoded = decodeRequest(body, REQUEST_SCHEMA, REQUEST_VERSION, 'failover requests');
+  if (!decoded.ok) return decoded;
+  const m = decoded.fields;
   const problems: string[] = [];
   const unknown = Object.keys(m).filter((k) => !FIELDS.includes(k));
   if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.join(', ')}`);
@@ -78,22 +60,21 @@ export function parseFailoverRequest(body: unknown): ParsedRequest {
     if (v === undefined) return;
     if (typeof v !== 'string' || v === '' || (check && !check(v))) problems.push(`"${name}" must be ${expected ?? 'a non-empty string'}`);
   };
-  optionalString('runId', (v) => /^[A-Za-z0-9._:-]{1,128}$/.test(v), 'up to 128 letters, digits, dots, dashes, colons or underscores');
+  optionalString('runId', (v) => RUN_ID.test(v), 'up to 128 letters, digits, dots, dashes, colons or underscores');
   optionalString('snapshot', (v) => v === 'latest' || SNAPSHOT_ID.test(v), '"latest" or a snapshot id such as 20261126T170512.123Z-3f9a');
   optionalString('source', (v) => PROFILE.test(v), 'a profile name');
   optionalString('target', (v) => PROFILE.test(v), 'a profile name');
   optionalString('reason');
   optionalString('requestedBy');
   if (m['dryRun'] !== undefined && typeof m['dryRun'] !== 'boolean') problems.push('"dryRun" must be true or false');
+  if (m['mode'] !== undefined && m['mode'] !== 'failover' && m['mode'] !== 'verify') problems.push('"mode" must be "failover" or "verify"');
   if (m['conflictPolicy'] !== undefined && m['conflictPolicy'] !== 'update' && m['conflictPolicy'] !== 'report') problems.push('"conflictPolicy" must be "update" or "report"');
   if (m['kinds'] !== undefined) {
     const kinds = m['kinds'];
     if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !(KIND_NAMES as readonly unknown[]).includes(k))) problems.push(`"kinds" must be a non-empty list of: ${KIND_NAMES.join(', ')}`);
   }
-  if (m['continuation'] !== undefined) {
-    const c = m['continuation'] as Record<string, unknown> | null;
-    if (typeof c !== 'object' || c === null || !Number.isInteger(c['part']) || typeof c['firstStartedAt'] !== 'string') problems.push('"continuation" must be {"part": <n>, "firstStartedAt": <ISO time>}');
-  }
+  const continuation = continuationProblem(m['continuation']);
+  if (continuation) problems.push(continuation);
   if (problems.length > 0) return { ok: false, reason: 'InvalidMessage', description: `The failover request is invalid: ${problems.join('; ')}.` };
   return { ok: true, request: m as unknown as FailoverRequest };
 }

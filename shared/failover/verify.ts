@@ -2,7 +2,13 @@ import type { WorkspaceProfile } from '../config/config.js';
 import type { DatabricksClient } from '../databricks/client.js';
 import type { KindName } from '../kinds/names.js';
 import type { Logger } from '../log/logger.js';
-import type { SnapshotStore } from '../snapshot/store.js';
+import { randomBytes } from 'node:crypto';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+import { stringifyJson } from '../databricks/json.js';
+import { writeRun } from '../runs/runs.js';
+import { storageError, type SnapshotStore } from '../snapshot/store.js';
 import type { Manifest } from '../snapshot/types.js';
 import { type FailoverItem, type FailoverProgress, runFailover } from './failover.js';
 import type { Mappings } from './mappings.js';
@@ -57,6 +63,7 @@ export async function verifyTarget(options: VerifyOptions): Promise<VerifyReport
     client: options.client,
     dryRun: true,
     thorough: true,
+    keepReport: false,
     conflictPolicy: 'report',
     ...(options.mappings ? { mappings: options.mappings } : {}),
     ...(options.kinds ? { kinds: options.kinds } : {}),
@@ -83,4 +90,50 @@ export async function verifyTarget(options: VerifyOptions): Promise<VerifyReport
 function toDrift(item: FailoverItem): DriftItem {
   const drift = item.action === 'create' ? 'missing' : item.action === 'failed' ? 'failed' : 'differs';
   return { kind: item.kind, key: item.key, drift, ...(item.note ? { detail: item.note } : {}), ...(item.targetId && !item.targetId.startsWith('(new ') ? { targetId: item.targetId } : {}) };
+}
+
+const gzipAsync = promisify(gzip);
+
+export function verifyReportPath(targetKey: string, runId: string): string {
+  return `workspaces/${targetKey}/verify/${runId}.json.gz`;
+}
+
+/** Keep a verify report (the DR drill's result) next to the failover reports, for the status page and API. */
+export async function writeVerifyReport(store: SnapshotStore, report: VerifyReport, runId: string): Promise<string> {
+  const path = verifyReportPath(report.target.key, runId);
+  try {
+    await store.container.getBlockBlobClient(path).uploadData(await gzipAsync(Buffer.from(stringifyJson({ ...report, runId }), 'utf8')), {
+      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
+    });
+  } catch (error) {
+    throw storageError(error, 'write the verify report', store.containerName);
+  }
+  return path;
+}
+
+/**
+ * Record a verify run made outside the queue (the CLI's drill), so the status page and
+ * API show it like the others: the report, and a run record with the drift.
+ */
+export async function recordVerifyRun(store: SnapshotStore, report: VerifyReport, meta: { source: string; target: string; requestedBy?: string; startedAt: Date }): Promise<string> {
+  const stamp = meta.startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const runId = `vf-cli-${stamp}-${randomBytes(2).toString('hex')}`;
+  const path = await writeVerifyReport(store, report, runId);
+  await writeRun(store, {
+    schema: 'databricks-dr/run',
+    runId,
+    type: 'verify',
+    status: report.ok ? 'succeeded' : 'drift',
+    source: meta.source,
+    target: meta.target,
+    snapshotId: report.snapshotId,
+    requestedBy: meta.requestedBy ?? 'cli',
+    part: 1,
+    createdAt: meta.startedAt.toISOString(),
+    updatedAt: new Date().toISOString(),
+    report: path,
+    counts: { checked: report.checked, skipped: report.skipped, drift: report.drift.length },
+    drift: report.drift.length,
+  });
+  return runId;
 }

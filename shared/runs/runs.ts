@@ -1,12 +1,15 @@
-import { stringifyJson } from '../databricks/json.js';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb } from 'node:zlib';
+
+import { parseJson, stringifyJson } from '../databricks/json.js';
 import { storageError, type SnapshotStore } from '../snapshot/store.js';
 
 /** Where a run stands, for people and the HTTP API: one small JSON blob per run id. */
 export interface RunRecord {
   schema: 'databricks-dr/run';
   runId: string;
-  type: 'failover' | 'backup';
-  status: 'queued' | 'running' | 'continuing' | 'succeeded' | 'failed' | 'partial' | 'rejected';
+  type: RunType;
+  status: RunStatus;
   source?: string;
   target?: string;
   snapshotId?: string;
@@ -23,12 +26,31 @@ export interface RunRecord {
   /** Objects handled so far in this part, of the snapshot's total, while it runs. */
   progress?: { done: number; total: number };
   needsHuman?: number;
+  /** verify runs: objects that differ from the snapshot. */
+  drift?: number;
+  /** Hash of the request that queued the run, so a reused Idempotency-Key with another request is refused. */
+  requestHash?: string;
+  /** The Azure Monitor alert that queued the run. */
+  alertId?: string;
   error?: string;
 }
+
+export type RunType = 'failover' | 'backup' | 'verify';
+export type RunStatus = 'queued' | 'running' | 'continuing' | 'succeeded' | 'failed' | 'partial' | 'rejected' | 'drift';
+
+/** A run that may still do something: the same request again joins it instead of starting another. */
+export function isActive(record: RunRecord): boolean {
+  return record.status === 'queued' || record.status === 'running' || record.status === 'continuing';
+}
+
+const gunzip = promisify(gunzipCb);
 
 export function runPath(runId: string): string {
   return `runs/${runId}.json`;
 }
+
+/** Run ids are also blob names and message ids: letters, digits and . _ : - only. */
+export const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function readRun(store: SnapshotStore, runId: string): Promise<RunRecord | undefined> {
   try {
@@ -47,5 +69,53 @@ export async function writeRun(store: SnapshotStore, record: RunRecord): Promise
     });
   } catch (error) {
     throw storageError(error, `write run ${record.runId}`, store.containerName);
+  }
+}
+
+/** Write a new run record only if none has this id; false when one exists (another request won). */
+export async function createRun(store: SnapshotStore, record: RunRecord): Promise<boolean> {
+  try {
+    await store.container.getBlockBlobClient(runPath(record.runId)).uploadData(Buffer.from(stringifyJson(record), 'utf8'), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+      conditions: { ifNoneMatch: '*' },
+    });
+    return true;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 409 || status === 412) return false;
+    throw storageError(error, `create run ${record.runId}`, store.containerName);
+  }
+}
+
+/**
+ * The newest run records, by when they last changed (newest first). Lists names and
+ * dates first and reads only the newest `limit` records.
+ */
+export async function listRuns(store: SnapshotStore, options: { limit?: number; prefix?: string } = {}): Promise<RunRecord[]> {
+  const names: { runId: string; modified: number }[] = [];
+  try {
+    for await (const blob of store.container.listBlobsFlat({ prefix: `runs/${options.prefix ?? ''}` })) {
+      const m = /^runs\/([^/]+)\.json$/.exec(blob.name);
+      if (m) names.push({ runId: m[1] as string, modified: blob.properties.lastModified?.getTime() ?? 0 });
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ContainerNotFound') return [];
+    throw storageError(error, 'list runs', store.containerName);
+  }
+  names.sort((a, b) => b.modified - a.modified || (a.runId < b.runId ? 1 : -1));
+  const chosen = names.slice(0, options.limit ?? 20);
+  const records = await Promise.all(chosen.map((n) => readRun(store, n.runId)));
+  return records.filter((r): r is RunRecord => r !== undefined).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+}
+
+/** A run's report (a failover's or a verify's), from the path in its record. */
+export async function readRunReport(store: SnapshotStore, record: RunRecord): Promise<unknown> {
+  if (record.report === undefined) return undefined;
+  try {
+    const bytes = await store.container.getBlobClient(record.report).downloadToBuffer();
+    return parseJson((await gunzip(bytes)).toString('utf8'));
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw storageError(error, `read the report of run ${record.runId}`, store.containerName);
   }
 }

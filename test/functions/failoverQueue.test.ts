@@ -8,7 +8,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { InvocationContext } from '@azure/functions';
 import { ServiceBusClient } from '@azure/service-bus';
 
 import { readReport } from '../../shared/failover/failover.js';
@@ -22,6 +21,7 @@ import { type EmulatorHandle, startEmulator } from '../emulator/server.js';
 import { backupOnce } from '../support/backupHarness.js';
 import { fakeEntraToken } from '../support/entra.js';
 import { SECONDARY_ADMIN } from '../support/failoverHarness.js';
+import { deliver, type Delivery } from '../support/functionsHost.js';
 import { freshStore, testConnectionString } from '../support/storage.js';
 
 const { failoverQueue, failoverQueueOptions } = await import('../../functions/failoverQueue.js');
@@ -81,33 +81,7 @@ async function send(body: unknown, messageId: string, contentType = 'application
 }
 
 /** Play the Functions host for one message: deliver it, then settle as the host would. */
-async function deliver(): Promise<{ outcome: 'completed' | 'abandoned' | 'none'; lines: string[]; error?: Error }> {
-  const receiver = client.createReceiver(QUEUE);
-  try {
-    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
-    if (!message) return { outcome: 'none', lines: [] };
-    const lines: string[] = [];
-    const context = new InvocationContext({
-      functionName: 'failoverQueue',
-      triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount ?? 0, lockToken: message.lockToken, enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString() },
-      logHandler: (level, ...args) => lines.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`),
-    });
-    try {
-      await failoverQueue(message.body, context);
-    } catch (error) {
-      await receiver.abandonMessage(message);
-      return { outcome: 'abandoned', lines, error: error as Error };
-    }
-    // The host completes after a successful invocation; a message the function
-    // dead-lettered itself has lost its lock, which the host logs and ignores.
-    await receiver.completeMessage(message).catch((error: { code?: string }) => {
-      if (error.code !== 'MessageLockLost') throw error;
-    });
-    return { outcome: 'completed', lines };
-  } finally {
-    await receiver.close();
-  }
-}
+const deliverNext = (): Promise<Delivery> => deliver(client, QUEUE, failoverQueue, { functionName: 'failoverQueue' });
 
 const writesTo = (e: EmulatorHandle): number =>
   Object.entries(e.stats.snapshot().endpoints)
@@ -125,7 +99,7 @@ test('a failover message replays the latest snapshot, completes, and leaves a ru
   try {
     await useEnv(secondary.url);
     await send(request({ reason: 'drill', requestedBy: 'test' }), 'msg-ok-1');
-    const r = await deliver();
+    const r = await deliverNext();
     expect(r.error).toBeUndefined();
     expect(r.outcome).toBe('completed');
     expect(broker.queue(QUEUE).messages()).toEqual([]);
@@ -140,7 +114,7 @@ test('a failover message replays the latest snapshot, completes, and leaves a ru
     // The same request delivered again changes nothing.
     await send(request({ runId: 'msg-ok-1' }), 'msg-ok-2');
     const before = writesTo(secondary);
-    expect((await deliver()).outcome).toBe('completed');
+    expect((await deliverNext()).outcome).toBe('completed');
     expect(writesTo(secondary)).toBe(before);
     expect((await readReport(store, workspaceKey(secondary.url), 'msg-ok-1'))?.counts).toEqual({ unchanged: manifest.artifacts.length - (report?.counts.skip ?? 0), ...(report?.counts.skip ? { skip: report.counts.skip } : {}) });
   } finally {
@@ -162,7 +136,7 @@ describe('bad messages are dead-lettered with their reason, and nothing is writt
       await useEnv(secondary.url);
       const id = `bad-${reason}`;
       await send(body, id, typeof body === 'string' ? 'text/plain' : 'application/json');
-      const r = await deliver();
+      const r = await deliverNext();
       expect(r.outcome).toBe('completed');
       const dead = broker.queue(QUEUE).deadLetters().filter((m) => m.messageId === id);
       expect(dead).toHaveLength(1);
@@ -186,7 +160,7 @@ test('a run longer than the time budget saves its progress and continues in foll
     await send(request({ runId: 'long-run' }), 'long-run');
     let parts = 0;
     for (; parts < 20; parts++) {
-      const r = await deliver();
+      const r = await deliverNext();
       if (r.outcome === 'none') break;
       expect(r.error).toBeUndefined();
     }

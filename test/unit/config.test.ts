@@ -51,7 +51,10 @@ describe('defaults', () => {
       dbfsPrefixes: ['/databricks/init-scripts'],
       dbfsMaxFileBytes: 512 * 1024 * 1024,
       permissionsRefreshRuns: 8,
+      queue: 'databricks-dr-backup',
     });
+    expect(c.alerts).toEqual({ rules: [], action: 'failover', maxAgeMs: 3_600_000 });
+    expect(c.rpoMs).toBe(30 * 60_000);
     expect(c.backup.kinds).toHaveLength(16);
     expect('mountDiscoveryClusterId' in c.backup).toBe(false);
     expect(c.rateLimits).toEqual(DEFAULT_RATE_LIMITS);
@@ -85,6 +88,10 @@ describe('defaults', () => {
       DR_FAILOVER_CONFLICT_POLICY: 'update',
       DR_FAILOVER_TIME_BUDGET_SECONDS: '1500',
       DR_FAILOVER_QUEUE: 'databricks-dr-failover',
+      DR_BACKUP_QUEUE: 'databricks-dr-backup',
+      DR_ALERT_ACTION: 'failover',
+      DR_ALERT_MAX_AGE_MINUTES: '60',
+      DR_RPO_MINUTES: '30',
       DR_LOG_LEVEL: 'info',
     });
     // Setting every plain default explicitly changes nothing.
@@ -106,6 +113,19 @@ describe('defaults', () => {
       'DR_SERVICEBUS',
     ]);
     for (const s of SETTINGS) expect(s.description.length).toBeGreaterThan(10);
+  });
+
+  test('alert, RPO and queue settings: parsed, bad ones named with their fix', () => {
+    const c = load({ DR_ALERT_RULES: ' outage-westeurope , outage-northeurope ', DR_ALERT_ACTION: 'DRY-RUN', DR_ALERT_MAX_AGE_MINUTES: '15', DR_RPO_MINUTES: '20', DR_BACKUP_QUEUE: 'bk' });
+    expect(c.alerts).toEqual({ rules: ['outage-westeurope', 'outage-northeurope'], action: 'dry-run', maxAgeMs: 15 * 60_000 });
+    expect(c.rpoMs).toBe(20 * 60_000);
+    expect(c.backup.queue).toBe('bk');
+    const error = configError(() => load({ DR_ALERT_ACTION: 'page-someone', DR_RPO_MINUTES: '0', DR_BACKUP_QUEUE: '-bad queue' }));
+    expect(error.problems.map((p) => `${p.setting}: ${p.problem} ${p.fix}`)).toEqual([
+      'DR_BACKUP_QUEUE: "-bad queue" is not a Service Bus queue name. Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.',
+      'DR_ALERT_ACTION: "page-someone" is not an alert action. Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).',
+      'DR_RPO_MINUTES: "0" is not a whole number between 1 and 10080. Set DR_RPO_MINUTES to a number such as 30, or remove it to use the default.',
+    ]);
   });
 
   test('failover settings: mappings parsed, bad ones named with their fix', () => {
@@ -190,6 +210,7 @@ describe('explicit settings', () => {
       dbfsMaxFileBytes: 1_048_576,
       permissionsRefreshRuns: 1000,
       mountDiscoveryClusterId: '0101-120000-abcdefgh',
+      queue: 'databricks-dr-backup',
     });
     expect(c.logLevel).toBe('debug');
   });
