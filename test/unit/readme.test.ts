@@ -6,7 +6,8 @@ const readme = readFileSync('README.md', 'utf8');
 
 describe('README', () => {
   test('the settings table lists exactly the settings the code reads, with their defaults', () => {
-    const rows = [...readme.matchAll(/^\| `([A-Za-z_<>]+)` \| (.*?) \| /gm)].map((m) => ({ name: m[1], default: (m[2] as string).replace(/`/g, '') }));
+    const section = readme.slice(readme.indexOf('\n## Settings\n'), readme.indexOf('\n## ', readme.indexOf('\n## Settings\n') + 1));
+    const rows = [...section.matchAll(/^\| `([A-Za-z_<>]+)` \| (.*?) \| /gm)].map((m) => ({ name: m[1], default: (m[2] as string).replace(/`/g, '') }));
     expect(rows.map((r) => r.name)).toEqual(SETTINGS.map((s) => s.name));
     for (const s of SETTINGS) expect(rows.find((r) => r.name === s.name)?.default).toBe('default' in s ? s.default : '');
   });
