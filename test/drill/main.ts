@@ -12,7 +12,9 @@
  * Options:
  *   --size <name>  tiny | small | medium | large (default small)
  *   --seed <n>     generator seed (default 42)
- *   --serve        keep the emulator and Azurite running afterwards, to explore them
+ *   --serve        keep everything running afterwards, and run the function app on
+ *                  loopback too (HTTP API, status page, both queue functions on a
+ *                  Service Bus test broker), to explore them
  */
 import { parseArgs } from 'node:util';
 
@@ -21,7 +23,7 @@ import { loadConfig, requireProfile } from '../../shared/config/config.js';
 import { clientFor } from '../../shared/databricks/fromProfile.js';
 import { runFailover } from '../../shared/failover/failover.js';
 import { summarizeFailover, summarizeVerify } from '../../shared/failover/summary.js';
-import { verifyTarget } from '../../shared/failover/verify.js';
+import { recordVerifyRun, verifyTarget } from '../../shared/failover/verify.js';
 import { nullLogger } from '../../shared/log/logger.js';
 import { SnapshotStore } from '../../shared/snapshot/store.js';
 import { verifySnapshot } from '../../shared/snapshot/verify.js';
@@ -29,6 +31,7 @@ import { generateSampleWorkspace, SAMPLE_SIZES, type SampleSize } from '../emula
 import { startEmulator } from '../emulator/server.js';
 import { startAzurite } from '../support/azurite.mjs';
 import { fakeEntraToken } from '../support/entra.js';
+import { serveFunctionApp } from './serve.js';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -126,7 +129,9 @@ async function main(): Promise<void> {
   say(`   job schedules arrive paused; ${failover.byKind.clusters?.create ?? 0} clusters created and terminated at once`);
 
   say('5. Verify the secondary against the snapshot (the DR drill)');
+  const verifyStarted = new Date();
   const verify = await withDrClient((client) => verifyTarget({ manifest: second.manifest, store, target: drProfile, client, mappings: config.failover.mappings }));
+  await recordVerifyRun(store, verify, { source: 'primary', target: 'secondary', requestedBy: 'npm start', startedAt: verifyStarted });
   for (const line of summarizeVerify(verify, 10)) say(`   ${line}`);
 
   say('6. Fail over again: a re-run must change nothing');
@@ -152,14 +157,21 @@ async function main(): Promise<void> {
     await storage.stop();
     return;
   }
+  const app = await serveFunctionApp(env);
   say();
-  say('Still running (--serve). Explore with:');
-  say(`  curl -s -H "Authorization: Bearer ${token}" "${primary.url}/api/2.0/workspace/list?path=/Shared"`);
-  say(`  curl -s -H "Authorization: Bearer ${token}" "${secondary.url}/api/2.2/jobs/list"`);
-  say(`  DR_WORKSPACE_PRIMARY_HOST=${primary.url} DR_WORKSPACE_PRIMARY_TOKEN=${token} \\`);
-  say(`  DR_STORAGE_CONNECTION_STRING='${storage.connectionString}' npm run cli -- snapshots show latest --source primary`);
+  say('Still running (--serve), with the function app on loopback. Explore with:');
+  say(`  the status page   ${app.url}/api/dashboard?code=${app.key}`);
+  say(`  a dry run         curl -s -X POST "${app.url}/api/failover?code=${app.key}" -d '{"dryRun": true}'`);
+  say(`  a backup          curl -s -X POST "${app.url}/api/backup?code=${app.key}" -d '{"reason": "trying it"}'`);
+  say(`  a run             curl -s "${app.url}/api/runs/<runId>?code=${app.key}"`);
+  say(`  the workspaces    curl -s -H "Authorization: Bearer ${token}" "${primary.url}/api/2.0/workspace/list?path=/Shared"`);
+  say(`  the CLI           DR_WORKSPACE_PRIMARY_HOST=${primary.url} DR_WORKSPACE_PRIMARY_TOKEN=${token} \\`);
+  say(`                    DR_STORAGE_CONNECTION_STRING='${storage.connectionString}' npm run cli -- snapshots list`);
   say('Press Ctrl+C to stop.');
-  const stop = (): void => void Promise.all([primary.stop(), secondary.stop(), storage.stop()]).then(() => process.exit(0));
+  const stop = (): void => void app
+    .stop()
+    .then(() => Promise.all([primary.stop(), secondary.stop(), storage.stop()]))
+    .then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

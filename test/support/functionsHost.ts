@@ -10,8 +10,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { type HttpHandler, type HttpMethod, HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
+import functions, { type HttpHandler, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { ServiceBusClient } from '@azure/service-bus';
+
+// @azure/functions is CommonJS, and Node's ESM loader cannot see these classes as named
+// exports (jest's transform can); the default export works under both.
+const { HttpRequest: Request, InvocationContext: Context } = functions;
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 
@@ -28,7 +32,7 @@ export async function deliver(client: ServiceBusClient, queue: string, handler: 
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: options.maxWaitMs ?? 3000 });
     if (!message) return { outcome: 'none', lines: [] };
     const lines: string[] = [];
-    const context = new InvocationContext({
+    const context = new Context({
       functionName: options.functionName ?? queue,
       triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount ?? 0, lockToken: message.lockToken, enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString() },
       logHandler: (level, ...args) => lines.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`),
@@ -85,14 +89,14 @@ export async function startHttpHost(functions: HttpFunction[], options: { key?: 
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
       const body = Buffer.concat(chunks);
-      const request = new HttpRequest({
+      const request = new Request({
         method: req.method ?? 'GET',
         url: url.toString(),
         headers,
         params: (match.m?.groups ?? {}) as Record<string, string>,
         ...(body.length > 0 ? { body: { bytes: body } } : {}),
       });
-      const context = new InvocationContext({ functionName: match.f.name, logHandler: (level, ...args) => lines.push(`${match.f.name} ${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`) });
+      const context = new Context({ functionName: match.f.name, logHandler: (level, ...args) => lines.push(`${match.f.name} ${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`) });
       const response = (await match.f.handler(request, context)) as HttpResponseInit;
       const out = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : typeof response.body === 'string' ? response.body : '';
       res.writeHead(response.status ?? 200, Object.fromEntries(Object.entries((response.headers ?? {}) as Record<string, string>)));
@@ -120,7 +124,7 @@ export async function startHttpHost(functions: HttpFunction[], options: { key?: 
 /** A request for calling a handler directly, as the host would build it. */
 export function httpRequest(method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; params?: Record<string, string> } = {}): HttpRequest {
   const text = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  return new HttpRequest({
+  return new Request({
     method,
     url: `http://127.0.0.1/api/${path}`,
     headers: { ...(text !== undefined && options.rawBody === undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
@@ -131,5 +135,5 @@ export function httpRequest(method: string, path: string, options: { body?: unkn
 
 /** An InvocationContext whose log lines land in `lines`. */
 export function invocation(name: string, lines: string[] = []): InvocationContext {
-  return new InvocationContext({ functionName: name, logHandler: (level, ...args) => lines.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`) });
+  return new Context({ functionName: name, logHandler: (level, ...args) => lines.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`) });
 }

@@ -18,6 +18,7 @@ import { type EmulatorHandle, startEmulator } from '../emulator/server.js';
 import { backupOnce } from './backupHarness.js';
 import { fakeEntraToken } from './entra.js';
 import { SECONDARY_ADMIN } from './failoverHarness.js';
+import { httpFunctions } from './functionApp.js';
 import { deliver, type Delivery, type HttpFunction } from './functionsHost.js';
 import { freshStore, testConnectionString } from './storage.js';
 
@@ -88,25 +89,7 @@ export async function startOps(seed: number): Promise<Ops> {
     },
     deliverFailover: () => deliver(client, FAILOVER_QUEUE, failoverQueue, { functionName: 'failoverQueue' }),
     deliverBackup: () => deliver(client, BACKUP_QUEUE, backupQueue, { functionName: 'backupQueue' }),
-    async httpFunctions() {
-      const f = await import('../../functions/failoverApi.js');
-      const b = await import('../../functions/backupApi.js');
-      const r = await import('../../functions/runsApi.js');
-      const s = await import('../../functions/snapshotsApi.js');
-      const st = await import('../../functions/statusApi.js');
-      const a = await import('../../functions/alertsApi.js');
-      const d = await import('../../functions/dashboard.js');
-      return [
-        { name: 'failoverApi', options: f.failoverApiOptions, handler: f.postFailover },
-        { name: 'verifyApi', options: f.verifyApiOptions, handler: f.postVerify },
-        { name: 'backupApi', options: b.backupApiOptions, handler: b.postBackup },
-        { name: 'runsApi', options: r.runsApiOptions, handler: r.getRun },
-        { name: 'snapshotsApi', options: s.snapshotsApiOptions, handler: s.getSnapshots },
-        { name: 'statusApi', options: st.statusApiOptions, handler: st.getStatusApi },
-        { name: 'alertsApi', options: a.alertsApiOptions, handler: a.postAlert },
-        { name: 'dashboard', options: d.dashboardOptions, handler: d.getDashboard },
-      ];
-    },
+    httpFunctions,
     async close() {
       process.env = saved;
       await resetServices();
