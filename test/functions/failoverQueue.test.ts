@@ -22,6 +22,7 @@ import { backupOnce } from '../support/backupHarness.js';
 import { fakeEntraToken } from '../support/entra.js';
 import { SECONDARY_ADMIN } from '../support/failoverHarness.js';
 import { deliver, type Delivery } from '../support/functionsHost.js';
+import { freePort } from '../support/spawn.js';
 import { freshStore, testConnectionString } from '../support/storage.js';
 
 const { failoverQueue, failoverQueueOptions } = await import('../../functions/failoverQueue.js');
@@ -176,3 +177,30 @@ test('a run longer than the time budget saves its progress and continues in foll
     await secondary.stop();
   }
 }, 120_000);
+
+test('a transient failure is thrown: redelivered with a rising delivery count, then dead-lettered at the max delivery count', async () => {
+  // Blob storage does not answer (a port nobody listens on): the message cannot even be checked against a snapshot.
+  const closed = await freePort();
+  const down = testConnectionString().replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//, `BlobEndpoint=http://127.0.0.1:${closed}/`);
+  expect(down).not.toBe(testConnectionString());
+  const secondary = await startEmulator({ seed: 15 });
+  try {
+    await useEnv(secondary.url, { DR_STORAGE_CONNECTION_STRING: down });
+    await send(request({ reason: 'storage is down' }), 'transient-1');
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      counts.push(broker.queue(QUEUE).messages().find((m) => m.messageId === 'transient-1')?.deliveryCount ?? -1);
+      const r = await deliverNext();
+      expect(r.outcome).toBe('abandoned');
+      expect(r.error?.message).toMatch(/Blob storage failed to .*The storage endpoint did not answer/);
+    }
+    // Delivered three times (0, 1, 2 earlier failures), then dead-lettered by the queue's max delivery count.
+    expect(counts).toEqual([0, 1, 2]);
+    expect(broker.queue(QUEUE).messages()).toEqual([]);
+    const dead = broker.queue(QUEUE).deadLetters().filter((m) => m.messageId === 'transient-1');
+    expect(dead.map((m) => m.deadLetterReason)).toEqual(['MaxDeliveryCountExceeded']);
+    expect(writesTo(secondary)).toBe(0);
+  } finally {
+    await secondary.stop();
+  }
+}, 60_000);
