@@ -1,7 +1,7 @@
 import { isApiError } from '../databricks/errors.js';
 import { isDrError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
-import { listRuns, type RunRecord } from '../runs/runs.js';
+import { listRunIds, readRuns, type RunRecord } from '../runs/runs.js';
 import type { Services } from '../services.js';
 import { workspaceKey } from '../snapshot/names.js';
 
@@ -49,10 +49,16 @@ export async function getStatus(services: Services, options: { now?: () => numbe
   const source = config.profiles.get(sourceName);
   const key = source ? workspaceKey(source.host) : undefined;
 
-  const [snapshots, runs, verifies, workspaces] = await Promise.all([
+  // One listing of the run records: the newest ones, and the newest drill among all.
+  const runsAndDrill = listRunIds(store).then(async (ids) => {
+    const newest = ids.slice(0, options.runs ?? 20).map((r) => r.runId);
+    const drill = ids.find((r) => r.runId.startsWith('vf-'))?.runId;
+    const records = await readRuns(store, drill && !newest.includes(drill) ? [...newest, drill] : newest);
+    return { runs: records.filter((r) => newest.includes(r.runId)), lastVerify: records.find((r) => r.runId === drill) };
+  });
+  const [snapshots, { runs, lastVerify }, workspaces] = await Promise.all([
     key ? store.listSnapshots(key) : Promise.resolve([]),
-    listRuns(store, { limit: options.runs ?? 20 }),
-    listRuns(store, { prefix: 'vf-', limit: 1 }),
+    runsAndDrill,
     options.probe === false
       ? Promise.resolve([] as WorkspaceHealth[])
       : Promise.all([probe(services, 'primary', sourceName), probe(services, 'secondary', config.failover.target)]),
@@ -62,7 +68,6 @@ export async function getStatus(services: Services, options: { now?: () => numbe
   const ageMinutes = last ? (now() - last.createdAt.getTime()) / 60_000 : undefined;
   const rpoMinutes = config.rpoMs / 60_000;
   const withinRpo = ageMinutes !== undefined && ageMinutes <= rpoMinutes;
-  const lastVerify = verifies[0];
 
   const critical: string[] = [];
   const warnings: string[] = [];

@@ -87,14 +87,11 @@ export async function createRun(store: SnapshotStore, record: RunRecord): Promis
   }
 }
 
-/**
- * The newest run records, by when they last changed (newest first). Lists names and
- * dates first and reads only the newest `limit` records.
- */
-export async function listRuns(store: SnapshotStore, options: { limit?: number; prefix?: string } = {}): Promise<RunRecord[]> {
+/** Run ids with when their record last changed, newest first (names and dates only: one listing). */
+export async function listRunIds(store: SnapshotStore, prefix = ''): Promise<{ runId: string; modified: number }[]> {
   const names: { runId: string; modified: number }[] = [];
   try {
-    for await (const blob of store.container.listBlobsFlat({ prefix: `runs/${options.prefix ?? ''}` })) {
+    for await (const blob of store.container.listBlobsFlat({ prefix: `runs/${prefix}` })) {
       const m = /^runs\/([^/]+)\.json$/.exec(blob.name);
       if (m) names.push({ runId: m[1] as string, modified: blob.properties.lastModified?.getTime() ?? 0 });
     }
@@ -102,10 +99,19 @@ export async function listRuns(store: SnapshotStore, options: { limit?: number; 
     if ((error as { code?: string }).code === 'ContainerNotFound') return [];
     throw storageError(error, 'list runs', store.containerName);
   }
-  names.sort((a, b) => b.modified - a.modified || (a.runId < b.runId ? 1 : -1));
-  const chosen = names.slice(0, options.limit ?? 20);
-  const records = await Promise.all(chosen.map((n) => readRun(store, n.runId)));
+  return names.sort((a, b) => b.modified - a.modified || (a.runId < b.runId ? 1 : -1));
+}
+
+/** Read run records by id, in parallel, newest change first; ids whose record vanished are left out. */
+export async function readRuns(store: SnapshotStore, runIds: string[]): Promise<RunRecord[]> {
+  const records = await Promise.all(runIds.map((id) => readRun(store, id)));
   return records.filter((r): r is RunRecord => r !== undefined).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+}
+
+/** The newest run records (by when they last changed), reading only those. */
+export async function listRuns(store: SnapshotStore, options: { limit?: number; prefix?: string } = {}): Promise<RunRecord[]> {
+  const ids = await listRunIds(store, options.prefix);
+  return readRuns(store, ids.slice(0, options.limit ?? 20).map((n) => n.runId));
 }
 
 /** A run's report (a failover's or a verify's), from the path in its record. */
