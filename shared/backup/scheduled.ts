@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { requireProfile } from '../config/config.js';
 import { DrError } from '../errors/drError.js';
+import { pruneRuns } from '../runs/runs.js';
 import { prune, type PruneReport } from '../snapshot/retention.js';
 import type { Services } from '../services.js';
 import { runBackup, type BackupResult } from './backup.js';
@@ -53,6 +54,10 @@ export async function runScheduledBackup(services: Services, logger: Logger, opt
   } catch (error) {
     // Retention can wait for the next run; the snapshot is committed.
     logger.warn('retention did not run', { error: (error as Error).message });
+  }
+  if (result.manifest.runNumber % GC_EVERY_RUNS === 0) {
+    // Old run records go with the garbage collection, on the same rhythm.
+    await pruneRuns(store, { keepDays: config.backup.retention.days }).catch((error: unknown) => logger.warn('old run records were not pruned', { error: (error as Error).message }));
   }
   return { status: 'committed', result, prune: report };
 }

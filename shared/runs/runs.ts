@@ -125,3 +125,32 @@ export async function readRunReport(store: SnapshotStore, record: RunRecord): Pr
     throw storageError(error, `read the report of run ${record.runId}`, store.containerName);
   }
 }
+
+/** Run records kept whatever their age: the newest this many. */
+export const RUNS_KEPT = 200;
+/** Run records younger than this many days are kept too (at least; retention days if longer). */
+export const RUN_DAYS_KEPT = 30;
+
+/**
+ * Delete old run records and their reports, so listing runs stays cheap over years of
+ * operation: the newest RUNS_KEPT and everything that changed in the last `keepDays`
+ * stay, and so does any run that may still be working. Returns how many went.
+ */
+export async function pruneRuns(store: SnapshotStore, options: { keepDays: number; now?: Date; dryRun?: boolean }): Promise<number> {
+  const cutoff = (options.now ?? new Date()).getTime() - Math.max(options.keepDays, RUN_DAYS_KEPT) * 86_400_000;
+  const candidates = (await listRunIds(store)).slice(RUNS_KEPT).filter((r) => r.modified < cutoff);
+  let deleted = 0;
+  for (const { runId } of candidates) {
+    const record = await readRun(store, runId);
+    if (!record || isActive(record)) continue;
+    deleted += 1;
+    if (options.dryRun) continue;
+    try {
+      if (record.report !== undefined) await store.container.getBlobClient(record.report).deleteIfExists();
+      await store.container.getBlobClient(runPath(runId)).deleteIfExists();
+    } catch (error) {
+      throw storageError(error, `delete run ${runId}`, store.containerName);
+    }
+  }
+  return deleted;
+}
