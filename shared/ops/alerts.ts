@@ -53,8 +53,9 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
   const rule = text('alertRule', true);
   const condition = text('monitorCondition', true);
   if (condition !== undefined && condition !== 'Fired' && condition !== 'Resolved') problems.push(`"data.essentials.monitorCondition" must be "Fired" or "Resolved", got "${condition}"`);
-  const firedAt = text('firedDateTime', false);
-  if (firedAt !== undefined && Number.isNaN(Date.parse(firedAt))) problems.push(`"data.essentials.firedDateTime" is not a date ("${firedAt}")`);
+  const fired = text('firedDateTime', false);
+  const firedAt = fired === undefined ? undefined : utcTime(fired);
+  if (fired !== undefined && firedAt === undefined) problems.push(`"data.essentials.firedDateTime" is not a date ("${fired}")`);
   // The docs' table spells it alertTargetIds, real payloads alertTargetIDs: accept both.
   const rawTargets = e['alertTargetIDs'] ?? e['alertTargetIds'] ?? [];
   const targets = Array.isArray(rawTargets) ? rawTargets.filter((t): t is string => typeof t === 'string') : [];
@@ -78,6 +79,16 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
       ...(description ? { description } : {}),
     },
   };
+}
+
+/**
+ * An alert time as ISO 8601 in UTC. Azure sends seven fractional digits, and some
+ * payloads (Service Health's published sample) leave out the zone: that is UTC too.
+ */
+function utcTime(text: string): string | undefined {
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`;
+  const ms = Date.parse(zoned);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 export type AlertDecision =

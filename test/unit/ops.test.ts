@@ -12,7 +12,7 @@ const alert = (over: Record<string, unknown> = {}) => ({
 
 describe('alerts', () => {
   test('the essentials are read; alertTargetIds (the docs) and alertTargetIDs (payloads) both count', () => {
-    expect(parseCommonAlert(alert())).toEqual({ ok: true, alert: { alertId: '/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/a1', rule: 'outage', severity: 'Sev1', condition: 'Fired', firedAt: '2026-11-26T10:00:00Z', targets: ['/subscriptions/s/x'] } });
+    expect(parseCommonAlert(alert())).toEqual({ ok: true, alert: { alertId: '/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/a1', rule: 'outage', severity: 'Sev1', condition: 'Fired', firedAt: '2026-11-26T10:00:00.000Z', targets: ['/subscriptions/s/x'] } });
     expect(parseCommonAlert(alert({ alertTargetIds: undefined, alertTargetIDs: ['/y'] }))).toMatchObject({ ok: true, alert: { targets: ['/y'] } });
   });
 
@@ -26,7 +26,7 @@ describe('alerts', () => {
     const now = Date.parse('2026-11-26T10:05:00Z');
     const a = (over: Record<string, unknown> = {}) => (parseCommonAlert(alert(over)) as { ok: true; alert: Parameters<typeof decideAlert>[1] }).alert;
     const queued = decideAlert(settings, a(), now);
-    expect(queued).toEqual({ action: 'queue', dryRun: false, runId: expect.stringMatching(/^alert-[0-9a-f]{24}$/), reason: 'Azure Monitor alert "outage" (Sev1) fired at 2026-11-26T10:00:00Z' });
+    expect(queued).toEqual({ action: 'queue', dryRun: false, runId: expect.stringMatching(/^alert-[0-9a-f]{24}$/), reason: 'Azure Monitor alert "outage" (Sev1) fired at 2026-11-26T10:00:00.000Z' });
     // Same alert id, same run id, whatever else differs (a redelivery); another id, another run.
     expect(decideAlert(settings, a({ severity: 'Sev0' }), now)).toMatchObject({ runId: (queued as { runId: string }).runId });
     expect(decideAlert(settings, a({ alertId: '/other' }), now)).not.toMatchObject({ runId: (queued as { runId: string }).runId });
