@@ -494,6 +494,7 @@ export function buildProgram(): Command {
           const verb = report.dryRun ? 'Would delete' : 'Deleted';
           process.stdout.write(
             `${verb} ${report.snapshotsDeleted.length} snapshots (kept ${report.snapshotsKept}) and ${report.objectsDeleted} objects (kept ${report.objectsKept}).\n` +
+              (report.protectedByPolicy > 0 ? `${report.protectedByPolicy} snapshots and objects are due but still protected by the immutability policy; a later prune deletes them.\n` : '') +
               report.snapshotsDeleted.map((s) => `  - ${s.workspaceKey} ${s.snapshotId}`).join('\n') +
               (report.snapshotsDeleted.length > 0 ? '\n' : ''),
           );

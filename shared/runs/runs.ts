@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 
 import { parseJson, stringifyJson } from '../databricks/json.js';
-import { storageError, type SnapshotStore } from '../snapshot/store.js';
+import { isImmutable, storageError, type SnapshotStore } from '../snapshot/store.js';
 
 /** Where a run stands, for people and the HTTP API: one small JSON blob per run id. */
 export interface RunRecord {
@@ -143,13 +143,17 @@ export async function pruneRuns(store: SnapshotStore, options: { keepDays: numbe
   for (const { runId } of candidates) {
     const record = await readRun(store, runId);
     if (!record || isActive(record)) continue;
-    deleted += 1;
-    if (options.dryRun) continue;
+    if (options.dryRun) {
+      deleted += 1;
+      continue;
+    }
     try {
       if (record.report !== undefined) await store.container.getBlobClient(record.report).deleteIfExists();
       await store.container.getBlobClient(runPath(runId)).deleteIfExists();
+      deleted += 1;
     } catch (error) {
-      throw storageError(error, `delete run ${runId}`, store.containerName);
+      // Still protected by an immutability policy: a later prune deletes it.
+      if (!isImmutable(error)) throw storageError(error, `delete run ${runId}`, store.containerName);
     }
   }
   return deleted;

@@ -30,6 +30,8 @@ export interface PruneReport {
   snapshotsKept: number;
   objectsDeleted: number;
   objectsKept: number;
+  /** Snapshots and objects due for deletion that an immutability policy still protects; a later prune deletes them. */
+  protectedByPolicy: number;
 }
 
 export interface PruneOptions {
@@ -55,7 +57,7 @@ export async function prune(store: SnapshotStore, options: PruneOptions): Promis
   const logger = options.logger ?? nullLogger;
   const now = options.now ?? new Date();
   const dryRun = options.dryRun ?? false;
-  const report: PruneReport = { dryRun, snapshotsDeleted: [], snapshotsKept: 0, objectsDeleted: 0, objectsKept: 0 };
+  const report: PruneReport = { dryRun, snapshotsDeleted: [], snapshotsKept: 0, objectsDeleted: 0, objectsKept: 0, protectedByPolicy: 0 };
   const collect = options.collectGarbage !== false;
   const all = await store.workspaceKeys();
   const selected = options.workspaces ?? all;
@@ -69,12 +71,18 @@ export async function prune(store: SnapshotStore, options: PruneOptions): Promis
       let retained = await store.listSnapshots(key);
       if (selected.includes(key)) {
         const { keep, drop } = selectRetained(retained, options.retention, now);
+        const stillThere: typeof drop = [];
         for (const s of drop) {
+          if (!dryRun && !(await store.deleteManifest(key, s.snapshotId))) {
+            // Protected by the immutability policy: it stays, and so do its objects.
+            report.protectedByPolicy += 1;
+            stillThere.push(s);
+            continue;
+          }
           report.snapshotsDeleted.push({ workspaceKey: key, snapshotId: s.snapshotId });
-          if (!dryRun) await store.deleteManifest(key, s.snapshotId);
         }
-        report.snapshotsKept += keep.length;
-        retained = keep;
+        report.snapshotsKept += keep.length + stillThere.length;
+        retained = [...keep, ...stillThere];
       }
       if (!collect) continue;
       for (const s of retained) {
@@ -90,8 +98,12 @@ export async function prune(store: SnapshotStore, options: PruneOptions): Promis
           report.objectsKept += 1;
           continue;
         }
+        if (!dryRun && !(await store.deleteObject(object.hash))) {
+          report.protectedByPolicy += 1;
+          report.objectsKept += 1;
+          continue;
+        }
         report.objectsDeleted += 1;
-        if (!dryRun) await store.deleteObject(object.hash);
       }
     }
     logger.info('prune finished', { ...report, snapshotsDeleted: report.snapshotsDeleted.length });

@@ -50,6 +50,15 @@ export function storageError(error: unknown, action: string, container: string):
   return new DrError('STORAGE_UNAVAILABLE', `Blob storage failed to ${action}: ${detail}. ${fix}`, { cause: error, retryable: true });
 }
 
+/**
+ * A delete refused by a version-level immutability (WORM) policy: the blob is younger
+ * than the policy's retention. Not a failure: it is kept until then.
+ */
+export function isImmutable(error: unknown): boolean {
+  const e = error as StorageErrorLike;
+  return e.statusCode === 409 && e.code === 'BlobImmutableDueToPolicy';
+}
+
 function isConflict(error: unknown, ...codes: string[]): boolean {
   const e = error as StorageErrorLike;
   return (e.statusCode === 409 || e.statusCode === 412) && (codes.length === 0 || codes.includes(e.code ?? ''));
@@ -211,10 +220,13 @@ export class SnapshotStore {
     return content;
   }
 
-  async deleteObject(hash: string): Promise<void> {
+  /** Delete an object; false when an immutability policy still protects it. */
+  async deleteObject(hash: string): Promise<boolean> {
     try {
       await this.container.getBlobClient(objectPath(hash)).deleteIfExists();
+      return true;
     } catch (error) {
+      if (isImmutable(error)) return false;
       throw storageError(error, `delete object ${hash}`, this.containerName);
     }
   }
@@ -301,10 +313,13 @@ export class SnapshotStore {
     return last ? this.readManifest(workspaceKey, last.snapshotId, signal) : undefined;
   }
 
-  async deleteManifest(workspaceKey: string, snapshotId: string): Promise<void> {
+  /** Delete a snapshot's manifest; false when an immutability policy still protects it. */
+  async deleteManifest(workspaceKey: string, snapshotId: string): Promise<boolean> {
     try {
       await this.container.getBlobClient(manifestPath(workspaceKey, snapshotId)).deleteIfExists();
+      return true;
     } catch (error) {
+      if (isImmutable(error)) return false;
       throw storageError(error, `delete snapshot ${snapshotId}`, this.containerName);
     }
   }
@@ -327,8 +342,8 @@ export class SnapshotStore {
   async readCheckpoint(workspaceKey: string): Promise<Checkpoint | undefined> {
     try {
       const bytes = await this.container.getBlobClient(checkpointPath(workspaceKey)).downloadToBuffer();
-      const cp = parseJson((await gunzip(bytes)).toString('utf8')) as Checkpoint;
-      return cp.version === 1 && Array.isArray(cp.artifacts) ? cp : undefined;
+      const cp = parseJson((await gunzip(bytes)).toString('utf8')) as Checkpoint & { cleared?: boolean };
+      return cp.version === 1 && Array.isArray(cp.artifacts) && cp.cleared !== true ? cp : undefined;
     } catch (error) {
       if ((error as StorageErrorLike).statusCode === 404) return undefined;
       // An unreadable checkpoint only costs the reuse of its work.
@@ -352,7 +367,11 @@ export class SnapshotStore {
     try {
       await this.container.getBlobClient(checkpointPath(workspaceKey)).deleteIfExists();
     } catch (error) {
-      throw storageError(error, 'delete the backup checkpoint', this.containerName);
+      if (!isImmutable(error)) throw storageError(error, 'delete the backup checkpoint', this.containerName);
+      // Under an immutability policy a young checkpoint cannot be deleted, but it can be
+      // overwritten (a new version): mark it cleared, which reads as no checkpoint.
+      const now = new Date().toISOString();
+      await this.writeCheckpoint(workspaceKey, { version: 1, runId: 'cleared', startedAt: now, updatedAt: now, artifacts: [], cleared: true } as Checkpoint);
     }
   }
 
