@@ -34,8 +34,10 @@ export async function consumeBackupMessage(services: Services, message: QueueMes
   const queued = await readRun(store, runId);
   const part = (request.continuation?.part ?? 0) + 1;
   const at = new Date(now()).toISOString();
+  // What the queued record says about the request stays; what an earlier attempt left (an error, progress) goes.
+  const { error: _error, progress: _progress, ...kept } = queued ?? {};
   const record: RunRecord = {
-    ...(queued ?? {}),
+    ...kept,
     schema: 'databricks-dr/run',
     runId,
     type: 'backup',

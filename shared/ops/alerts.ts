@@ -6,9 +6,11 @@ export const COMMON_ALERT_SCHEMA = 'azureMonitorCommonAlertSchema';
 /** The parts of an Azure Monitor alert (Common Alert Schema, essentials) a failover decision needs. */
 export interface Alert {
   alertId: string;
-  rule: string;
+  /** Absent for alerts that do not come from an alert rule (cost budget alerts send null). */
+  rule?: string;
   severity?: string;
-  condition: 'Fired' | 'Resolved';
+  /** Absent when the payload has none (cost budget alerts send null): nothing fired. */
+  condition?: 'Fired' | 'Resolved';
   signalType?: string;
   monitoringService?: string;
   firedAt?: string;
@@ -50,8 +52,8 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
     return v;
   };
   const alertId = text('alertId', true);
-  const rule = text('alertRule', true);
-  const condition = text('monitorCondition', true);
+  const rule = text('alertRule', false);
+  const condition = text('monitorCondition', false);
   if (condition !== undefined && condition !== 'Fired' && condition !== 'Resolved') problems.push(`"data.essentials.monitorCondition" must be "Fired" or "Resolved", got "${condition}"`);
   const fired = text('firedDateTime', false);
   const firedAt = fired === undefined ? undefined : utcTime(fired);
@@ -59,7 +61,7 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
   // The docs' table spells it alertTargetIds, real payloads alertTargetIDs: accept both.
   const rawTargets = e['alertTargetIDs'] ?? e['alertTargetIds'] ?? [];
   const targets = Array.isArray(rawTargets) ? rawTargets.filter((t): t is string => typeof t === 'string') : [];
-  if (problems.length > 0 || alertId === undefined || rule === undefined) return { ok: false, problem: `The alert is invalid: ${problems.join('; ')}.` };
+  if (problems.length > 0 || alertId === undefined) return { ok: false, problem: `The alert is invalid: ${problems.join('; ')}.` };
   const optional = (name: string): string | undefined => text(name, false);
   const severity = optional('severity');
   const signalType = optional('signalType');
@@ -69,9 +71,9 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
     ok: true,
     alert: {
       alertId,
-      rule,
-      condition: condition as Alert['condition'],
       targets,
+      ...(rule ? { rule } : {}),
+      ...(condition ? { condition: condition as NonNullable<Alert['condition']> } : {}),
       ...(severity ? { severity } : {}),
       ...(signalType ? { signalType } : {}),
       ...(monitoringService ? { monitoringService } : {}),
@@ -93,7 +95,7 @@ function utcTime(text: string): string | undefined {
 
 export type AlertDecision =
   | { action: 'queue'; dryRun: boolean; runId: string; reason: string }
-  | { action: 'ignore'; why: 'resolved' | 'rule-not-configured' | 'stale'; message: string };
+  | { action: 'ignore'; why: 'resolved' | 'not-fired' | 'rule-not-configured' | 'stale'; message: string };
 
 /**
  * What an alert does under the configured policy. Fired alerts of a configured rule
@@ -103,21 +105,25 @@ export type AlertDecision =
  * and nothing is queued.
  */
 export function decideAlert(settings: AlertSettings, alert: Alert, now: number): AlertDecision {
-  if (alert.condition === 'Resolved') return { action: 'ignore', why: 'resolved', message: `Alert "${alert.rule}" resolved; nothing to do (a failover is never undone automatically).` };
-  if (!settings.rules.includes('*') && !settings.rules.includes(alert.rule)) {
+  if (alert.condition === 'Resolved') return { action: 'ignore', why: 'resolved', message: `Alert "${alert.rule ?? alert.alertId}" resolved; nothing to do (a failover is never undone automatically).` };
+  if (alert.condition !== 'Fired' || alert.rule === undefined) {
+    return { action: 'ignore', why: 'not-fired', message: `Alert ${alert.alertId} has no monitor condition or alert rule (a ${alert.monitoringService ?? 'non-rule'} notification); acknowledged, nothing queued.` };
+  }
+  const rule = alert.rule;
+  if (!settings.rules.includes('*') && !settings.rules.includes(rule)) {
     return {
       action: 'ignore',
       why: 'rule-not-configured',
-      message: settings.rules.length === 0 ? `Alert rule "${alert.rule}" acknowledged; no alert rule is configured to start a failover (DR_ALERT_RULES is empty).` : `Alert rule "${alert.rule}" is not one of DR_ALERT_RULES (${settings.rules.join(', ')}); acknowledged, nothing queued.`,
+      message: settings.rules.length === 0 ? `Alert rule "${rule}" acknowledged; no alert rule is configured to start a failover (DR_ALERT_RULES is empty).` : `Alert rule "${rule}" is not one of DR_ALERT_RULES (${settings.rules.join(', ')}); acknowledged, nothing queued.`,
     };
   }
   if (alert.firedAt !== undefined && now - Date.parse(alert.firedAt) > settings.maxAgeMs) {
-    return { action: 'ignore', why: 'stale', message: `Alert "${alert.rule}" fired at ${alert.firedAt}, more than ${Math.round(settings.maxAgeMs / 60_000)} minutes ago (DR_ALERT_MAX_AGE_MINUTES); acknowledged, nothing queued. Start a failover by hand if it is still needed.` };
+    return { action: 'ignore', why: 'stale', message: `Alert "${rule}" fired at ${alert.firedAt}, more than ${Math.round(settings.maxAgeMs / 60_000)} minutes ago (DR_ALERT_MAX_AGE_MINUTES); acknowledged, nothing queued. Start a failover by hand if it is still needed.` };
   }
   return {
     action: 'queue',
     dryRun: settings.action === 'dry-run',
     runId: `alert-${sha256(alert.alertId).slice(0, 24)}`,
-    reason: `Azure Monitor alert "${alert.rule}"${alert.severity ? ` (${alert.severity})` : ''} fired${alert.firedAt ? ` at ${alert.firedAt}` : ''}`,
+    reason: `Azure Monitor alert "${rule}"${alert.severity ? ` (${alert.severity})` : ''} fired${alert.firedAt ? ` at ${alert.firedAt}` : ''}`,
   };
 }

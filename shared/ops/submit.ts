@@ -2,7 +2,7 @@ import type { BackupRequest } from '../backup/request.js';
 import { DrError } from '../errors/drError.js';
 import type { FailoverRequest } from '../failover/message.js';
 import type { RequestSender } from '../runs/queue.js';
-import { createRun, isActive, listRuns, readRun, type RunRecord, type RunType, writeRun } from '../runs/runs.js';
+import { createRun, isActive, listRunIds, readRun, type RunRecord, type RunType, writeRun } from '../runs/runs.js';
 import type { Services } from '../services.js';
 import { sha256 } from '../snapshot/store.js';
 
@@ -59,10 +59,9 @@ export async function submitOperation(services: Services, senders: OperationSend
   else if (options.idempotencyKey !== undefined) runId = `${prefix}-k${sha256(`${op.type}\n${options.idempotencyKey}`).slice(0, 24)}`;
   else {
     const base = `${prefix}-${requestHash.slice(0, 16)}`;
-    const earlier = await listRuns(store, { prefix: `${base}.`, limit: 1000 });
-    const generations = earlier.map((r) => Number(r.runId.slice(base.length + 1))).filter((n) => Number.isInteger(n));
+    const generations = (await listRunIds(store, `${base}.`)).map((r) => Number(r.runId.slice(base.length + 1))).filter((n) => Number.isInteger(n));
     const last = Math.max(0, ...generations);
-    const lastRecord = earlier.find((r) => r.runId === `${base}.${last}`);
+    const lastRecord = last > 0 ? await readRun(store, `${base}.${last}`) : undefined;
     runId = lastRecord && isActive(lastRecord) ? lastRecord.runId : `${base}.${last + 1}`;
   }
 

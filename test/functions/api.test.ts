@@ -95,7 +95,7 @@ describe('a bad request gets 400 (or 404/415) with a message that says what to s
     ['backup', 'an unknown source', { body: { source: 'nowhere' } }, 400, /The source profile "nowhere" is not configured/],
     ['backup', 'an unknown field', { body: { snapshot: 'latest' } }, 400, /unknown field\(s\) snapshot/],
     ['alerts', 'not the common alert schema', { body: { schemaId: 'Microsoft.Insights/activityLogs', data: {} } }, 400, /"schemaId" must be "azureMonitorCommonAlertSchema".*Enable the common alert schema/],
-    ['alerts', 'essentials missing fields', { body: { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { monitorCondition: 'Sometimes' } } } }, 400, /"data.essentials.alertId" is missing; "data.essentials.alertRule" is missing; "data.essentials.monitorCondition" must be "Fired" or "Resolved"/],
+    ['alerts', 'essentials missing fields', { body: { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { monitorCondition: 'Sometimes' } } } }, 400, /^The alert is invalid: "data.essentials.alertId" is missing; "data.essentials.monitorCondition" must be "Fired" or "Resolved", got "Sometimes"\.$/],
   ])('POST /api/%s with %s', async (route, _label, options, status, message) => {
     const before = queued(FAILOVER_QUEUE).length + queued(BACKUP_QUEUE).length;
     const r = await call('POST', route, options);

@@ -20,6 +20,7 @@ describe('alerts', () => {
     expect(parseCommonAlert('x')).toEqual({ ok: false, problem: 'The body must be a JSON object in the Azure Monitor Common Alert Schema.' });
     expect(parseCommonAlert({ schemaId: 'azureMonitorCommonAlertSchema' })).toEqual({ ok: false, problem: '"data.essentials" is missing; the payload is not a Common Alert Schema alert.' });
     expect(parseCommonAlert(alert({ alertRule: 7, firedDateTime: 'yesterday' }))).toEqual({ ok: false, problem: 'The alert is invalid: "data.essentials.alertRule" must be a string; "data.essentials.firedDateTime" is not a date ("yesterday").' });
+    expect(parseCommonAlert(alert({ alertId: null }))).toEqual({ ok: false, problem: 'The alert is invalid: "data.essentials.alertId" is missing.' });
   });
 
   test('policy: configured Fired alerts queue, once per alert id; the rest is acknowledged', () => {
@@ -36,6 +37,7 @@ describe('alerts', () => {
     expect(decideAlert({ ...settings, rules: ['*'] }, a({ alertRule: 'cpu-high' }), now)).toMatchObject({ action: 'queue' });
     expect(decideAlert({ ...settings, rules: [] }, a(), now)).toMatchObject({ action: 'ignore', message: expect.stringContaining('DR_ALERT_RULES is empty') });
     expect(decideAlert(settings, a(), now + 2 * 3_600_000)).toMatchObject({ action: 'ignore', why: 'stale' });
+    expect(decideAlert({ ...settings, rules: ['*'] }, a({ monitorCondition: null, alertRule: null }), now)).toMatchObject({ action: 'ignore', why: 'not-fired' });
   });
 });
 
