@@ -58,11 +58,19 @@ async function main(): Promise<void> {
   }
   say(`(${n} alerts made ${n} run records and messages; the broker holds ${ops.broker.queue('dr-failover').messages().length} messages)`);
 
-  // Queue to start: POST, then the failover function picks the message up.
+  const t0 = performance.now();
+  await fetch(`${host.url}/api/status?probe=false&code=${key}`);
+  say(`One GET /api/status alone, with those ${n + 1} run records: ${(performance.now() - t0).toFixed(0)} ms`);
+
+  // The flood's messages are not run: drop them.
+  const purge = ops.client.createReceiver('dr-failover', { receiveMode: 'receiveAndDelete' });
+  while ((await purge.receiveMessages(500, { maxWaitTimeInMs: 500 })).length > 0);
+  await purge.close();
+
+  // Queue to finish: POST, then the failover function picks the message up and runs it.
   const delays: number[] = [];
   await ops.useEnv();
   for (let i = 0; i < 10; i++) {
-    while ((await ops.deliverFailover()).outcome !== 'none');
     const t0 = performance.now();
     const post = await fetch(`${host.url}/api/failover?code=${key}`, { method: 'POST', body: JSON.stringify({ dryRun: true, kinds: ['users'], reason: `bench ${i}` }) });
     const { runId: id } = (await post.json()) as { runId: string };
