@@ -9,7 +9,7 @@ import { workspaceKey } from '../snapshot/names.js';
 import type { Manifest } from '../snapshot/types.js';
 import { type FailoverProgress, type FailoverReport, mergeReports, readReport, reportPath, runFailover, writeReport } from './failover.js';
 import { type FailoverRequest, parseFailoverRequest, REQUEST_SCHEMA, REQUEST_VERSION } from './message.js';
-import { verifyTarget, writeVerifyReport } from './verify.js';
+import { verifyRunFields, verifyTarget, writeVerifyReport } from './verify.js';
 
 export type { Disposition, QueueMessage } from '../runs/queue.js';
 
@@ -222,9 +222,7 @@ async function verifyRun(services: Services, record: RunRecord, manifest: Manife
       ...record,
       status,
       updatedAt: new Date().toISOString(),
-      report: path,
-      counts: { checked: report.checked, skipped: report.skipped, drift: report.drift.length },
-      drift: report.drift.length,
+      ...verifyRunFields(report, path),
       ...(status === 'partial' ? { error: 'The comparison did not finish within the time budget; the report covers what it reached.' } : {}),
     });
     logger.info('verify run handled', { runId: record.runId, status, drift: report.drift.length });

@@ -1,27 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 
 import pLimit from 'p-limit';
 
 import type { WorkspaceProfile } from '../config/config.js';
 import type { DatabricksClient } from '../databricks/client.js';
 import { isApiError } from '../databricks/errors.js';
-import { parseJson, stringifyJson } from '../databricks/json.js';
 import { DrError } from '../errors/drError.js';
 import type { KindName } from '../kinds/names.js';
 import { importOrder, REGISTRY } from '../kinds/registry.js';
 import { type Logger, nullLogger } from '../log/logger.js';
 import { workspaceKey } from '../snapshot/names.js';
-import { storageError, type SnapshotStore } from '../snapshot/store.js';
+import type { SnapshotStore } from '../snapshot/store.js';
 import type { ArtifactEntry, Manifest } from '../snapshot/types.js';
 import { EMPTY_MAPPINGS, type Mappings } from './mappings.js';
 import { type FailoverState, loadState, saveState, stateKey } from './state.js';
 import { type ConflictPolicy, type ImportAction, type ImportContext, type ImportResult, type TargetObject, ImportFailure, UnresolvedReference } from './types.js';
 
-const gzip = promisify(gzipCb);
-const gunzip = promisify(gunzipCb);
 
 export type FailoverProgress =
   | { type: 'phase'; kind: KindName; total: number }
@@ -91,24 +86,12 @@ export function reportPath(targetKey: string, runId: string): string {
 
 export async function writeReport(store: SnapshotStore, report: FailoverReport): Promise<string> {
   const path = reportPath(report.target.key, report.runId);
-  try {
-    await store.container.getBlockBlobClient(path).uploadData(await gzip(Buffer.from(stringifyJson(report), 'utf8')), {
-      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
-    });
-  } catch (error) {
-    throw storageError(error, 'write the failover report', store.containerName);
-  }
+  await store.writeJsonGz(path, report, 'write the failover report');
   return path;
 }
 
-export async function readReport(store: SnapshotStore, targetKey: string, runId: string): Promise<FailoverReport | undefined> {
-  try {
-    const bytes = await store.container.getBlobClient(reportPath(targetKey, runId)).downloadToBuffer();
-    return parseJson((await gunzip(bytes)).toString('utf8')) as FailoverReport;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw storageError(error, 'read the failover report', store.containerName);
-  }
+export function readReport(store: SnapshotStore, targetKey: string, runId: string): Promise<FailoverReport | undefined> {
+  return store.readJsonGz<FailoverReport>(reportPath(targetKey, runId), 'read the failover report');
 }
 
 /**

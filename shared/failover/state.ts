@@ -1,14 +1,8 @@
-import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
-
-import { parseJson, stringifyJson } from '../databricks/json.js';
 import type { KindName } from '../kinds/names.js';
-import { storageError, type SnapshotStore } from '../snapshot/store.js';
+import type { SnapshotStore } from '../snapshot/store.js';
 import { IdMap } from './idMap.js';
 import type { AppliedRecord } from './types.js';
 
-const gzip = promisify(gzipCb);
-const gunzip = promisify(gunzipCb);
 
 /**
  * What failovers from one source workspace into one target have done so far: the id
@@ -41,20 +35,14 @@ export function emptyState(sourceKey: string, targetKey: string): FailoverState 
 }
 
 export async function loadState(store: SnapshotStore, sourceKey: string, targetKey: string): Promise<FailoverState> {
-  let bytes: Buffer;
-  try {
-    bytes = await store.container.getBlobClient(statePath(targetKey, sourceKey)).downloadToBuffer();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return emptyState(sourceKey, targetKey);
-    throw storageError(error, 'read the failover state', store.containerName);
-  }
-  const raw = parseJson((await gunzip(bytes)).toString('utf8')) as {
+  const raw = await store.readJsonGz<{
     version: number;
     idMap: unknown;
     applied?: Record<string, AppliedRecord>;
     pauses?: Record<string, Record<string, string>>;
     cutover?: { at: string };
-  };
+  }>(statePath(targetKey, sourceKey), 'read the failover state');
+  if (!raw) return emptyState(sourceKey, targetKey);
   const state = emptyState(sourceKey, targetKey);
   state.idMap = IdMap.fromJSON(raw.idMap);
   state.applied = new Map(Object.entries(raw.applied ?? {}));
@@ -64,25 +52,17 @@ export async function loadState(store: SnapshotStore, sourceKey: string, targetK
 }
 
 export async function saveState(store: SnapshotStore, state: FailoverState): Promise<void> {
-  const body = await gzip(
-    Buffer.from(
-      stringifyJson({
-        version: 1,
-        sourceKey: state.sourceKey,
-        targetKey: state.targetKey,
-        idMap: state.idMap.toJSON(),
-        applied: Object.fromEntries(state.applied),
-        pauses: Object.fromEntries(state.pauses),
-        ...(state.cutover ? { cutover: state.cutover } : {}),
-      }),
-      'utf8',
-    ),
+  await store.writeJsonGz(
+    statePath(state.targetKey, state.sourceKey),
+    {
+      version: 1,
+      sourceKey: state.sourceKey,
+      targetKey: state.targetKey,
+      idMap: state.idMap.toJSON(),
+      applied: Object.fromEntries(state.applied),
+      pauses: Object.fromEntries(state.pauses),
+      ...(state.cutover ? { cutover: state.cutover } : {}),
+    },
+    'save the failover state',
   );
-  try {
-    await store.container.getBlockBlobClient(statePath(state.targetKey, state.sourceKey)).uploadData(body, {
-      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
-    });
-  } catch (error) {
-    throw storageError(error, 'save the failover state', store.containerName);
-  }
 }

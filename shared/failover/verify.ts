@@ -3,12 +3,9 @@ import type { DatabricksClient } from '../databricks/client.js';
 import type { KindName } from '../kinds/names.js';
 import type { Logger } from '../log/logger.js';
 import { randomBytes } from 'node:crypto';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
 
-import { stringifyJson } from '../databricks/json.js';
-import { writeRun } from '../runs/runs.js';
-import { storageError, type SnapshotStore } from '../snapshot/store.js';
+import { type RunRecord, writeRun } from '../runs/runs.js';
+import type { SnapshotStore } from '../snapshot/store.js';
 import type { Manifest } from '../snapshot/types.js';
 import { type FailoverItem, type FailoverProgress, runFailover } from './failover.js';
 import type { Mappings } from './mappings.js';
@@ -92,8 +89,6 @@ function toDrift(item: FailoverItem): DriftItem {
   return { kind: item.kind, key: item.key, drift, ...(item.note ? { detail: item.note } : {}), ...(item.targetId && !item.targetId.startsWith('(new ') ? { targetId: item.targetId } : {}) };
 }
 
-const gzipAsync = promisify(gzip);
-
 export function verifyReportPath(targetKey: string, runId: string): string {
   return `workspaces/${targetKey}/verify/${runId}.json.gz`;
 }
@@ -101,13 +96,7 @@ export function verifyReportPath(targetKey: string, runId: string): string {
 /** Keep a verify report (the DR drill's result) next to the failover reports, for the status page and API. */
 export async function writeVerifyReport(store: SnapshotStore, report: VerifyReport, runId: string): Promise<string> {
   const path = verifyReportPath(report.target.key, runId);
-  try {
-    await store.container.getBlockBlobClient(path).uploadData(await gzipAsync(Buffer.from(stringifyJson({ ...report, runId }), 'utf8')), {
-      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
-    });
-  } catch (error) {
-    throw storageError(error, 'write the verify report', store.containerName);
-  }
+  await store.writeJsonGz(path, { ...report, runId }, 'write the verify report');
   return path;
 }
 
@@ -131,9 +120,12 @@ export async function recordVerifyRun(store: SnapshotStore, report: VerifyReport
     part: 1,
     createdAt: meta.startedAt.toISOString(),
     updatedAt: new Date().toISOString(),
-    report: path,
-    counts: { checked: report.checked, skipped: report.skipped, drift: report.drift.length },
-    drift: report.drift.length,
+    ...verifyRunFields(report, path),
   });
   return runId;
+}
+
+/** What a verify run's record says about its result: where the report is, and the drift. */
+export function verifyRunFields(report: VerifyReport, path: string): Pick<RunRecord, 'report' | 'counts' | 'drift'> {
+  return { report: path, counts: { checked: report.checked, skipped: report.skipped, drift: report.drift.length }, drift: report.drift.length };
 }

@@ -1,7 +1,7 @@
 import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId, SOURCE_TAG, targetClusterSpec } from '../failover/helpers.js';
 import type { ImportContext, TargetObject } from '../failover/types.js';
 import { clusterSpecRefs, libraryRefs, secretRefs } from './refs.js';
-import { compact } from './discovery.js';
+import { compact, tokenPages } from './discovery.js';
 import type { KindHandler } from './types.js';
 
 /** Fields clusters/get returns that a create request must not carry. */
@@ -38,6 +38,9 @@ interface LibraryStatus {
   is_library_for_all_clusters?: boolean;
 }
 
+/** The clusters listed: all-purpose ones (from the UI or the API), 100 a page. */
+const ALL_PURPOSE = { page_size: 100, 'filter_by.cluster_sources': ['UI', 'API'] };
+
 /**
  * All-purpose clusters (created from the UI or the API; job, pipeline and SQL
  * clusters are recreated by their owners): the user-specified spec, the libraries
@@ -56,24 +59,15 @@ export const clusters: KindHandler = {
       { signal: ctx.signal },
     );
     const libraries = new Map((statuses.statuses ?? []).map((s) => [s.cluster_id, s.library_statuses ?? []]));
-    let token: string | undefined;
-    do {
-      const page = await ctx.client.get<{ clusters?: Array<Record<string, unknown>>; next_page_token?: string }>(
-        '/api/2.1/clusters/list',
-        { page_size: 100, page_token: token, 'filter_by.cluster_sources': ['UI', 'API'] },
-        { signal: ctx.signal },
-      );
-      for (const c of page.clusters ?? []) {
-        const id = String(c['cluster_id']);
-        yield {
-          key: id,
-          sourceId: id,
-          meta: { cluster_name: c['cluster_name'], cluster_source: c['cluster_source'], state: c['state'], pinned: c['pinned_by_user_name'] !== undefined },
-          data: { libraries: libraries.get(id) ?? [] },
-        };
-      }
-      token = page.next_page_token || undefined;
-    } while (token);
+    for await (const c of tokenPages(ctx, '/api/2.1/clusters/list', ALL_PURPOSE, 'clusters')) {
+      const id = String(c['cluster_id']);
+      yield {
+        key: id,
+        sourceId: id,
+        meta: { cluster_name: c['cluster_name'], cluster_source: c['cluster_source'], state: c['state'], pinned: c['pinned_by_user_name'] !== undefined },
+        data: { libraries: libraries.get(id) ?? [] },
+      };
+    }
   },
   async export(ctx, item) {
     const details = await ctx.client.get<Record<string, unknown>>('/api/2.1/clusters/get', { cluster_id: item.sourceId }, { signal: ctx.signal });
@@ -189,22 +183,13 @@ function tagOf(spec: Record<string, unknown>): string | undefined {
 /** The target's all-purpose clusters, by the source id they are tagged with, and by `id:<cluster_id>`. */
 async function clusterInventory(ctx: ImportContext): Promise<Map<string, TargetObject>> {
   const out = new Map<string, TargetObject>();
-  let token: string | undefined;
-  do {
-    const page = await ctx.client.get<{ clusters?: Array<Record<string, unknown>>; next_page_token?: string }>(
-      '/api/2.1/clusters/list',
-      { page_size: 100, page_token: token, 'filter_by.cluster_sources': ['UI', 'API'] },
-      { signal: ctx.signal },
-    );
-    for (const c of page.clusters ?? []) {
-      const id = String(c['cluster_id']);
-      const entry = { id, data: c };
-      out.set(`id:${id}`, entry);
-      const tag = tagOf(c);
-      if (tag !== undefined && !out.has(tag)) out.set(tag, entry);
-    }
-    token = page.next_page_token || undefined;
-  } while (token);
+  for await (const c of tokenPages(ctx, '/api/2.1/clusters/list', ALL_PURPOSE, 'clusters')) {
+    const id = String(c['cluster_id']);
+    const entry = { id, data: c };
+    out.set(`id:${id}`, entry);
+    const tag = tagOf(c);
+    if (tag !== undefined && !out.has(tag)) out.set(tag, entry);
+  }
   return out;
 }
 

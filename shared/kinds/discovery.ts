@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 
+import type { QueryValue } from '../databricks/client.js';
 import { isApiError } from '../databricks/errors.js';
 import type { BackupContext } from './types.js';
 
@@ -128,6 +129,19 @@ export async function scimList<T>(ctx: Lister, resource: 'Users' | 'Groups' | 'S
     startIndex = (page.startIndex ?? startIndex) + items.length;
   }
   return out;
+}
+
+/**
+ * Every item of a list the API pages with `page_token` / `next_page_token` (clusters,
+ * jobs), page by page; `field` names the array in each page.
+ */
+export async function* tokenPages(ctx: Lister, path: string, query: Record<string, QueryValue>, field: string): AsyncGenerator<Record<string, unknown>> {
+  let token: string | undefined;
+  do {
+    const page = await ctx.client.get<Record<string, unknown>>(path, { ...query, page_token: token }, { signal: ctx.signal });
+    for (const item of (page[field] as Array<Record<string, unknown>> | undefined) ?? []) yield item;
+    token = (page['next_page_token'] as string | undefined) || undefined;
+  } while (token);
 }
 
 /** The string form of an int64 id, whatever JSON number type it arrived as. */

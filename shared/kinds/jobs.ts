@@ -3,7 +3,7 @@ import { remapIds } from '../failover/remap.js';
 import type { ImportContext, TargetObject } from '../failover/types.js';
 import type { ArtifactEntry } from '../snapshot/types.js';
 import { clusterSpecRefs, dbfsPath, libraryRefs, secretRefs } from './refs.js';
-import { compact, idText } from './discovery.js';
+import { compact, idText, type Lister, tokenPages } from './discovery.js';
 import type { KindHandler } from './types.js';
 
 /**
@@ -32,20 +32,11 @@ export const jobs: KindHandler = {
   ],
   extraRefs: (content) => secretRefs(content['settings'], 'settings'),
   async *list(ctx) {
-    let token: string | undefined;
-    do {
-      const page = await ctx.client.get<{ jobs?: Array<Record<string, unknown>>; next_page_token?: string }>(
-        '/api/2.2/jobs/list',
-        { limit: 100, expand_tasks: true, page_token: token },
-        { signal: ctx.signal },
-      );
-      for (const j of page.jobs ?? []) {
-        const id = idText(j['job_id']);
-        const settings = (j['settings'] ?? {}) as Record<string, unknown>;
-        yield { key: id, sourceId: id, meta: { name: settings['name'], bundle: (settings['deployment'] as { kind?: string } | undefined)?.kind }, data: j };
-      }
-      token = page.next_page_token || undefined;
-    } while (token);
+    for await (const j of tokenPages(ctx, '/api/2.2/jobs/list', { limit: 100, expand_tasks: true }, 'jobs')) {
+      const id = idText(j['job_id']);
+      const settings = (j['settings'] ?? {}) as Record<string, unknown>;
+      yield { key: id, sourceId: id, meta: { name: settings['name'], bundle: (settings['deployment'] as { kind?: string } | undefined)?.kind }, data: j };
+    }
   },
   async export(ctx, item) {
     const listed = item.data as Record<string, unknown>;
@@ -53,17 +44,7 @@ export const jobs: KindHandler = {
     let job = listed;
     if (listed['has_more'] === true) {
       job = await ctx.client.get<Record<string, unknown>>('/api/2.2/jobs/get', { job_id: item.sourceId }, { signal: ctx.signal });
-      let token = job['next_page_token'] as string | undefined;
-      const settings = { ...(job['settings'] as Record<string, unknown>) };
-      while (token) {
-        const page = await ctx.client.get<Record<string, unknown>>('/api/2.2/jobs/get', { job_id: item.sourceId, page_token: token }, { signal: ctx.signal });
-        const more = (page['settings'] ?? {}) as Record<string, unknown>;
-        for (const name of ['tasks', 'job_clusters', 'environments', 'parameters']) {
-          if (Array.isArray(more[name])) settings[name] = [...((settings[name] as unknown[] | undefined) ?? []), ...(more[name] as unknown[])];
-        }
-        token = page['next_page_token'] as string | undefined;
-      }
-      job = { ...job, settings };
+      job = { ...job, settings: await completeSettings(ctx, item.sourceId, job) };
     }
     return {
       content: compact({
@@ -165,26 +146,26 @@ function clusterSpecs(settings: Record<string, unknown>): Array<Record<string, u
 /** The target's jobs, by the source id they are tagged with, and by `id:<job_id>`. */
 async function jobInventory(ctx: ImportContext): Promise<Map<string, TargetObject>> {
   const out = new Map<string, TargetObject>();
-  let token: string | undefined;
-  do {
-    const page = await ctx.client.get<{ jobs?: Array<Record<string, unknown>>; next_page_token?: string }>('/api/2.2/jobs/list', { limit: 100, page_token: token }, { signal: ctx.signal });
-    for (const j of page.jobs ?? []) {
-      const id = idText(j['job_id']);
-      const entry = { id, data: j['settings'] };
-      out.set(`id:${id}`, entry);
-      const tag = tagOf((j['settings'] ?? {}) as Record<string, unknown>);
-      if (tag !== undefined && !out.has(tag)) out.set(tag, entry);
-    }
-    token = page.next_page_token || undefined;
-  } while (token);
+  for await (const j of tokenPages(ctx, '/api/2.2/jobs/list', { limit: 100 }, 'jobs')) {
+    const id = idText(j['job_id']);
+    const entry = { id, data: j['settings'] };
+    out.set(`id:${id}`, entry);
+    const tag = tagOf((j['settings'] ?? {}) as Record<string, unknown>);
+    if (tag !== undefined && !out.has(tag)) out.set(tag, entry);
+  }
   return out;
 }
 
 /** A job's complete settings (2.2 returns arrays 100 elements at a time). */
 async function fullSettings(ctx: ImportContext, jobId: string): Promise<Record<string, unknown>> {
   const job = await ctx.client.get<Record<string, unknown>>('/api/2.2/jobs/get', { job_id: jobId }, { signal: ctx.signal });
-  const settings = { ...((job['settings'] ?? {}) as Record<string, unknown>) };
-  let token = job['next_page_token'] as string | undefined;
+  return completeSettings(ctx, jobId, job);
+}
+
+/** The settings of a job read with jobs/get, with the arrays of its further pages appended. */
+async function completeSettings(ctx: Lister, jobId: string, first: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const settings = { ...((first['settings'] ?? {}) as Record<string, unknown>) };
+  let token = first['next_page_token'] as string | undefined;
   while (token) {
     const page = await ctx.client.get<Record<string, unknown>>('/api/2.2/jobs/get', { job_id: jobId, page_token: token }, { signal: ctx.signal });
     const more = (page['settings'] ?? {}) as Record<string, unknown>;

@@ -23,8 +23,6 @@ const INTERNAL = ['schema', 'version', 'runId', 'continuation', 'mode'];
 export async function parseFailoverBody(body: unknown, mode: 'failover' | 'verify', config: Config, store: SnapshotStore, requestedBy: string): Promise<{ ok: true; request: FailoverRequest } | { ok: false; problem: BodyProblem }> {
   const fields = objectBody(body ?? {});
   if (typeof fields === 'string') return bad(fields);
-  const internal = Object.keys(fields).filter((k) => INTERNAL.includes(k));
-  if (internal.length > 0) return bad(`Field(s) ${internal.join(', ')} are set by the service; leave them out.`);
   if (mode === 'verify' && (fields['dryRun'] !== undefined || fields['conflictPolicy'] !== undefined)) return bad('A verify run writes nothing; leave out dryRun and conflictPolicy.');
   const parsed = parseFailoverRequest({ ...fields, schema: REQUEST_SCHEMA, version: REQUEST_VERSION, ...(mode === 'verify' ? { mode } : {}), requestedBy: fields['requestedBy'] ?? requestedBy });
   if (!parsed.ok) return bad(parsed.description.replace('The failover request is invalid', 'The request body is invalid'));
@@ -57,8 +55,6 @@ export async function parseFailoverBody(body: unknown, mode: 'failover' | 'verif
 export function parseBackupBody(body: unknown, config: Config, requestedBy: string): { ok: true; request: BackupRequest } | { ok: false; problem: BodyProblem } {
   const fields = objectBody(body ?? {});
   if (typeof fields === 'string') return bad(fields);
-  const internal = Object.keys(fields).filter((k) => INTERNAL.includes(k));
-  if (internal.length > 0) return bad(`Field(s) ${internal.join(', ')} are set by the service; leave them out.`);
   const parsed = parseBackupRequest({ ...fields, schema: BACKUP_REQUEST_SCHEMA, version: BACKUP_REQUEST_VERSION, requestedBy: fields['requestedBy'] ?? requestedBy });
   if (!parsed.ok) return bad(parsed.description.replace('The backup request is invalid', 'The request body is invalid'));
   const source = parsed.request.source ?? config.backup.source;
@@ -66,8 +62,11 @@ export function parseBackupBody(body: unknown, config: Config, requestedBy: stri
   return { ok: true, request: parsed.request };
 }
 
+/** The body's fields, or what is wrong with it: not an object, or fields only the service sets. */
 function objectBody(body: unknown): Record<string, unknown> | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'The request body must be a JSON object.';
+  const internal = Object.keys(body).filter((k) => INTERNAL.includes(k));
+  if (internal.length > 0) return `Field(s) ${internal.join(', ')} are set by the service; leave them out.`;
   return body as Record<string, unknown>;
 }
 

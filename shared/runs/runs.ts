@@ -1,7 +1,4 @@
-import { promisify } from 'node:util';
-import { gunzip as gunzipCb } from 'node:zlib';
-
-import { parseJson, stringifyJson } from '../databricks/json.js';
+import { stringifyJson } from '../databricks/json.js';
 import { isImmutable, storageError, type SnapshotStore } from '../snapshot/store.js';
 
 /** Where a run stands, for people and the HTTP API: one small JSON blob per run id. */
@@ -42,8 +39,6 @@ export type RunStatus = 'queued' | 'running' | 'continuing' | 'succeeded' | 'fai
 export function isActive(record: RunRecord): boolean {
   return record.status === 'queued' || record.status === 'running' || record.status === 'continuing';
 }
-
-const gunzip = promisify(gunzipCb);
 
 export function runPath(runId: string): string {
   return `runs/${runId}.json`;
@@ -116,14 +111,7 @@ export async function listRuns(store: SnapshotStore, options: { limit?: number; 
 
 /** A run's report (a failover's or a verify's), from the path in its record. */
 export async function readRunReport(store: SnapshotStore, record: RunRecord): Promise<unknown> {
-  if (record.report === undefined) return undefined;
-  try {
-    const bytes = await store.container.getBlobClient(record.report).downloadToBuffer();
-    return parseJson((await gunzip(bytes)).toString('utf8'));
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw storageError(error, `read the report of run ${record.runId}`, store.containerName);
-  }
+  return record.report === undefined ? undefined : store.readJsonGz(record.report, `read the report of run ${record.runId}`);
 }
 
 /** Run records kept whatever their age: the newest this many. */

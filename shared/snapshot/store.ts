@@ -337,6 +337,30 @@ export class SnapshotStore {
     return [...keys].sort();
   }
 
+  // ---- small gzip-compressed JSON documents (checkpoints, run reports, failover state)
+
+  /** Write a JSON document gzip-compressed; `action` names it in the error ("write the failover report"). */
+  async writeJsonGz(path: string, value: unknown, action: string): Promise<void> {
+    const body = await gzip(Buffer.from(stringifyJson(value), 'utf8'));
+    try {
+      await this.container.getBlockBlobClient(path).uploadData(body, { blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' } });
+    } catch (error) {
+      throw storageError(error, action, this.containerName);
+    }
+  }
+
+  /** Read a document writeJsonGz wrote; undefined when there is none. */
+  async readJsonGz<T>(path: string, action: string): Promise<T | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await this.container.getBlobClient(path).downloadToBuffer();
+    } catch (error) {
+      if ((error as StorageErrorLike).statusCode === 404) return undefined;
+      throw storageError(error, action, this.containerName);
+    }
+    return parseJson((await gunzip(bytes)).toString('utf8')) as T;
+  }
+
   // ---- checkpoints
 
   async readCheckpoint(workspaceKey: string): Promise<Checkpoint | undefined> {
@@ -353,14 +377,7 @@ export class SnapshotStore {
   }
 
   async writeCheckpoint(workspaceKey: string, checkpoint: Checkpoint): Promise<void> {
-    const body = await gzip(Buffer.from(stringifyJson(checkpoint), 'utf8'));
-    try {
-      await this.container.getBlockBlobClient(checkpointPath(workspaceKey)).uploadData(body, {
-        blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
-      });
-    } catch (error) {
-      throw storageError(error, 'write the backup checkpoint', this.containerName);
-    }
+    await this.writeJsonGz(checkpointPath(workspaceKey), checkpoint, 'write the backup checkpoint');
   }
 
   async deleteCheckpoint(workspaceKey: string): Promise<void> {
