@@ -32,8 +32,14 @@ describe('rate limits', () => {
   test('the realistic preset applies the documented limits; Retry-After can be switched off', async () => {
     const emu = await startEmulator({ preset: 'realistic', latency: { fixedMs: 0, jitterMs: 0 }, rateLimits: { families: { 'jobs.create': 20 }, default: 30, retryAfter: false } });
     try {
-      const r = await Promise.all(Array.from({ length: 25 }, () => call(emu.url, 'POST', '/api/2.2/jobs/create', { body: { name: 'x' } })));
-      expect(r.filter((x) => x.status === 200)).toHaveLength(20);
+      // A bucket of 20 at 20/s: 40 requests at once get 20 answers, plus one for each
+      // token that refilled while they arrived (a busy machine spreads them out).
+      const started = performance.now();
+      const r = await Promise.all(Array.from({ length: 40 }, () => call(emu.url, 'POST', '/api/2.2/jobs/create', { body: { name: 'x' } })));
+      const refilled = Math.floor(((performance.now() - started) / 1000) * 20);
+      const ok = r.filter((x) => x.status === 200).length;
+      expect(ok).toBeGreaterThanOrEqual(20);
+      expect(ok).toBeLessThanOrEqual(20 + refilled);
       const limited = r.find((x) => x.status === 429);
       expect(limited?.headers.get('retry-after')).toBeNull();
     } finally {
