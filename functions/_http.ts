@@ -10,7 +10,12 @@ import { invocationLogger } from './_services.js';
 export const AUTH_LEVEL = 'function' as const;
 
 /** An error answer: `application/problem+json` with a message that says what to do. */
-export function problem(status: number, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponseInit {
+export function problem(
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): HttpResponseInit {
   return {
     status,
     headers: { 'content-type': 'application/problem+json', ...headers },
@@ -22,7 +27,15 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-const TITLES: Record<number, string> = { 400: 'Bad request', 404: 'Not found', 409: 'Conflict', 415: 'Unsupported media type', 422: 'Unprocessable request', 500: 'Internal error', 503: 'Unavailable' };
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  404: 'Not found',
+  409: 'Conflict',
+  415: 'Unsupported media type',
+  422: 'Unprocessable request',
+  500: 'Internal error',
+  503: 'Unavailable',
+};
 
 /**
  * A JSON body; an empty body is {} (every field is optional). The content type is not
@@ -36,7 +49,8 @@ export async function readJsonBody(request: HttpRequest): Promise<{ ok: true; bo
   try {
     return { ok: true, body: JSON.parse(text) as unknown };
   } catch (error) {
-    if (type !== null && !/^application\/(.+\+)?json\b/i.test(type)) return { ok: false, response: problem(415, `Send the body as JSON (Content-Type: application/json), not ${type}.`) };
+    if (type !== null && !/^application\/(.+\+)?json\b/i.test(type))
+      return { ok: false, response: problem(415, `Send the body as JSON (Content-Type: application/json), not ${type}.`) };
     return { ok: false, response: problem(400, `The body is not valid JSON: ${(error as Error).message}.`) };
   }
 }
@@ -58,7 +72,9 @@ export function runUrl(request: HttpRequest, runId: string): string {
  * their own status and a message with the fix; anything else is a 500 that names the
  * invocation id to look up in Application Insights. Secrets are redacted.
  */
-export function handler(fn: (request: HttpRequest, context: InvocationContext, logger: Logger) => Promise<HttpResponseInit>): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+export function handler(
+  fn: (request: HttpRequest, context: InvocationContext, logger: Logger) => Promise<HttpResponseInit>,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     const logger = invocationLogger(context);
     try {
@@ -66,7 +82,9 @@ export function handler(fn: (request: HttpRequest, context: InvocationContext, l
     } catch (error) {
       if (error instanceof ConfigError) {
         logger.error('the app settings are invalid', { problems: error.problems.map((p) => `${p.setting}: ${p.problem}`) });
-        return problem(500, 'The function app is misconfigured.', { problems: error.problems.map((p) => ({ setting: p.setting, problem: redact(p.problem), fix: p.fix })) });
+        return problem(500, 'The function app is misconfigured.', {
+          problems: error.problems.map((p) => ({ setting: p.setting, problem: redact(p.problem), fix: p.fix })),
+        });
       }
       if (isDrError(error)) {
         const message = redact(error.message);
@@ -98,7 +116,8 @@ export function accepted(request: HttpRequest, submitted: Submitted): HttpRespon
 export function idempotencyKey(request: HttpRequest): { ok: true; key?: string } | { ok: false; response: HttpResponseInit } {
   const key = request.headers.get('idempotency-key');
   if (key === null) return { ok: true };
-  if (key.length === 0 || key.length > 200) return { ok: false, response: problem(400, 'The Idempotency-Key header must be 1 to 200 characters (a UUID is a good choice).') };
+  if (key.length === 0 || key.length > 200)
+    return { ok: false, response: problem(400, 'The Idempotency-Key header must be 1 to 200 characters (a UUID is a good choice).') };
   return { ok: true, key };
 }
 

@@ -30,7 +30,10 @@ export interface ServiceBus {
 export function getServices(): Services {
   if (!services) {
     const config = loadConfig(process.env);
-    services = buildServices(config, redactingLogger((level, message, fields) => console[level === 'debug' ? 'debug' : level](message, fields)));
+    services = buildServices(
+      config,
+      redactingLogger((level, message, fields) => console[level === 'debug' ? 'debug' : level](message, fields)),
+    );
   }
   return services;
 }
@@ -41,7 +44,11 @@ export function getServiceBus(): ServiceBus {
     const config = getServices().config;
     if (!config.serviceBus) {
       throw new ConfigError([
-        { setting: 'DR_SERVICEBUS__fullyQualifiedNamespace', problem: 'Service Bus is not configured, so requests cannot be queued and follow-up messages cannot be sent.', fix: 'Set DR_SERVICEBUS__fullyQualifiedNamespace (managed identity) or DR_SERVICEBUS (a connection string).' },
+        {
+          setting: 'DR_SERVICEBUS__fullyQualifiedNamespace',
+          problem: 'Service Bus is not configured, so requests cannot be queued and follow-up messages cannot be sent.',
+          fix: 'Set DR_SERVICEBUS__fullyQualifiedNamespace (managed identity) or DR_SERVICEBUS (a connection string).',
+        },
       ]);
     }
     const client = serviceBusClient(config.serviceBus);
@@ -66,9 +73,17 @@ export function getServiceBus(): ServiceBus {
  * its lock token with the reason, or, without a lock token, failed with
  * PoisonMessageError so Service Bus dead-letters it after MaxDeliveryCount.
  */
-export async function settle(disposition: Disposition, context: InvocationContext, settler: Settler, logger: Logger, what: string): Promise<void> {
+export async function settle(
+  disposition: Disposition,
+  context: InvocationContext,
+  settler: Settler,
+  logger: Logger,
+  what: string,
+): Promise<void> {
   if (disposition.action === 'complete') {
-    logger.info(`${what} run ${disposition.runId}: ${disposition.status}${disposition.followUp ? ' (continues in a follow-up message)' : ''}`);
+    logger.info(
+      `${what} run ${disposition.runId}: ${disposition.status}${disposition.followUp ? ' (continues in a follow-up message)' : ''}`,
+    );
     return;
   }
   const lockToken = (context.triggerMetadata ?? {})['lockToken'];

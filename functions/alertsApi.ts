@@ -31,10 +31,23 @@ export const postAlert = handler(async (request, _context, logger) => {
   const submitted = await submitOperation(
     services,
     getServiceBus().senders,
-    { type: 'failover', request: { schema: REQUEST_SCHEMA, version: REQUEST_VERSION, snapshot: 'latest', dryRun: decision.dryRun, reason: decision.reason, requestedBy: 'azure-monitor' } },
+    {
+      type: 'failover',
+      request: {
+        schema: REQUEST_SCHEMA,
+        version: REQUEST_VERSION,
+        snapshot: 'latest',
+        dryRun: decision.dryRun,
+        reason: decision.reason,
+        requestedBy: 'azure-monitor',
+      },
+    },
     { runId: decision.runId, record: { alertId: alert.alertId } },
   );
-  logger.warn(`${decision.reason}: ${submitted.duplicate ? 'already queued as' : 'queued'} ${decision.dryRun ? 'a dry-run ' : ''}failover ${submitted.runId}`, { alertId: alert.alertId });
+  logger.warn(
+    `${decision.reason}: ${submitted.duplicate ? 'already queued as' : 'queued'} ${decision.dryRun ? 'a dry-run ' : ''}failover ${submitted.runId}`,
+    { alertId: alert.alertId },
+  );
   return accepted(request, submitted);
 });
 

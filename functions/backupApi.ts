@@ -21,7 +21,12 @@ export const postBackup = handler(async (request) => {
   const services = getServices();
   const parsed = parseBackupBody(body.body, services.config, requester(request));
   if (!parsed.ok) return problem(parsed.problem.status, parsed.problem.message);
-  const submitted = await submitOperation(services, getServiceBus().senders, { type: 'backup', request: parsed.request }, key.key === undefined ? {} : { idempotencyKey: key.key });
+  const submitted = await submitOperation(
+    services,
+    getServiceBus().senders,
+    { type: 'backup', request: parsed.request },
+    key.key === undefined ? {} : { idempotencyKey: key.key },
+  );
   return accepted(request, submitted);
 });
 

@@ -19,7 +19,8 @@ export const getDashboard = handler(async (request) => {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       // Self-contained: no scripts, styles inline, nothing from elsewhere.
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     },

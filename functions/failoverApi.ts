@@ -28,7 +28,12 @@ async function queue(request: HttpRequest, mode: 'failover' | 'verify'): Promise
   const services = getServices();
   const parsed = await parseFailoverBody(body.body, mode, services.config, services.store, requester(request));
   if (!parsed.ok) return problem(parsed.problem.status, parsed.problem.message);
-  const submitted = await submitOperation(services, getServiceBus().senders, { type: mode, request: parsed.request }, key.key === undefined ? {} : { idempotencyKey: key.key });
+  const submitted = await submitOperation(
+    services,
+    getServiceBus().senders,
+    { type: mode, request: parsed.request },
+    key.key === undefined ? {} : { idempotencyKey: key.key },
+  );
   return accepted(request, submitted);
 }
 

@@ -20,7 +20,8 @@ export const getRun = handler(async (request) => {
   const id = request.params['id'] ?? '';
   if (!RUN_ID.test(id)) return problem(400, `"${id}" is not a run id (letters, digits, dots, dashes, colons and underscores).`);
   const items = request.query.get('items') ?? 'changed';
-  if (!['changed', 'all', 'none'].includes(items)) return problem(400, `items=${items} is not supported; use changed (the default), all or none.`);
+  if (!['changed', 'all', 'none'].includes(items))
+    return problem(400, `items=${items} is not supported; use changed (the default), all or none.`);
   const { store } = getServices();
   const record = await readRun(store, id);
   if (!record) return problem(404, `There is no run ${id}. Runs are listed in GET /api/status.`);
@@ -29,9 +30,19 @@ export const getRun = handler(async (request) => {
   if (report && Array.isArray(report['items'])) {
     const all = report['items'] as { action?: string }[];
     const chosen = items === 'all' ? all : items === 'none' ? [] : all.filter((i) => !QUIET_ACTIONS.has(i.action ?? ''));
-    body = { ...report, items: chosen.slice(0, MAX_ITEMS), itemsListed: Math.min(chosen.length, MAX_ITEMS), itemsTotal: all.length, ...(chosen.length > MAX_ITEMS ? { itemsTruncated: true } : {}) };
+    body = {
+      ...report,
+      items: chosen.slice(0, MAX_ITEMS),
+      itemsListed: Math.min(chosen.length, MAX_ITEMS),
+      itemsTotal: all.length,
+      ...(chosen.length > MAX_ITEMS ? { itemsTruncated: true } : {}),
+    };
   }
-  return json(200, { run: record, ...(body ? { report: body } : {}) }, record.status === 'queued' || record.status === 'running' || record.status === 'continuing' ? { 'retry-after': '10' } : {});
+  return json(
+    200,
+    { run: record, ...(body ? { report: body } : {}) },
+    record.status === 'queued' || record.status === 'running' || record.status === 'continuing' ? { 'retry-after': '10' } : {},
+  );
 });
 
 app.http('runsApi', { ...runsApiOptions, handler: getRun });

@@ -18,7 +18,14 @@ export const getSnapshots = handler(async (request) => {
     key = workspaceKey(p.host);
   }
   const snapshots = (await store.listSnapshots(key)).reverse();
-  return json(200, { snapshots: snapshots.map((s) => ({ workspace: s.workspaceKey, snapshotId: s.snapshotId, createdAt: s.createdAt.toISOString(), manifestBytes: s.sizeBytes })) });
+  return json(200, {
+    snapshots: snapshots.map((s) => ({
+      workspace: s.workspaceKey,
+      snapshotId: s.snapshotId,
+      createdAt: s.createdAt.toISOString(),
+      manifestBytes: s.sizeBytes,
+    })),
+  });
 });
 
 app.http('snapshotsApi', { ...snapshotsApiOptions, handler: getSnapshots });

@@ -7,7 +7,8 @@ import type { RequestSender } from './runs/queue.js';
 
 export function serviceBusClient(config: ServiceBusConfig): ServiceBusClient {
   if ('connectionString' in config) return new ServiceBusClient(config.connectionString);
-  const credential = config.clientId !== undefined ? new ManagedIdentityCredential({ clientId: config.clientId }) : new DefaultAzureCredential();
+  const credential =
+    config.clientId !== undefined ? new ManagedIdentityCredential({ clientId: config.clientId }) : new DefaultAzureCredential();
   return new ServiceBusClient(config.namespace, credential);
 }
 
@@ -17,7 +18,8 @@ export function queueSender<T>(client: ServiceBusClient, queue: string, subject:
   return {
     async send(request: T, options: { messageId: string; delayMs?: number }): Promise<void> {
       const message = { body: request, contentType: 'application/json', messageId: options.messageId, subject };
-      if (options.delayMs !== undefined && options.delayMs > 0) await sender.scheduleMessages(message, new Date(Date.now() + options.delayMs));
+      if (options.delayMs !== undefined && options.delayMs > 0)
+        await sender.scheduleMessages(message, new Date(Date.now() + options.delayMs));
       else await sender.sendMessages(message);
     },
     close: () => sender.close(),
@@ -32,7 +34,10 @@ export function queueSender<T>(client: ServiceBusClient, queue: string, subject:
  * token), which Service Bus supports for non-session queues. The host's automatic
  * completion afterwards finds the lock gone, which it logs and ignores.
  */
-export function lockTokenSettler(client: ServiceBusClient, queue: string): { deadLetter(lockToken: string, reason: string, description: string): Promise<void>; close(): Promise<void> } {
+export function lockTokenSettler(
+  client: ServiceBusClient,
+  queue: string,
+): { deadLetter(lockToken: string, reason: string, description: string): Promise<void>; close(): Promise<void> } {
   const receiver = client.createReceiver(queue, { receiveMode: 'peekLock' });
   return {
     async deadLetter(lockToken, reason, description) {

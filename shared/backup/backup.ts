@@ -101,7 +101,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     options.deadline === undefined
       ? undefined
       : setTimeout(
-          () => stopGracefully(new DrError('ABORTED', 'The backup reached its time budget; its progress is checkpointed and the next run continues from there.')),
+          () =>
+            stopGracefully(
+              new DrError(
+                'ABORTED',
+                'The backup reached its time budget; its progress is checkpointed and the next run continues from there.',
+              ),
+            ),
           // setTimeout fires at once past 2^31-1 ms; a budget that long is no budget.
           Math.min(Math.max(0, options.deadline - Date.now()), 2 ** 31 - 1),
         );
@@ -131,7 +137,12 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       if (a.hash) knownHashes.add(a.hash);
     }
     const runNumber = (parent?.runNumber ?? 0) + 1;
-    options.onProgress?.({ type: 'start', workspaceKey: key, ...(parent ? { parentSnapshotId: parent.snapshotId } : {}), resumed: checkpoint !== undefined });
+    options.onProgress?.({
+      type: 'start',
+      workspaceKey: key,
+      ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
+      resumed: checkpoint !== undefined,
+    });
     logger.info('backup started', { workspace: key, runId, parent: parent?.snapshotId, resumedFrom: checkpoint?.runId, runNumber });
 
     const memo = new Map<string, unknown>();
@@ -270,7 +281,15 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
           }
           const prev = previous.get(`${kind}\u0000${item.key}`);
           if (item.noContent) {
-            add(kind, { kind, key: item.key, sourceId: item.sourceId, ...(item.changeToken === undefined ? {} : { changeToken: item.changeToken }), meta: item.meta, refs: [], capturedAt: prev?.capturedAt ?? new Date().toISOString() });
+            add(kind, {
+              kind,
+              key: item.key,
+              sourceId: item.sourceId,
+              ...(item.changeToken === undefined ? {} : { changeToken: item.changeToken }),
+              meta: item.meta,
+              refs: [],
+              capturedAt: prev?.capturedAt ?? new Date().toISOString(),
+            });
             continue;
           }
           const reusable =
@@ -289,7 +308,12 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         }
       } catch (error) {
         if (isApiError(error, 'permission_denied')) {
-          uncaptured.push({ kind, key: '*', reason: `Could not list ${kind}: ${error.apiMessage}`, action: 'Run the backup as a workspace admin.' });
+          uncaptured.push({
+            kind,
+            key: '*',
+            reason: `Could not list ${kind}: ${error.apiMessage}`,
+            action: 'Run the backup as a workspace admin.',
+          });
         } else {
           await Promise.allSettled(tasks);
           throw error;
@@ -306,15 +330,22 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const kinds = discoveryOrder(settings.kinds);
     for (const kind of kinds) {
       const after = (REGISTRY[kind].discoveryAfter ?? []).filter((k) => kinds.includes(k));
-      done.set(kind, Promise.all(after.map((k) => done.get(k))).then(() => runKind(kind)));
+      done.set(
+        kind,
+        Promise.all(after.map((k) => done.get(k))).then(() => runKind(kind)),
+      );
     }
     for (const p of done.values()) p.catch(fail);
     await Promise.allSettled(done.values());
     if (fatal !== undefined || stop.signal.aborted) {
       await checkpointing;
-      await saveCheckpoint().catch((error: unknown) => logger.warn('could not save the backup checkpoint', { error: (error as Error).message }));
+      await saveCheckpoint().catch((error: unknown) =>
+        logger.warn('could not save the backup checkpoint', { error: (error as Error).message }),
+      );
       const reason = fatal ?? stop.signal.reason;
-      throw reason instanceof Error ? reason : new DrError('ABORTED', 'The backup was stopped; its progress is checkpointed.', { cause: reason });
+      throw reason instanceof Error
+        ? reason
+        : new DrError('ABORTED', 'The backup was stopped; its progress is checkpointed.', { cause: reason });
     }
 
     // Commit: the manifest is the last write.
@@ -353,8 +384,23 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     options.onProgress?.({ type: 'commit', snapshotId });
     await store.commitManifest(manifest, signal);
     await store.deleteCheckpoint(key);
-    logger.info('backup committed', { workspace: key, snapshotId, artifacts: artifacts.length, exported: stats.exported, reused: stats.reused, uploadedObjects: stats.uploadedObjects, durationMs: manifest.stats.durationMs });
-    return { snapshotId, workspaceKey: key, ...(parent ? { parentSnapshotId: parent.snapshotId } : {}), counts, uncaptured: manifest.uncaptured, manifest };
+    logger.info('backup committed', {
+      workspace: key,
+      snapshotId,
+      artifacts: artifacts.length,
+      exported: stats.exported,
+      reused: stats.reused,
+      uploadedObjects: stats.uploadedObjects,
+      durationMs: manifest.stats.durationMs,
+    });
+    return {
+      snapshotId,
+      workspaceKey: key,
+      ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
+      counts,
+      uncaptured: manifest.uncaptured,
+      manifest,
+    };
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);
     await lock.release();

@@ -20,7 +20,12 @@ const MAX_LOCKED_RETRIES = 10;
  * succeed is dead-lettered with its reason; transient trouble is thrown, so Service
  * Bus redelivers it.
  */
-export async function consumeBackupMessage(services: Services, message: QueueMessage, sender: RequestSender<BackupRequest>, options: { signal?: AbortSignal; now?: () => number } = {}): Promise<Disposition> {
+export async function consumeBackupMessage(
+  services: Services,
+  message: QueueMessage,
+  sender: RequestSender<BackupRequest>,
+  options: { signal?: AbortSignal; now?: () => number } = {},
+): Promise<Disposition> {
   const { config, logger, store } = services;
   const now = options.now ?? Date.now;
   const parsed = parseBackupRequest(message.body);
@@ -61,7 +66,8 @@ export async function consumeBackupMessage(services: Services, message: QueueMes
     await sender.send(next, { messageId: `${runId}:part-${part + 1}`, ...(delayMs === undefined ? {} : { delayMs }) });
   };
   const budget = config.backup.timeBudgetMs;
-  const done = (patch: Partial<RunRecord>): Promise<void> => writeRun(store, { ...record, ...patch, updatedAt: new Date(now()).toISOString() });
+  const done = (patch: Partial<RunRecord>): Promise<void> =>
+    writeRun(store, { ...record, ...patch, updatedAt: new Date(now()).toISOString() });
   let outcome;
   try {
     outcome = await runScheduledBackup(services, logger, {

@@ -46,6 +46,7 @@ export function parseBackupRequest(body: unknown): ParsedBackupRequest {
   check('requestedBy', (v) => v !== '', 'a non-empty string');
   const continuation = continuationProblem(m['continuation']);
   if (continuation) problems.push(continuation);
-  if (problems.length > 0) return { ok: false, reason: 'InvalidMessage', description: `The backup request is invalid: ${problems.join('; ')}.` };
+  if (problems.length > 0)
+    return { ok: false, reason: 'InvalidMessage', description: `The backup request is invalid: ${problems.join('; ')}.` };
   return { ok: true, request: m as unknown as BackupRequest };
 }

@@ -20,7 +20,11 @@ export type ScheduledBackupOutcome =
  * still going is skipped (never overlapped); a run that reaches its budget is
  * checkpointed and reported as partial, and the next tick continues it.
  */
-export async function runScheduledBackup(services: Services, logger: Logger, options: { deadline?: number; signal?: AbortSignal; source?: string } = {}): Promise<ScheduledBackupOutcome> {
+export async function runScheduledBackup(
+  services: Services,
+  logger: Logger,
+  options: { deadline?: number; signal?: AbortSignal; source?: string } = {},
+): Promise<ScheduledBackupOutcome> {
   const { config, store } = services;
   const source = options.source ?? config.backup.source;
   const profile = requireProfile(config, source);
@@ -57,7 +61,9 @@ export async function runScheduledBackup(services: Services, logger: Logger, opt
   }
   if (result.manifest.runNumber % GC_EVERY_RUNS === 0) {
     // Old run records go with the garbage collection, on the same rhythm.
-    await pruneRuns(store, { keepDays: config.backup.retention.days }).catch((error: unknown) => logger.warn('old run records were not pruned', { error: (error as Error).message }));
+    await pruneRuns(store, { keepDays: config.backup.retention.days }).catch((error: unknown) =>
+      logger.warn('old run records were not pruned', { error: (error as Error).message }),
+    );
   }
   return { status: 'committed', result, prune: report };
 }

@@ -54,7 +54,17 @@ async function run(g: GlobalOptions, body: () => Promise<number>): Promise<void>
   } catch (error) {
     code = exitCodeFor(error);
     const message = redact(error instanceof Error ? error.message : String(error));
-    if (g.json) printJson({ ok: false, error: { code: error instanceof DrError ? error.code : 'UNEXPECTED', message, ...(error instanceof ConfigError ? { problems: error.problems.map((p) => ({ setting: p.setting, problem: redact(p.problem), fix: p.fix })) } : {}) } });
+    if (g.json)
+      printJson({
+        ok: false,
+        error: {
+          code: error instanceof DrError ? error.code : 'UNEXPECTED',
+          message,
+          ...(error instanceof ConfigError
+            ? { problems: error.problems.map((p) => ({ setting: p.setting, problem: redact(p.problem), fix: p.fix })) }
+            : {}),
+        },
+      });
     process.stderr.write(`databricks-dr: ${message}\n`);
     if (!(error instanceof DrError)) process.stderr.write(`${redact((error as Error).stack ?? '')}\n`);
   }
@@ -84,26 +94,44 @@ async function locate(store: SnapshotStore, config: Config, id: string, source?:
     const key = workspaceKey(requireProfile(config, source).host);
     if (id === 'latest') {
       const m = await store.latestManifest(key);
-      if (!m) throw new DrError('SNAPSHOT_NOT_FOUND', `Profile "${source}" (${key}) has no snapshots yet. Run "databricks-dr backup --source ${source}".`);
+      if (!m)
+        throw new DrError(
+          'SNAPSHOT_NOT_FOUND',
+          `Profile "${source}" (${key}) has no snapshots yet. Run "databricks-dr backup --source ${source}".`,
+        );
       return { key, manifest: m };
     }
     return { key, manifest: await store.readManifest(key, id) };
   }
   if (id !== 'latest' && !SNAPSHOT_ID.test(id)) {
-    throw new DrError('USAGE', `"${id}" is not a snapshot id; ids look like 20261126T170512.123Z-3f9a (see "databricks-dr snapshots list").`);
+    throw new DrError(
+      'USAGE',
+      `"${id}" is not a snapshot id; ids look like 20261126T170512.123Z-3f9a (see "databricks-dr snapshots list").`,
+    );
   }
   const all = await store.listSnapshots();
-  if (all.length === 0) throw new DrError('SNAPSHOT_NOT_FOUND', `There are no snapshots in container "${store.containerName}" yet. Run "databricks-dr backup --source <profile>" first.`);
+  if (all.length === 0)
+    throw new DrError(
+      'SNAPSHOT_NOT_FOUND',
+      `There are no snapshots in container "${store.containerName}" yet. Run "databricks-dr backup --source <profile>" first.`,
+    );
   if (id === 'latest') {
     const keys = [...new Set(all.map((s) => s.workspaceKey))];
-    if (keys.length !== 1) throw new DrError('USAGE', `"latest" needs --source <profile> when the container holds ${keys.length === 0 ? 'no' : 'several'} workspaces.`);
+    if (keys.length !== 1)
+      throw new DrError(
+        'USAGE',
+        `"latest" needs --source <profile> when the container holds ${keys.length === 0 ? 'no' : 'several'} workspaces.`,
+      );
     const last = all.filter((s) => s.workspaceKey === keys[0]).pop();
     if (!last) throw new DrError('SNAPSHOT_NOT_FOUND', 'There are no snapshots yet.');
     return { key: last.workspaceKey, manifest: await store.readManifest(last.workspaceKey, last.snapshotId) };
   }
   const match = all.filter((s) => s.snapshotId === id);
   if (match.length === 0) {
-    throw new DrError('SNAPSHOT_NOT_FOUND', `Snapshot ${id} does not exist in container "${store.containerName}". Run "databricks-dr snapshots list" to see the snapshots.`);
+    throw new DrError(
+      'SNAPSHOT_NOT_FOUND',
+      `Snapshot ${id} does not exist in container "${store.containerName}". Run "databricks-dr snapshots list" to see the snapshots.`,
+    );
   }
   const found = match[0] as { workspaceKey: string };
   return { key: found.workspaceKey, manifest: await store.readManifest(found.workspaceKey, id) };
@@ -111,7 +139,15 @@ async function locate(store: SnapshotStore, config: Config, id: string, source?:
 
 function progressBar(enabled: boolean): { onProgress: (e: BackupProgress) => void; stop: () => void } {
   if (!enabled) return { onProgress: () => undefined, stop: () => undefined };
-  const multi = new MultiBar({ format: ' {kind} |{bar}| {value} artifacts  exported {exported}  reused {reused}', hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic);
+  const multi = new MultiBar(
+    {
+      format: ' {kind} |{bar}| {value} artifacts  exported {exported}  reused {reused}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
   const bar = multi.create(1, 0, { kind: 'starting'.padEnd(17), exported: 0, reused: 0 });
   let value = 0;
   let exported = 0;
@@ -136,7 +172,10 @@ function progressBar(enabled: boolean): { onProgress: (e: BackupProgress) => voi
 
 function failoverBar(enabled: boolean, label: string): { onProgress: (e: FailoverProgress) => void; stop: () => void } {
   if (!enabled) return { onProgress: () => undefined, stop: () => undefined };
-  const multi = new MultiBar({ format: ` {kind} |{bar}| {value}/{total} ${label}  {detail}`, hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic);
+  const multi = new MultiBar(
+    { format: ` {kind} |{bar}| {value}/{total} ${label}  {detail}`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+    Presets.shades_classic,
+  );
   const bars = new Map<string, ReturnType<MultiBar['create']>>();
   const counts = new Map<string, Record<string, number>>();
   return {
@@ -149,7 +188,11 @@ function failoverBar(enabled: boolean, label: string): { onProgress: (e: Failove
       const c = counts.get(e.kind) ?? {};
       c[e.action] = (c[e.action] ?? 0) + 1;
       counts.set(e.kind, c);
-      bars.get(e.kind)?.increment(1, { detail: Object.entries(c).map(([k, n]) => `${k} ${n}`).join(' ') });
+      bars.get(e.kind)?.increment(1, {
+        detail: Object.entries(c)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(' '),
+      });
     },
     stop: () => multi.stop(),
   };
@@ -163,7 +206,10 @@ async function snapshotFor(services: Services, sourceProfile: string, id: string
 
 function kindsOption(value: string | undefined): KindName[] | undefined {
   if (value === undefined) return undefined;
-  const list = value.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const list = value
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   const bad = list.filter((k) => !(KIND_NAMES as readonly string[]).includes(k));
   if (bad.length > 0) throw new DrError('USAGE', `Unknown kind(s) ${bad.join(', ')} in --kinds. Kinds: ${KIND_NAMES.join(', ')}.`);
   return list as KindName[];
@@ -207,12 +253,16 @@ export function buildProgram(): Command {
         const services = buildServices(config, logger);
         const budget = opts.timeBudget === undefined ? undefined : Number(opts.timeBudget);
         if (budget !== undefined && !(budget > 0 && budget <= 30 * 86_400)) {
-          throw new DrError('USAGE', `--time-budget must be a number of seconds between 1 and 2592000 (30 days), got "${opts.timeBudget}".`);
+          throw new DrError(
+            'USAGE',
+            `--time-budget must be a number of seconds between 1 and 2592000 (30 days), got "${opts.timeBudget}".`,
+          );
         }
         const bar = progressBar(process.stderr.isTTY === true && !g.json && !g.quiet);
         const client = services.client(opts.source);
         const controller = new AbortController();
-        const onSignal = (): void => controller.abort(new DrError('ABORTED', 'Interrupted; the progress is checkpointed and the next backup continues from there.'));
+        const onSignal = (): void =>
+          controller.abort(new DrError('ABORTED', 'Interrupted; the progress is checkpointed and the next backup continues from there.'));
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         try {
@@ -249,7 +299,13 @@ export function buildProgram(): Command {
                   .filter(([, n]) => n !== 0)
                   .map(([k, n]) => `${k} ${n}`)
                   .join(', ')}`,
-                ...(result.uncaptured.length > 0 ? [`  ${result.uncaptured.length} things not captured (see "databricks-dr snapshots show ${result.snapshotId}"):`, ...result.uncaptured.slice(0, 10).map((u) => `    - ${u.kind} ${u.key}: ${u.reason}`), ...(result.uncaptured.length > 10 ? [`    … and ${result.uncaptured.length - 10} more`] : [])] : []),
+                ...(result.uncaptured.length > 0
+                  ? [
+                      `  ${result.uncaptured.length} things not captured (see "databricks-dr snapshots show ${result.snapshotId}"):`,
+                      ...result.uncaptured.slice(0, 10).map((u) => `    - ${u.kind} ${u.key}: ${u.reason}`),
+                      ...(result.uncaptured.length > 10 ? [`    … and ${result.uncaptured.length - 10} more`] : []),
+                    ]
+                  : []),
               ].join('\n') + '\n',
             );
           }
@@ -271,51 +327,72 @@ export function buildProgram(): Command {
     .option('--snapshot <id>', 'snapshot id, or "latest"', 'latest')
     .option('--dry-run', 'print the plan (create, update, unchanged or skip for each object) and write nothing')
     .option('--kinds <list>', 'only these kinds, comma-separated (their order is kept)')
-    .addOption(new Option('--conflict-policy <policy>', 'an object that differs in the target: update it, or report it and leave it').choices(['update', 'report']))
+    .addOption(
+      new Option('--conflict-policy <policy>', 'an object that differs in the target: update it, or report it and leave it').choices([
+        'update',
+        'report',
+      ]),
+    )
     .option('--time-budget <seconds>', 'stop after this long, save progress and exit 4 (running it again continues)')
     .option('--all', 'list every object in the summary, not only those that need a look')
-    .action(async (opts: { target?: string; source?: string; snapshot: string; dryRun?: boolean; kinds?: string; conflictPolicy?: 'update' | 'report'; timeBudget?: string; all?: boolean }) => {
-      const g = program.opts<GlobalOptions>();
-      await run(g, async () => {
-        const { config, logger } = setup(g);
-        const services = buildServices(config, logger);
-        const targetName = opts.target ?? config.failover.target;
-        const sourceName = opts.source ?? config.failover.source;
-        const target = requireProfile(config, targetName);
-        if (sourceName === targetName) throw new DrError('USAGE', `The source and the target are the same profile ("${sourceName}"). Name the DR workspace with --target.`);
-        const kinds = kindsOption(opts.kinds);
-        const budget = opts.timeBudget === undefined ? undefined : Number(opts.timeBudget);
-        if (budget !== undefined && !(budget > 0 && budget <= 30 * 86_400)) throw new DrError('USAGE', `--time-budget must be a number of seconds between 1 and 2592000, got "${opts.timeBudget}".`);
-        const manifest = await snapshotFor(services, sourceName, opts.snapshot);
-        const bar = failoverBar(process.stderr.isTTY === true && !g.json && !g.quiet, opts.dryRun ? 'planned' : 'restored');
-        const client = services.client(targetName);
-        const stop = interruptible('Interrupted; the progress is saved and running the failover again continues from there.');
-        try {
-          const report = await runFailover({
-            manifest,
-            store: services.store,
-            target,
-            client,
-            dryRun: opts.dryRun === true,
-            conflictPolicy: opts.conflictPolicy ?? config.failover.conflictPolicy,
-            mappings: config.failover.mappings,
-            logger,
-            signal: stop.signal,
-            onProgress: bar.onProgress,
-            ...(kinds ? { kinds } : {}),
-            ...(budget === undefined ? {} : { deadline: Date.now() + budget * 1000 }),
-          });
-          bar.stop();
-          if (g.json) printJson({ ok: report.status === 'succeeded', ...report });
-          else process.stdout.write(summarizeFailover(report, { all: opts.all === true }).join('\n') + '\n');
-          return report.status === 'succeeded' ? EXIT.OK : report.status === 'partial' ? EXIT.PARTIAL : EXIT.FAILED;
-        } finally {
-          bar.stop();
-          client.close();
-          stop.dispose();
-        }
-      });
-    });
+    .action(
+      async (opts: {
+        target?: string;
+        source?: string;
+        snapshot: string;
+        dryRun?: boolean;
+        kinds?: string;
+        conflictPolicy?: 'update' | 'report';
+        timeBudget?: string;
+        all?: boolean;
+      }) => {
+        const g = program.opts<GlobalOptions>();
+        await run(g, async () => {
+          const { config, logger } = setup(g);
+          const services = buildServices(config, logger);
+          const targetName = opts.target ?? config.failover.target;
+          const sourceName = opts.source ?? config.failover.source;
+          const target = requireProfile(config, targetName);
+          if (sourceName === targetName)
+            throw new DrError(
+              'USAGE',
+              `The source and the target are the same profile ("${sourceName}"). Name the DR workspace with --target.`,
+            );
+          const kinds = kindsOption(opts.kinds);
+          const budget = opts.timeBudget === undefined ? undefined : Number(opts.timeBudget);
+          if (budget !== undefined && !(budget > 0 && budget <= 30 * 86_400))
+            throw new DrError('USAGE', `--time-budget must be a number of seconds between 1 and 2592000, got "${opts.timeBudget}".`);
+          const manifest = await snapshotFor(services, sourceName, opts.snapshot);
+          const bar = failoverBar(process.stderr.isTTY === true && !g.json && !g.quiet, opts.dryRun ? 'planned' : 'restored');
+          const client = services.client(targetName);
+          const stop = interruptible('Interrupted; the progress is saved and running the failover again continues from there.');
+          try {
+            const report = await runFailover({
+              manifest,
+              store: services.store,
+              target,
+              client,
+              dryRun: opts.dryRun === true,
+              conflictPolicy: opts.conflictPolicy ?? config.failover.conflictPolicy,
+              mappings: config.failover.mappings,
+              logger,
+              signal: stop.signal,
+              onProgress: bar.onProgress,
+              ...(kinds ? { kinds } : {}),
+              ...(budget === undefined ? {} : { deadline: Date.now() + budget * 1000 }),
+            });
+            bar.stop();
+            if (g.json) printJson({ ok: report.status === 'succeeded', ...report });
+            else process.stdout.write(summarizeFailover(report, { all: opts.all === true }).join('\n') + '\n');
+            return report.status === 'succeeded' ? EXIT.OK : report.status === 'partial' ? EXIT.PARTIAL : EXIT.FAILED;
+          } finally {
+            bar.stop();
+            client.close();
+            stop.dispose();
+          }
+        });
+      },
+    );
 
   program
     .command('verify')
@@ -338,10 +415,24 @@ export function buildProgram(): Command {
         const stop = interruptible('Interrupted.');
         try {
           const startedAt = new Date();
-          const report = await verifyTarget({ manifest, store: services.store, target, client, mappings: config.failover.mappings, logger, signal: stop.signal, onProgress: bar.onProgress, ...(kinds ? { kinds } : {}) });
+          const report = await verifyTarget({
+            manifest,
+            store: services.store,
+            target,
+            client,
+            mappings: config.failover.mappings,
+            logger,
+            signal: stop.signal,
+            onProgress: bar.onProgress,
+            ...(kinds ? { kinds } : {}),
+          });
           bar.stop();
           // Kept as a run, so the status page shows the last drill; the drill's result does not depend on it.
-          await recordVerifyRun(services.store, report, { source: opts.source ?? config.failover.source, target: targetName, startedAt }).catch((error: unknown) => logger.warn('could not record the verify run', { error: (error as Error).message }));
+          await recordVerifyRun(services.store, report, {
+            source: opts.source ?? config.failover.source,
+            target: targetName,
+            startedAt,
+          }).catch((error: unknown) => logger.warn('could not record the verify run', { error: (error as Error).message }));
           if (g.json) printJson(report);
           else process.stdout.write(summarizeVerify(report).join('\n') + '\n');
           return report.ok ? EXIT.OK : EXIT.DRIFT;
@@ -373,7 +464,10 @@ export function buildProgram(): Command {
         const oldName = opts.oldPrimary ?? (source ? sourceName : 'none');
         const client = services.client(targetName);
         // The old primary may be in the middle of the outage: ask briefly, do not wait on it.
-        const oldClient = oldName === 'none' ? undefined : services.client(oldName, { requestTimeoutMs: 15_000, retry: { maxAttempts: 3, timeoutMs: 30_000 } });
+        const oldClient =
+          oldName === 'none'
+            ? undefined
+            : services.client(oldName, { requestTimeoutMs: 15_000, retry: { maxAttempts: 3, timeoutMs: 30_000 } });
         try {
           const report = await runCutover({
             store: services.store,
@@ -399,7 +493,7 @@ export function buildProgram(): Command {
   snapshots
     .command('list')
     .description('List snapshots, oldest first.')
-    .option('-s, --source <profile>', 'only the snapshots of this profile\'s workspace')
+    .option('-s, --source <profile>', "only the snapshots of this profile's workspace")
     .action(async (opts: { source?: string }) => {
       const g = program.opts<GlobalOptions>();
       await run(g, async () => {
@@ -408,13 +502,19 @@ export function buildProgram(): Command {
         const key = opts.source === undefined ? undefined : workspaceKey(requireProfile(config, opts.source).host);
         const list = await store.listSnapshots(key);
         if (g.json) {
-          printJson({ ok: true, container: store.containerName, snapshots: list.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })) });
+          printJson({
+            ok: true,
+            container: store.containerName,
+            snapshots: list.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })),
+          });
         } else if (list.length === 0) {
           process.stdout.write(`No snapshots in container "${store.containerName}" yet.\n`);
         } else {
           process.stdout.write(`${'SNAPSHOT'.padEnd(23)} ${'WORKSPACE'.padEnd(40)} ${'CREATED (UTC)'.padEnd(20)} MANIFEST\n`);
           for (const s of list) {
-            process.stdout.write(`${s.snapshotId.padEnd(23)} ${s.workspaceKey.padEnd(40)} ${s.createdAt.toISOString().replace('T', ' ').slice(0, 19).padEnd(20)} ${formatBytes(s.sizeBytes)}\n`);
+            process.stdout.write(
+              `${s.snapshotId.padEnd(23)} ${s.workspaceKey.padEnd(40)} ${s.createdAt.toISOString().replace('T', ' ').slice(0, 19).padEnd(20)} ${formatBytes(s.sizeBytes)}\n`,
+            );
           }
         }
         return EXIT.OK;
@@ -445,7 +545,8 @@ export function buildProgram(): Command {
           `  ${manifest.uncaptured.length} not captured:`,
           ...manifest.uncaptured.map((u) => `    - ${u.kind} ${u.key}: ${u.reason}${u.action ? `\n      → ${u.action}` : ''}`),
         ];
-        if (opts.artifacts) lines.push('  artifacts:', ...manifest.artifacts.map((a) => `    ${a.kind.padEnd(18)} ${a.key}  ${a.hash?.slice(0, 12) ?? '-'}`));
+        if (opts.artifacts)
+          lines.push('  artifacts:', ...manifest.artifacts.map((a) => `    ${a.kind.padEnd(18)} ${a.key}  ${a.hash?.slice(0, 12) ?? '-'}`));
         process.stdout.write(lines.join('\n') + '\n');
         return EXIT.OK;
       });
@@ -494,7 +595,9 @@ export function buildProgram(): Command {
           const verb = report.dryRun ? 'Would delete' : 'Deleted';
           process.stdout.write(
             `${verb} ${report.snapshotsDeleted.length} snapshots (kept ${report.snapshotsKept}) and ${report.objectsDeleted} objects (kept ${report.objectsKept}).\n` +
-              (report.protectedByPolicy > 0 ? `${report.protectedByPolicy} snapshots and objects are due but still protected by the immutability policy; a later prune deletes them.\n` : '') +
+              (report.protectedByPolicy > 0
+                ? `${report.protectedByPolicy} snapshots and objects are due but still protected by the immutability policy; a later prune deletes them.\n`
+                : '') +
               report.snapshotsDeleted.map((s) => `  - ${s.workspaceKey} ${s.snapshotId}`).join('\n') +
               (report.snapshotsDeleted.length > 0 ? '\n' : ''),
           );
@@ -508,7 +611,8 @@ export function buildProgram(): Command {
 
 function positive(value: string, flag: string, allowZero = false): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new DrError('USAGE', `${flag} must be a whole number${allowZero ? '' : ' above 0'}, got "${value}".`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    throw new DrError('USAGE', `${flag} must be a whole number${allowZero ? '' : ' above 0'}, got "${value}".`);
   return n;
 }
 

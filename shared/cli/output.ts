@@ -10,7 +10,9 @@ export function cliLogger(level: LogLevel, json: boolean, quiet = false): Logger
   return redactingLogger((lineLevel: LogLevel, message: string, fields: LogFields) => {
     if (ORDER[lineLevel] < ORDER[quiet && lineLevel !== 'error' ? 'warn' : level]) return;
     if (json) {
-      process.stderr.write(`${JSON.stringify({ level: lineLevel, time: new Date().toISOString(), message, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ level: lineLevel, time: new Date().toISOString(), message, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n`,
+      );
       return;
     }
     const extra = Object.entries(fields)

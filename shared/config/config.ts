@@ -118,7 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     if (raw === undefined) return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push({ setting: name, problem: `"${raw}" is not a whole number between ${min} and ${max}.`, fix: `Set ${name} to a number such as ${fallback}, or remove it to use the default.` });
+      problems.push({
+        setting: name,
+        problem: `"${raw}" is not a whole number between ${min} and ${max}.`,
+        fix: `Set ${name} to a number such as ${fallback}, or remove it to use the default.`,
+      });
       return fallback;
     }
     return n;
@@ -132,7 +136,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   const readQueue = (name: SettingName, fallback: string): string => {
     const queue = read(name) ?? fallback;
     if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,259}$/.test(queue)) {
-      problems.push({ setting: name, problem: `"${queue}" is not a Service Bus queue name.`, fix: 'Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.' });
+      problems.push({
+        setting: name,
+        problem: `"${queue}" is not a Service Bus queue name.`,
+        fix: 'Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.',
+      });
     }
     return queue;
   };
@@ -151,14 +159,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   if (accountUrl !== undefined) {
     if (!/^https?:\/\/[^/\s]+/.test(accountUrl)) {
       // Never echo the value: a connection string pasted here would carry its account key.
-      problems.push({ setting: 'DR_STORAGE_ACCOUNT_URL', problem: `it is not a URL (it starts with "${redact(accountUrl).slice(0, 24)}…").`, fix: 'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net; a connection string belongs in DR_STORAGE_CONNECTION_STRING.' });
+      problems.push({
+        setting: 'DR_STORAGE_ACCOUNT_URL',
+        problem: `it is not a URL (it starts with "${redact(accountUrl).slice(0, 24)}…").`,
+        fix: 'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net; a connection string belongs in DR_STORAGE_CONNECTION_STRING.',
+      });
     }
     storage.accountUrl = accountUrl.replace(/\/+$/, '');
     const clientId = read('DR_STORAGE_CLIENT_ID');
     if (clientId !== undefined) storage.clientId = clientId;
   } else {
     storage.connectionString = connectionString ?? AZURITE_CONNECTION_STRING;
-    if (connectionString !== undefined && connectionString !== AZURITE_CONNECTION_STRING && !/(^|;)(BlobEndpoint|AccountName)=/i.test(connectionString)) {
+    if (
+      connectionString !== undefined &&
+      connectionString !== AZURITE_CONNECTION_STRING &&
+      !/(^|;)(BlobEndpoint|AccountName)=/i.test(connectionString)
+    ) {
       problems.push({
         setting: 'DR_STORAGE_CONNECTION_STRING',
         problem: 'it has neither AccountName nor BlobEndpoint, so it is not a storage connection string.',
@@ -188,7 +204,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     if (list === undefined) return undefined;
     const bad = list.filter((k) => !(KIND_NAMES as readonly string[]).includes(k));
     if (bad.length > 0) {
-      problems.push({ setting: name, problem: `unknown kind${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}.`, fix: `Use kinds from: ${KIND_NAMES.join(', ')}.` });
+      problems.push({
+        setting: name,
+        problem: `unknown kind${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}.`,
+        fix: `Use kinds from: ${KIND_NAMES.join(', ')}.`,
+      });
     }
     return list.filter((k): k is KindName => (KIND_NAMES as readonly string[]).includes(k));
   };
@@ -196,11 +216,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   const exclude = parseKinds('DR_EXCLUDE_KINDS') ?? [];
   const excludePaths = readList('DR_EXCLUDE_PATHS') ?? [];
   for (const p of excludePaths) {
-    if (!p.startsWith('/')) problems.push({ setting: 'DR_EXCLUDE_PATHS', problem: `"${p}" is not an absolute workspace path.`, fix: 'Start every path with "/", e.g. /Users/someone@contoso.com/scratch.' });
+    if (!p.startsWith('/'))
+      problems.push({
+        setting: 'DR_EXCLUDE_PATHS',
+        problem: `"${p}" is not an absolute workspace path.`,
+        fix: 'Start every path with "/", e.g. /Users/someone@contoso.com/scratch.',
+      });
   }
-  const dbfsPrefixes = (readList('DR_DBFS_PREFIXES') ?? ['dbfs:/databricks/init-scripts']).map((p) => (p.startsWith('dbfs:') ? p.slice(5) : p));
+  const dbfsPrefixes = (readList('DR_DBFS_PREFIXES') ?? ['dbfs:/databricks/init-scripts']).map((p) =>
+    p.startsWith('dbfs:') ? p.slice(5) : p,
+  );
   for (const p of dbfsPrefixes) {
-    if (!p.startsWith('/')) problems.push({ setting: 'DR_DBFS_PREFIXES', problem: `"${p}" is not an absolute DBFS path.`, fix: 'Use paths such as dbfs:/databricks/init-scripts.' });
+    if (!p.startsWith('/'))
+      problems.push({
+        setting: 'DR_DBFS_PREFIXES',
+        problem: `"${p}" is not an absolute DBFS path.`,
+        fix: 'Use paths such as dbfs:/databricks/init-scripts.',
+      });
   }
   const mountCluster = read('DR_MOUNT_DISCOVERY_CLUSTER_ID');
   const backup: BackupSettings = {
@@ -222,11 +254,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   try {
     mappings = parseMappings(read('DR_FAILOVER_MAPPINGS'));
   } catch (error) {
-    problems.push({ setting: 'DR_FAILOVER_MAPPINGS', problem: (error as Error).message, fix: 'See "Failover mappings" in the README for the format.' });
+    problems.push({
+      setting: 'DR_FAILOVER_MAPPINGS',
+      problem: (error as Error).message,
+      fix: 'See "Failover mappings" in the README for the format.',
+    });
   }
   const conflictPolicy = (read('DR_FAILOVER_CONFLICT_POLICY') ?? 'update').toLowerCase();
   if (conflictPolicy !== 'update' && conflictPolicy !== 'report') {
-    problems.push({ setting: 'DR_FAILOVER_CONFLICT_POLICY', problem: `"${conflictPolicy}" is not a conflict policy.`, fix: 'Use update (make the target match the snapshot) or report (leave differing objects and list them).' });
+    problems.push({
+      setting: 'DR_FAILOVER_CONFLICT_POLICY',
+      problem: `"${conflictPolicy}" is not a conflict policy.`,
+      fix: 'Use update (make the target match the snapshot) or report (leave differing objects and list them).',
+    });
   }
   const queue = readQueue('DR_FAILOVER_QUEUE', 'databricks-dr-failover');
   const failover: FailoverSettings = {
@@ -241,7 +281,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   // ---- Alerts (POST /api/alerts) and the recovery point objective
   const alertAction = (read('DR_ALERT_ACTION') ?? 'failover').toLowerCase();
   if (alertAction !== 'failover' && alertAction !== 'dry-run') {
-    problems.push({ setting: 'DR_ALERT_ACTION', problem: `"${alertAction}" is not an alert action.`, fix: 'Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).' });
+    problems.push({
+      setting: 'DR_ALERT_ACTION',
+      problem: `"${alertAction}" is not an alert action.`,
+      fix: 'Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).',
+    });
   }
   const alertRules = readList('DR_ALERT_RULES') ?? [];
   const alerts: AlertSettings = {
@@ -256,14 +300,26 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   const sbConnection = read('DR_SERVICEBUS');
   const sbNamespace = read('DR_SERVICEBUS__fullyQualifiedNamespace');
   if (sbConnection !== undefined && sbNamespace !== undefined) {
-    problems.push({ setting: 'DR_SERVICEBUS / DR_SERVICEBUS__fullyQualifiedNamespace', problem: 'both are set, so it is unclear how to reach Service Bus.', fix: 'Keep DR_SERVICEBUS__fullyQualifiedNamespace (managed identity, recommended in Azure) or DR_SERVICEBUS (a connection string), not both.' });
+    problems.push({
+      setting: 'DR_SERVICEBUS / DR_SERVICEBUS__fullyQualifiedNamespace',
+      problem: 'both are set, so it is unclear how to reach Service Bus.',
+      fix: 'Keep DR_SERVICEBUS__fullyQualifiedNamespace (managed identity, recommended in Azure) or DR_SERVICEBUS (a connection string), not both.',
+    });
   } else if (sbConnection !== undefined) {
     if (!/(^|;)Endpoint=sb:\/\//i.test(sbConnection)) {
-      problems.push({ setting: 'DR_SERVICEBUS', problem: 'it is not a Service Bus connection string (it has no Endpoint=sb://…).', fix: 'Copy it from the namespace\'s "Shared access policies" page, or use DR_SERVICEBUS__fullyQualifiedNamespace with a managed identity.' });
+      problems.push({
+        setting: 'DR_SERVICEBUS',
+        problem: 'it is not a Service Bus connection string (it has no Endpoint=sb://…).',
+        fix: 'Copy it from the namespace\'s "Shared access policies" page, or use DR_SERVICEBUS__fullyQualifiedNamespace with a managed identity.',
+      });
     } else serviceBus = { connectionString: sbConnection };
   } else if (sbNamespace !== undefined) {
     if (!/^[A-Za-z0-9.-]+$/.test(sbNamespace)) {
-      problems.push({ setting: 'DR_SERVICEBUS__fullyQualifiedNamespace', problem: `"${sbNamespace}" is not a host name.`, fix: 'Use <namespace>.servicebus.windows.net, without sb:// or a path.' });
+      problems.push({
+        setting: 'DR_SERVICEBUS__fullyQualifiedNamespace',
+        problem: `"${sbNamespace}" is not a host name.`,
+        fix: 'Use <namespace>.servicebus.windows.net, without sb:// or a path.',
+      });
     } else {
       const clientId = read('DR_SERVICEBUS__clientId');
       serviceBus = { namespace: sbNamespace, ...(clientId ? { clientId } : {}) };
@@ -279,14 +335,26 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
       for (const [k, v] of Object.entries(parsed)) {
         if (typeof v !== 'number' || !(v > 0)) {
-          problems.push({ setting: 'DR_RATE_LIMITS', problem: `"${k}" must be a positive number of requests per second.`, fix: 'e.g. {"workspace.export": 40}' });
+          problems.push({
+            setting: 'DR_RATE_LIMITS',
+            problem: `"${k}" must be a positive number of requests per second.`,
+            fix: 'e.g. {"workspace.export": 40}',
+          });
         } else if (k === 'utilization' && v > 1) {
-          problems.push({ setting: 'DR_RATE_LIMITS', problem: `utilization ${v} is above 1, which would run above the workspace's limits.`, fix: 'Use a fraction such as 0.95.' });
+          problems.push({
+            setting: 'DR_RATE_LIMITS',
+            problem: `utilization ${v} is above 1, which would run above the workspace's limits.`,
+            fix: 'Use a fraction such as 0.95.',
+          });
         } else if (k === 'defaultRead' || k === 'defaultWrite' || k === 'maxConcurrency' || k === 'utilization') rateLimits[k] = v;
         else rateLimits.families[k] = v;
       }
     } catch {
-      problems.push({ setting: 'DR_RATE_LIMITS', problem: 'it is not a JSON object.', fix: 'e.g. {"workspace.export": 40, "permissions.read": 80}' });
+      problems.push({
+        setting: 'DR_RATE_LIMITS',
+        problem: 'it is not a JSON object.',
+        fix: 'e.g. {"workspace.export": 40, "permissions.read": 80}',
+      });
     }
   }
 
@@ -299,7 +367,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   const { profiles, profileProblems } = loadProfiles(read, values, problems, options.readFile ?? defaultReadFile);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ profiles, ...(serviceBus ? { serviceBus } : {}), storage, backup, failover, alerts, rpoMs, rateLimits, logLevel: level as LogLevel, profileProblems });
+  return Object.freeze({
+    profiles,
+    ...(serviceBus ? { serviceBus } : {}),
+    storage,
+    backup,
+    failover,
+    alerts,
+    rpoMs,
+    rateLimits,
+    logLevel: level as LogLevel,
+    profileProblems,
+  });
 }
 
 function defaultReadFile(path: string): string | undefined {
@@ -335,21 +414,31 @@ function loadProfiles(
   };
 
   const define = (name: string, origin: string, fields: Record<string, unknown>, settingFor: (field: string) => string): void => {
-    const str = (k: string): string | undefined => (typeof fields[k] === 'string' && (fields[k] as string).trim() !== '' ? (fields[k] as string).trim() : undefined);
+    const str = (k: string): string | undefined =>
+      typeof fields[k] === 'string' && (fields[k] as string).trim() !== '' ? (fields[k] as string).trim() : undefined;
     const host = str('host');
     if (host === undefined) {
-      note(name, { setting: settingFor('host'), problem: `profile "${name}" has no host.`, fix: `Set the workspace URL, e.g. host = https://adb-1234567890123456.7.azuredatabricks.net (${origin}).` });
+      note(name, {
+        setting: settingFor('host'),
+        problem: `profile "${name}" has no host.`,
+        fix: `Set the workspace URL, e.g. host = https://adb-1234567890123456.7.azuredatabricks.net (${origin}).`,
+      });
       return;
     }
     let url: URL | undefined;
     try {
       url = new URL(/^https?:\/\//.test(host) ? host : `https://${host}`);
     } catch {
-      note(name, { setting: settingFor('host'), problem: `"${host}" is not a URL.`, fix: 'Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net' });
+      note(name, {
+        setting: settingFor('host'),
+        problem: `"${host}" is not a URL.`,
+        fix: 'Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net',
+      });
       return;
     }
     const token = str('token');
-    const authType = str('auth_type') ?? (fields['azure_use_msi'] === true || str('azure_use_msi') === 'true' ? 'managed-identity' : undefined);
+    const authType =
+      str('auth_type') ?? (fields['azure_use_msi'] === true || str('azure_use_msi') === 'true' ? 'managed-identity' : undefined);
     const method =
       authType === undefined
         ? token !== undefined
@@ -361,13 +450,21 @@ function loadProfiles(
           ? AUTH_METHODS[authType]
           : undefined;
     if (method === undefined) {
-      note(name, { setting: settingFor('auth_type'), problem: `unknown authentication "${authType}".`, fix: `Use one of: ${Object.keys(AUTH_METHODS).join(', ')}.` });
+      note(name, {
+        setting: settingFor('auth_type'),
+        problem: `unknown authentication "${authType}".`,
+        fix: `Use one of: ${Object.keys(AUTH_METHODS).join(', ')}.`,
+      });
       return;
     }
     let auth: ProfileAuth;
     if (method === 'pat') {
       if (token === undefined) {
-        note(name, { setting: settingFor('token'), problem: `profile "${name}" uses a personal access token but has none.`, fix: 'Create a token in the workspace (User settings > Developer > Access tokens) and set it, or use Entra ID.' });
+        note(name, {
+          setting: settingFor('token'),
+          problem: `profile "${name}" uses a personal access token but has none.`,
+          fix: 'Create a token in the workspace (User settings > Developer > Access tokens) and set it, or use Entra ID.',
+        });
         return;
       }
       auth = { type: 'pat', token };
@@ -404,17 +501,29 @@ function loadProfiles(
     text = readFile(path);
   } catch (error) {
     unreadable = true;
-    problems.push({ setting: 'DATABRICKS_CONFIG_FILE', problem: `cannot read ${path}: ${(error as Error).message}`, fix: 'Make the file readable, or point DATABRICKS_CONFIG_FILE elsewhere.' });
+    problems.push({
+      setting: 'DATABRICKS_CONFIG_FILE',
+      problem: `cannot read ${path}: ${(error as Error).message}`,
+      fix: 'Make the file readable, or point DATABRICKS_CONFIG_FILE elsewhere.',
+    });
   }
   if (text === undefined && !unreadable && read('DATABRICKS_CONFIG_FILE') !== undefined) {
-    problems.push({ setting: 'DATABRICKS_CONFIG_FILE', problem: `${path} does not exist.`, fix: 'Create it with a [primary] section (host, token), or unset DATABRICKS_CONFIG_FILE.' });
+    problems.push({
+      setting: 'DATABRICKS_CONFIG_FILE',
+      problem: `${path} does not exist.`,
+      fix: 'Create it with a [primary] section (host, token), or unset DATABRICKS_CONFIG_FILE.',
+    });
   }
   if (text !== undefined) {
     let sections: Record<string, unknown> = {};
     try {
       sections = parseIni(text) as Record<string, unknown>;
     } catch (error) {
-      problems.push({ setting: 'DATABRICKS_CONFIG_FILE', problem: `${path} is not a valid INI file: ${(error as Error).message}`, fix: 'Each profile is a [section] with key = value lines.' });
+      problems.push({
+        setting: 'DATABRICKS_CONFIG_FILE',
+        problem: `${path} is not a valid INI file: ${(error as Error).message}`,
+        fix: 'Each profile is a [section] with key = value lines.',
+      });
     }
     for (const [name, fields] of Object.entries(sections)) {
       if (typeof fields !== 'object' || fields === null) continue;
@@ -451,7 +560,9 @@ function loadProfiles(
   const envHost = read('DATABRICKS_HOST');
   if (envHost !== undefined && !profiles.has('DEFAULT')) {
     const token = read('DATABRICKS_TOKEN');
-    define('DEFAULT', 'DATABRICKS_HOST / DATABRICKS_TOKEN', { host: envHost, ...(token === undefined ? {} : { token }) }, (f) => (f === 'token' ? 'DATABRICKS_TOKEN' : 'DATABRICKS_HOST'));
+    define('DEFAULT', 'DATABRICKS_HOST / DATABRICKS_TOKEN', { host: envHost, ...(token === undefined ? {} : { token }) }, (f) =>
+      f === 'token' ? 'DATABRICKS_TOKEN' : 'DATABRICKS_HOST',
+    );
   }
   return { profiles, profileProblems };
 }
@@ -470,7 +581,8 @@ export function requireProfile(config: Config, name: string): WorkspaceProfile {
   throw new ConfigError([
     {
       setting: `profile "${name}"`,
-      problem: known.length === 0 ? 'no workspace profiles are configured.' : `it does not exist; configured profiles: ${known.join(', ')}.`,
+      problem:
+        known.length === 0 ? 'no workspace profiles are configured.' : `it does not exist; configured profiles: ${known.join(', ')}.`,
       fix: `Add a [${name}] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), or set DR_WORKSPACE_${name.toUpperCase()}_HOST and its auth settings.`,
     },
   ]);

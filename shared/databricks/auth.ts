@@ -55,9 +55,13 @@ export class EntraAuth implements AuthProvider {
     try {
       result = await this.credential.getToken(scope, signal === undefined ? {} : { abortSignal: signal });
     } catch (error) {
-      throw new DrError('CONFIG_INVALID', `Could not get a Microsoft Entra ID token for ${scope} with ${this.description}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new DrError(
+        'CONFIG_INVALID',
+        `Could not get a Microsoft Entra ID token for ${scope} with ${this.description}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (!result) throw new DrError('CONFIG_INVALID', `${this.description} returned no token for ${scope}.`);
     return result.token;

@@ -75,10 +75,16 @@ export class DatabricksClient {
     try {
       url = new URL(options.host);
     } catch {
-      throw new DrError('CONFIG_INVALID', `Invalid workspace host "${options.host}": expected a URL such as https://adb-1234567890123456.7.azuredatabricks.net`);
+      throw new DrError(
+        'CONFIG_INVALID',
+        `Invalid workspace host "${options.host}": expected a URL such as https://adb-1234567890123456.7.azuredatabricks.net`,
+      );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new DrError('CONFIG_INVALID', `Invalid workspace host "${options.host}": the scheme must be https (or http for a local emulator).`);
+      throw new DrError(
+        'CONFIG_INVALID',
+        `Invalid workspace host "${options.host}": the scheme must be https (or http for a local emulator).`,
+      );
     }
     this.host = url.origin;
     this.limits = options.limits ?? DEFAULT_RATE_LIMITS;
@@ -110,7 +116,11 @@ export class DatabricksClient {
   }
 
   /** Bytes of a GET (e.g. `workspace/export?direct_download=true`). */
-  getBytes(path: string, query?: Record<string, QueryValue>, options: Omit<RequestOptions, 'query' | 'body' | 'raw'> = {}): Promise<Buffer> {
+  getBytes(
+    path: string,
+    query?: Record<string, QueryValue>,
+    options: Omit<RequestOptions, 'query' | 'body' | 'raw'> = {},
+  ): Promise<Buffer> {
     return this.request<Buffer>('GET', path, { ...options, ...(query ? { query } : {}), raw: true });
   }
 
@@ -150,7 +160,10 @@ export class DatabricksClient {
       // would keep every request's signal alive for the whole timeout.
       const attemptController = new AbortController();
       const timer = setTimeout(
-        () => attemptController.abort(new DrError('WORKSPACE_UNREACHABLE', `No answer from ${this.host} within ${this.options.requestTimeoutMs ?? 120_000} ms.`)),
+        () =>
+          attemptController.abort(
+            new DrError('WORKSPACE_UNREACHABLE', `No answer from ${this.host} within ${this.options.requestTimeoutMs ?? 120_000} ms.`),
+          ),
         this.options.requestTimeoutMs ?? 120_000,
       );
       const forward = (): void => attemptController.abort(options.signal?.reason);
@@ -169,7 +182,15 @@ export class DatabricksClient {
         const text = await response.text();
         const parsed = parseErrorBody(response.status, response.headers.get('content-type') ?? '', text);
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        error = new DatabricksApiError(response.status, parsed.errorCode, parsed.message, method, url.pathname, retryAfter, this.hintFor(response.status, parsed.message));
+        error = new DatabricksApiError(
+          response.status,
+          parsed.errorCode,
+          parsed.message,
+          method,
+          url.pathname,
+          retryAfter,
+          this.hintFor(response.status, parsed.message),
+        );
         if ((error as DatabricksApiError).category === 'throttled') limiter.throttled(retryAfter);
       } catch (thrown) {
         if (options.signal?.aborted) throw abortError(options.signal);

@@ -43,7 +43,10 @@ export function parseErrorBody(status: number, contentType: string, text: string
       if (body['detail'] !== undefined || Array.isArray(body['schemas'])) {
         const detail = String(body['detail'] ?? '');
         const scimType = typeof body['scimType'] === 'string' ? `${body['scimType']} ` : '';
-        return { errorCode: `SCIM_${String(body['status'] ?? status)}`, message: `${scimType}${detail === 'null' ? 'SCIM API Internal Error' : detail}`.trim() };
+        return {
+          errorCode: `SCIM_${String(body['status'] ?? status)}`,
+          message: `${scimType}${detail === 'null' ? 'SCIM API Internal Error' : detail}`.trim(),
+        };
       }
       if (typeof body['error'] === 'string') return { errorCode: reason, message: body['error'] };
       if (typeof body['message'] === 'string') return { errorCode: reason, message: body['message'] };
@@ -62,7 +65,12 @@ export function parseErrorBody(status: number, contentType: string, text: string
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 const REASONS: Record<number, string> = {
@@ -104,19 +112,22 @@ export function classify(status: number, errorCode: string, message: string, pat
   if (TRANSIENT_MESSAGES.some((re) => re.test(message))) return 'unavailable';
   if (errorCode === 'RESOURCE_ALREADY_EXISTS' || errorCode === 'ALREADY_EXISTS') return 'already_exists';
   if (errorCode === 'RESOURCE_DOES_NOT_EXIST' || errorCode === 'NOT_FOUND') return 'not_found';
-  if (errorCode === 'MAX_NOTEBOOK_SIZE_EXCEEDED' || errorCode === 'MAX_READ_SIZE_EXCEEDED' || errorCode === 'MAX_BLOCK_SIZE_EXCEEDED') return 'too_large';
+  if (errorCode === 'MAX_NOTEBOOK_SIZE_EXCEEDED' || errorCode === 'MAX_READ_SIZE_EXCEEDED' || errorCode === 'MAX_BLOCK_SIZE_EXCEEDED')
+    return 'too_large';
   if (status === 413 || errorCode === 'REQUEST_ENTITY_TOO_LARGE') return 'too_large';
   if (/size exceeded limit|exceeded max size|Size exceeds \d+ bytes/i.test(message)) return 'too_large';
   if (status === 400) {
     // Legacy quirks: a missing cluster, job or run is 400 INVALID_PARAMETER_VALUE; a
     // cluster gone for more than 30 days is INVALID_STATE.
-    if (/\/(clusters|jobs|libraries|permissions)\//.test(path) && /(Cluster|Job|Run) .* does not exist|doesn't exist/.test(message)) return 'not_found';
+    if (/\/(clusters|jobs|libraries|permissions)\//.test(path) && /(Cluster|Job|Run) .* does not exist|doesn't exist/.test(message))
+      return 'not_found';
     if (/Cannot access cluster .* terminated or unpinned more than 30 days ago/.test(message)) return 'not_found';
     if (errorCode === 'DIRECTORY_NOT_EMPTY') return 'conflict';
     return 'invalid';
   }
   if (status === 401) return 'unauthenticated';
-  if (status === 403) return /Invalid access token|token is expired|Credential was not sent/i.test(message) ? 'unauthenticated' : 'permission_denied';
+  if (status === 403)
+    return /Invalid access token|token is expired|Credential was not sent/i.test(message) ? 'unauthenticated' : 'permission_denied';
   if (status === 404) return 'not_found';
   if (status === 409) return errorCode.startsWith('SCIM_') || /already exists/i.test(message) ? 'already_exists' : 'conflict';
   if (status === 500) return 'internal';
@@ -153,5 +164,9 @@ export class DatabricksApiError extends DrError {
 }
 
 export function isApiError(error: unknown, category?: ApiErrorCategory): error is DatabricksApiError {
-  return error instanceof Error && error.name === 'DatabricksApiError' && (category === undefined || (error as DatabricksApiError).category === category);
+  return (
+    error instanceof Error &&
+    error.name === 'DatabricksApiError' &&
+    (category === undefined || (error as DatabricksApiError).category === category)
+  );
 }

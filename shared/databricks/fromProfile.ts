@@ -13,10 +13,13 @@ export function authFor(profile: WorkspaceProfile): AuthProvider {
   const resource = profile.azureResourceId === undefined ? {} : { workspaceResourceId: profile.azureResourceId };
   switch (auth.method) {
     case 'managed-identity':
-      return new EntraAuth(auth.clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: auth.clientId }), {
-        ...resource,
-        credentialName: 'managed identity',
-      });
+      return new EntraAuth(
+        auth.clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: auth.clientId }),
+        {
+          ...resource,
+          credentialName: 'managed identity',
+        },
+      );
     case 'client-secret':
       return new EntraAuth(new ClientSecretCredential(auth.tenantId as string, auth.clientId as string, auth.clientSecret as string), {
         ...resource,

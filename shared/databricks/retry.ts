@@ -54,7 +54,11 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /** Exponential backoff with full jitter: a uniform delay in [0, min(max, base·2^attempt)]. */
-export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   return Math.round(random() * ceiling);
 }
@@ -66,11 +70,27 @@ export type RetryDecision = { retry: false } | { retry: true; delayMs: number; t
 export function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  if (code !== undefined && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET'].includes(code)) {
+  if (
+    code !== undefined &&
+    [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'EPIPE',
+      'ETIMEDOUT',
+      'EAI_AGAIN',
+      'ENOTFOUND',
+      'ECONNABORTED',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'UND_ERR_SOCKET',
+    ].includes(code)
+  ) {
     return true;
   }
   // AbortError here is the per-attempt timeout; a caller's own abort never reaches the retry policy.
-  return error.name === 'FetchError' || error.name === 'AbortError' || /socket hang up|network|premature close|ECONNRESET/i.test(error.message);
+  return (
+    error.name === 'FetchError' || error.name === 'AbortError' || /socket hang up|network|premature close|ECONNRESET/i.test(error.message)
+  );
 }
 
 /**
@@ -92,11 +112,13 @@ export function decide(
   if (error instanceof Error && error.name === 'DatabricksApiError') {
     const api = error as DatabricksApiError;
     if (api.category === 'throttled') {
-      const delay = api.retryAfterMs === undefined ? backoffDelay(attempt, options, random) + 500 : Math.min(api.retryAfterMs, options.maxRetryAfterMs);
+      const delay =
+        api.retryAfterMs === undefined ? backoffDelay(attempt, options, random) + 500 : Math.min(api.retryAfterMs, options.maxRetryAfterMs);
       return { retry: true, delayMs: delay, throttled: true };
     }
     if ((api.category === 'unavailable' || api.category === 'internal') && idempotent) {
-      const delay = api.retryAfterMs === undefined ? backoffDelay(attempt, options, random) : Math.min(api.retryAfterMs, options.maxRetryAfterMs);
+      const delay =
+        api.retryAfterMs === undefined ? backoffDelay(attempt, options, random) : Math.min(api.retryAfterMs, options.maxRetryAfterMs);
       return { retry: true, delayMs: delay, throttled: false };
     }
     return { retry: false };

@@ -47,7 +47,12 @@ export class DrError extends Error {
 
 /** Works across realms and bundles: checks the name, not the prototype. */
 export function isDrError(error: unknown): error is DrError {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as Error).name.endsWith('Error') && 'retryable' in error;
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    (error as Error).name.endsWith('Error') &&
+    'retryable' in error
+  );
 }
 
 /** Normalise anything thrown into an Error, once, at the edge. */

@@ -32,7 +32,12 @@ const LOCKED_DELAY_MS = 60_000;
  * dead-lettered with the reason, before anything is written to the target.
  * Transient trouble (storage down) is thrown, so the message is redelivered.
  */
-export async function consumeFailoverMessage(services: Services, message: QueueMessage, sender: FollowUpSender, options: { signal?: AbortSignal; now?: () => number } = {}): Promise<Disposition> {
+export async function consumeFailoverMessage(
+  services: Services,
+  message: QueueMessage,
+  sender: FollowUpSender,
+  options: { signal?: AbortSignal; now?: () => number } = {},
+): Promise<Disposition> {
   const { config, logger, store } = services;
   const now = options.now ?? Date.now;
   const parsed = parseFailoverRequest(message.body);
@@ -46,14 +51,22 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
   const sourceName = request.source ?? config.failover.source;
   const reject = async (reason: string, description: string): Promise<Disposition> => {
     logger.warn('failover message rejected', { messageId: message.messageId, runId, reason, description });
-    await writeRun(store, { ...baseRecord(runId, request, sourceName, targetName, now()), status: 'rejected', error: description }).catch(() => undefined);
+    await writeRun(store, { ...baseRecord(runId, request, sourceName, targetName, now()), status: 'rejected', error: description }).catch(
+      () => undefined,
+    );
     return { action: 'deadLetter', reason, description };
   };
   if (!config.profiles.has(targetName)) {
-    return reject('UnknownTarget', `The target profile "${targetName}" is not configured. Set DR_WORKSPACE_${targetName.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`);
+    return reject(
+      'UnknownTarget',
+      `The target profile "${targetName}" is not configured. Set DR_WORKSPACE_${targetName.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
+    );
   }
   if (!config.profiles.has(sourceName)) {
-    return reject('UnknownSource', `The source profile "${sourceName}" is not configured, so its snapshots cannot be found. Set DR_WORKSPACE_${sourceName.toUpperCase()}_HOST, or name a configured profile.`);
+    return reject(
+      'UnknownSource',
+      `The source profile "${sourceName}" is not configured, so its snapshots cannot be found. Set DR_WORKSPACE_${sourceName.toUpperCase()}_HOST, or name a configured profile.`,
+    );
   }
   if (sourceName === targetName) return reject('InvalidMessage', `The source and the target are the same profile ("${sourceName}").`);
   const target = requireProfile(config, targetName);
@@ -67,7 +80,12 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
     if (!(isDrError(error) && error.code === 'SNAPSHOT_NOT_FOUND')) throw error;
   }
   if (!manifest) {
-    return reject('UnknownSnapshot', snapshot === 'latest' ? `There is no snapshot of ${sourceKey} to fail over from. Run a backup first.` : `Snapshot ${snapshot} of ${sourceKey} does not exist. List them with "databricks-dr snapshots list".`);
+    return reject(
+      'UnknownSnapshot',
+      snapshot === 'latest'
+        ? `There is no snapshot of ${sourceKey} to fail over from. Run a backup first.`
+        : `Snapshot ${snapshot} of ${sourceKey} does not exist. List them with "databricks-dr snapshots list".`,
+    );
   }
 
   const part = (request.continuation?.part ?? 0) + 1;
@@ -84,7 +102,16 @@ export async function consumeFailoverMessage(services: Services, message: QueueM
     part,
   };
   await writeRun(store, record);
-  if (request.mode === 'verify') return verifyRun(services, record, manifest, targetName, request, now() + config.failover.timeBudgetMs - Math.min(SAFETY_MS, config.failover.timeBudgetMs / 5), options.signal);
+  if (request.mode === 'verify')
+    return verifyRun(
+      services,
+      record,
+      manifest,
+      targetName,
+      request,
+      now() + config.failover.timeBudgetMs - Math.min(SAFETY_MS, config.failover.timeBudgetMs / 5),
+      options.signal,
+    );
   const earlier = part > 1 ? await readReport(store, workspaceKey(target.host), runId) : undefined;
   // Every part replays the same snapshot, even when the request said "latest".
   const followUp = async (delayMs: number | undefined, retries: number): Promise<void> => {
@@ -198,7 +225,15 @@ function baseRecord(runId: string, request: FailoverRequest, source: string, tar
  * keep the report and record the drift. It writes nothing to the target and is not
  * continued: a comparison cut short by the time budget is recorded as partial.
  */
-async function verifyRun(services: Services, record: RunRecord, manifest: Manifest, targetName: string, request: FailoverRequest, deadline: number, signal?: AbortSignal): Promise<Disposition> {
+async function verifyRun(
+  services: Services,
+  record: RunRecord,
+  manifest: Manifest,
+  targetName: string,
+  request: FailoverRequest,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<Disposition> {
   const { config, logger, store } = services;
   const client = services.client(targetName);
   const stop = new AbortController();
@@ -223,13 +258,20 @@ async function verifyRun(services: Services, record: RunRecord, manifest: Manife
       status,
       updatedAt: new Date().toISOString(),
       ...verifyRunFields(report, path),
-      ...(status === 'partial' ? { error: 'The comparison did not finish within the time budget; the report covers what it reached.' } : {}),
+      ...(status === 'partial'
+        ? { error: 'The comparison did not finish within the time budget; the report covers what it reached.' }
+        : {}),
     });
     logger.info('verify run handled', { runId: record.runId, status, drift: report.drift.length });
     return { action: 'complete', runId: record.runId, status };
   } catch (error) {
     if (!stop.signal.aborted || signal?.aborted) throw error;
-    await writeRun(store, { ...record, status: 'partial', updatedAt: new Date().toISOString(), error: `The comparison did not finish within the time budget: ${(error as Error).message}` });
+    await writeRun(store, {
+      ...record,
+      status: 'partial',
+      updatedAt: new Date().toISOString(),
+      error: `The comparison did not finish within the time budget: ${(error as Error).message}`,
+    });
     return { action: 'complete', runId: record.runId, status: 'partial' };
   } finally {
     clearTimeout(timer);
@@ -242,4 +284,3 @@ async function verifyRun(services: Services, record: RunRecord, manifest: Manife
 function isTransientStop(error: string): boolean {
   return /failed \d+ objects in a row on transient errors|Cannot reach the Databricks workspace|No answer from/.test(error);
 }
-

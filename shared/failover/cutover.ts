@@ -62,7 +62,10 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
   try {
     const state = await loadState(store, options.sourceKey, targetKey);
     if (state.idMap.size() === 0) {
-      throw new DrError('USAGE', `No failover from ${options.sourceKey} into ${targetKey} has run, so there is nothing to cut over. Run "databricks-dr failover" first.`);
+      throw new DrError(
+        'USAGE',
+        `No failover from ${options.sourceKey} into ${targetKey} has run, so there is nothing to cut over. Run "databricks-dr failover" first.`,
+      );
     }
     const at = new Date().toISOString();
     const jobs: CutoverJob[] = [];
@@ -79,14 +82,26 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
         for (const field of PAUSABLE) {
           const block = settings[field] as Record<string, unknown> | undefined;
           const wanted = pauses[field];
-          if (block !== undefined && wanted !== undefined && (block['pause_status'] ?? 'UNPAUSED') !== wanted) change[field] = { ...block, pause_status: wanted };
+          if (block !== undefined && wanted !== undefined && (block['pause_status'] ?? 'UNPAUSED') !== wanted)
+            change[field] = { ...block, pause_status: wanted };
         }
         if (Object.keys(change).length === 0) {
           jobs.push({ sourceId, targetId, ...(settings.name ? { name: settings.name } : {}), result: 'unchanged' });
           continue;
         }
-        if (!dryRun) await client.post('/api/2.2/jobs/update', { job_id: targetId, new_settings: change }, { idempotent: true, ...(signal ? { signal } : {}) });
-        jobs.push({ sourceId, targetId, ...(settings.name ? { name: settings.name } : {}), result: 'unpaused', detail: Object.keys(change).join(', ') });
+        if (!dryRun)
+          await client.post(
+            '/api/2.2/jobs/update',
+            { job_id: targetId, new_settings: change },
+            { idempotent: true, ...(signal ? { signal } : {}) },
+          );
+        jobs.push({
+          sourceId,
+          targetId,
+          ...(settings.name ? { name: settings.name } : {}),
+          result: 'unpaused',
+          detail: Object.keys(change).join(', '),
+        });
       } catch (error) {
         if (isApiError(error, 'not_found') || (isApiError(error) && /does not exist/i.test(error.apiMessage))) {
           jobs.push({ sourceId, targetId, result: 'missing', detail: 'The job is no longer in the target workspace.' });
@@ -112,7 +127,11 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       jobs,
       ...(oldPrimary ? { oldPrimary } : {}),
     };
-    logger.info('cutover finished', { target: targetKey, unpaused: jobs.filter((j) => j.result === 'unpaused').length, oldPrimaryReachable: oldPrimary?.reachable });
+    logger.info('cutover finished', {
+      target: targetKey,
+      unpaused: jobs.filter((j) => j.result === 'unpaused').length,
+      oldPrimaryReachable: oldPrimary?.reachable,
+    });
     return report;
   } finally {
     await lock?.release();
@@ -131,20 +150,29 @@ async function pauseOldPrimary(
   let token: string | undefined;
   try {
     do {
-      const page = await primary.client.get<{ jobs?: Array<{ job_id: number | bigint; settings?: JobSettings }>; next_page_token?: string }>('/api/2.2/jobs/list', { limit: 100, page_token: token }, opts);
+      const page = await primary.client.get<{
+        jobs?: Array<{ job_id: number | bigint; settings?: JobSettings }>;
+        next_page_token?: string;
+      }>('/api/2.2/jobs/list', { limit: 100, page_token: token }, opts);
       for (const job of page.jobs ?? []) {
         const settings = job.settings ?? {};
         const change: Record<string, unknown> = {};
         for (const field of PAUSABLE) {
           const block = settings[field] as Record<string, unknown> | undefined;
-          if (block !== undefined && (block['pause_status'] ?? 'UNPAUSED') !== 'PAUSED') change[field] = { ...block, pause_status: 'PAUSED' };
+          if (block !== undefined && (block['pause_status'] ?? 'UNPAUSED') !== 'PAUSED')
+            change[field] = { ...block, pause_status: 'PAUSED' };
         }
         if (Object.keys(change).length === 0) {
           if (PAUSABLE.some((f) => settings[f] !== undefined)) out.alreadyPaused += 1;
           continue;
         }
         try {
-          if (!dryRun) await primary.client.post('/api/2.2/jobs/update', { job_id: idText(job.job_id), new_settings: change }, { idempotent: true, ...opts });
+          if (!dryRun)
+            await primary.client.post(
+              '/api/2.2/jobs/update',
+              { job_id: idText(job.job_id), new_settings: change },
+              { idempotent: true, ...opts },
+            );
           out.paused += 1;
         } catch (error) {
           out.failed += 1;

@@ -15,8 +15,15 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import type { ArtifactEntry, Manifest } from '../snapshot/types.js';
 import { EMPTY_MAPPINGS, type Mappings } from './mappings.js';
 import { type FailoverState, loadState, saveState, stateKey } from './state.js';
-import { type ConflictPolicy, type ImportAction, type ImportContext, type ImportResult, type TargetObject, ImportFailure, UnresolvedReference } from './types.js';
-
+import {
+  type ConflictPolicy,
+  type ImportAction,
+  type ImportContext,
+  type ImportResult,
+  type TargetObject,
+  ImportFailure,
+  UnresolvedReference,
+} from './types.js';
 
 export type FailoverProgress =
   | { type: 'phase'; kind: KindName; total: number }
@@ -117,7 +124,11 @@ export function mergeReports(earlier: FailoverReport, later: FailoverReport): Fa
     counts,
     byKind,
     needsHuman: [...needs.values()],
-    stats: { requests: earlier.stats.requests + later.stats.requests, retries: earlier.stats.retries + later.stats.retries, throttled: earlier.stats.throttled + later.stats.throttled },
+    stats: {
+      requests: earlier.stats.requests + later.stats.requests,
+      retries: earlier.stats.retries + later.stats.retries,
+      throttled: earlier.stats.throttled + later.stats.throttled,
+    },
   };
 }
 
@@ -195,7 +206,10 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
   const deadlineTimer =
     options.deadline === undefined
       ? undefined
-      : setTimeout(() => stopGracefully(new DrError('ABORTED', 'The failover reached its time budget.')), Math.min(Math.max(0, options.deadline - Date.now()), 2 ** 31 - 1));
+      : setTimeout(
+          () => stopGracefully(new DrError('ABORTED', 'The failover reached its time budget.')),
+          Math.min(Math.max(0, options.deadline - Date.now()), 2 ** 31 - 1),
+        );
 
   let state: FailoverState | undefined;
   let lastSave = Date.now();
@@ -240,7 +254,10 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       await save().catch((e: unknown) => logger.warn('could not save the failover state', { error: (e as Error).message }));
     }
     // A dry run's report is its plan: kept too (in the store, never in the target).
-    if (options.keepReport !== false) await writeReport(store, report).catch((e: unknown) => logger.warn('could not write the failover report', { error: (e as Error).message }));
+    if (options.keepReport !== false)
+      await writeReport(store, report).catch((e: unknown) =>
+        logger.warn('could not write the failover report', { error: (e as Error).message }),
+      );
     return report;
   };
 
@@ -309,13 +326,20 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     // What the snapshot could not capture is for a person, unless an importer that
     // handles the object says otherwise (a scope whose keys already have values).
     for (const u of manifest.uncaptured) {
-      if (!byKey.has(stateKey(u.kind, u.key)) || !inOrder.has(u.kind)) needsHuman.push({ kind: u.kind, key: u.key, reason: u.reason, ...(u.action ? { action: u.action } : {}) });
+      if (!byKey.has(stateKey(u.kind, u.key)) || !inOrder.has(u.kind))
+        needsHuman.push({ kind: u.kind, key: u.key, reason: u.reason, ...(u.action ? { action: u.action } : {}) });
     }
     logger.info('failover started', { runId, snapshot: manifest.snapshotId, target: targetKey, dryRun, kinds: order.join(',') });
 
     const itemIndex = new Map<string, FailoverItem>();
     const record = (kind: KindName, key: string, sourceId: string, hash: string | undefined, result: ImportResult): void => {
-      const item: FailoverItem = { kind, key, action: result.action, ...(result.targetId ? { targetId: result.targetId } : {}), ...(result.note ? { note: result.note } : {}) };
+      const item: FailoverItem = {
+        kind,
+        key,
+        action: result.action,
+        ...(result.targetId ? { targetId: result.targetId } : {}),
+        ...(result.note ? { note: result.note } : {}),
+      };
       items.push(item);
       if (result.action !== 'failed') transientInARow = 0;
       itemIndex.set(stateKey(kind, key), item);
@@ -330,7 +354,11 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       if (result.action === 'conflict') return;
       if (result.action === 'create') created.add(stateKey(kind, key));
       st.idMap.set(kind, sourceId, result.targetId);
-      st.applied.set(stateKey(kind, key), { hash: hash ?? '', targetId: result.targetId, ...(result.token === undefined ? {} : { token: result.token }) });
+      st.applied.set(stateKey(kind, key), {
+        hash: hash ?? '',
+        targetId: result.targetId,
+        ...(result.token === undefined ? {} : { token: result.token }),
+      });
       maybeSave();
     };
     let transientInARow = 0;
@@ -342,7 +370,13 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       if (isTransient(error)) {
         transientInARow += 1;
         if (transientInARow >= BREAKER) {
-          fail(new DrError('WORKSPACE_UNREACHABLE', `The target workspace failed ${BREAKER} objects in a row on transient errors; the failover stopped. Running it again continues. Last error: ${(error as Error).message}`, { retryable: true }));
+          fail(
+            new DrError(
+              'WORKSPACE_UNREACHABLE',
+              `The target workspace failed ${BREAKER} objects in a row on transient errors; the failover stopped. Running it again continues. Last error: ${(error as Error).message}`,
+              { retryable: true },
+            ),
+          );
           return undefined;
         }
       }
@@ -428,7 +462,9 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
         await Promise.all(
           wave.map(async (a) => {
             // Wait for the objects this one needs outside the slot, so waiting never holds one.
-            const wanted = importer.needs ? importer.needs(a) : a.refs.filter((r) => r.by === 'key').map((r) => ({ kind: r.kind, key: r.value }));
+            const wanted = importer.needs
+              ? importer.needs(a)
+              : a.refs.filter((r) => r.by === 'key').map((r) => ({ kind: r.kind, key: r.value }));
             const needs = wanted.filter((n) => perObject.has(n.kind) && inOrder.has(n.kind) && byKey.has(stateKey(n.kind, n.key)));
             if (needs.length > 0) await Promise.all(needs.map((n) => finishedOf(n.kind, n.key).promise));
             await limit(() => runOne(kind, a));

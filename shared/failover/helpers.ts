@@ -110,7 +110,12 @@ export const SOURCE_TAG = 'DatabricksDrSourceId';
  * A cluster spec as the target needs it: ids remapped, node types and storage
  * accounts mapped for the DR region. Shared by clusters and the job clusters of jobs.
  */
-export function targetClusterSpec(ctx: ImportContext, spec: Record<string, unknown>, refs: readonly RefSpec[], at: string): Record<string, unknown> {
+export function targetClusterSpec(
+  ctx: ImportContext,
+  spec: Record<string, unknown>,
+  refs: readonly RefSpec[],
+  at: string,
+): Record<string, unknown> {
   const out = remapIds(spec, refs, (kind, id, field) => ctx.resolve(kind, id, at === '' ? field : `${at}.${field}`));
   for (const field of ['node_type_id', 'driver_node_type_id']) {
     const v = out[field];
@@ -136,7 +141,11 @@ export const SCIM = '/api/2.0/preview/scim/v2';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 /** A SCIM PATCH with these operations. */
-export function scimPatch(ctx: ImportContext, path: string, operations: Array<{ op: 'add' | 'remove' | 'replace'; path?: string; value?: unknown }>): Promise<unknown> {
+export function scimPatch(
+  ctx: ImportContext,
+  path: string,
+  operations: Array<{ op: 'add' | 'remove' | 'replace'; path?: string; value?: unknown }>,
+): Promise<unknown> {
   return ctx.client.patch(`${SCIM}/${path}`, { schemas: [PATCH_OP], Operations: operations }, { signal: ctx.signal, idempotent: true });
 }
 
@@ -166,12 +175,20 @@ export async function importWorkspaceObject(
   const what = type === 'NOTEBOOK' ? 'notebook' : 'file';
   const uncaptured = ctx.uncaptured(artifact.kind, artifact.key);
   if (content === undefined || (content.length === 0 && uncaptured)) {
-    return { action: 'skip', note: uncaptured?.reason ?? 'The snapshot holds no content for it.', ...(uncaptured ? { needsHuman: { reason: uncaptured.reason, ...(uncaptured.action ? { action: uncaptured.action } : {}) } } : {}) };
+    return {
+      action: 'skip',
+      note: uncaptured?.reason ?? 'The snapshot holds no content for it.',
+      ...(uncaptured ? { needsHuman: { reason: uncaptured.reason, ...(uncaptured.action ? { action: uncaptured.action } : {}) } } : {}),
+    };
   }
   const tree = await workspaceInventory(ctx);
   const existing = tree.get(artifact.key);
   if (existing && existing.object_type !== type) {
-    return { action: 'conflict', targetId: workspaceId(existing), note: `The target has a ${existing.object_type.toLowerCase()} at this path, not a ${what}.` };
+    return {
+      action: 'conflict',
+      targetId: workspaceId(existing),
+      note: `The target has a ${existing.object_type.toLowerCase()} at this path, not a ${what}.`,
+    };
   }
   const tokenOf = (o: WorkspaceObject): string => `${workspaceId(o)}:${o.modified_at ?? ''}`;
   let ours = false;
@@ -180,12 +197,17 @@ export async function importWorkspaceObject(
     const applied = ctx.applied(artifact.kind, artifact.key);
     ours = applied?.token === token;
     if (!ctx.thorough && ours && applied?.hash === artifact.hash) return { action: 'unchanged', targetId: workspaceId(existing), token };
-    const current = await ctx.client.getBytes('/api/2.0/workspace/export', { path: artifact.key, format: type === 'NOTEBOOK' ? 'SOURCE' : 'AUTO', direct_download: true }, { signal: ctx.signal });
+    const current = await ctx.client.getBytes(
+      '/api/2.0/workspace/export',
+      { path: artifact.key, format: type === 'NOTEBOOK' ? 'SOURCE' : 'AUTO', direct_download: true },
+      { signal: ctx.signal },
+    );
     if (current.equals(content)) return { action: 'unchanged', targetId: workspaceId(existing), token };
   }
   const action = decide(ctx, existing !== undefined, false, ours);
   const note = existing ? `The ${what}'s content differs in the target.` : undefined;
-  if (ctx.dryRun || action === 'conflict') return { action, targetId: existing ? workspaceId(existing) : plannedId(what, artifact.key), ...(note ? { note } : {}) };
+  if (ctx.dryRun || action === 'conflict')
+    return { action, targetId: existing ? workspaceId(existing) : plannedId(what, artifact.key), ...(note ? { note } : {}) };
   const language = artifact.meta['language'];
   await ctx.client.post(
     '/api/2.0/workspace/import',
@@ -211,5 +233,7 @@ export async function importWorkspaceObject(
  */
 export const PARENT_FOLDER = {
   perObject: ['directories'] as KindName[],
-  needs: (a: ArtifactEntry): Array<{ kind: KindName; key: string }> => [{ kind: 'directories', key: a.key.slice(0, a.key.lastIndexOf('/')) || '/' }],
+  needs: (a: ArtifactEntry): Array<{ kind: KindName; key: string }> => [
+    { kind: 'directories', key: a.key.slice(0, a.key.lastIndexOf('/')) || '/' },
+  ],
 };

@@ -29,31 +29,58 @@ export function parseMappings(text: string | undefined): Mappings {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new DrError('CONFIG_INVALID', `The failover mappings are not valid JSON (${(error as Error).message}). Fix: see "Failover mappings" in the README.`);
+    throw new DrError(
+      'CONFIG_INVALID',
+      `The failover mappings are not valid JSON (${(error as Error).message}). Fix: see "Failover mappings" in the README.`,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DrError('CONFIG_INVALID', 'The failover mappings must be a JSON object with nodeTypes, storageAccounts, keyVaults and mounts.');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new DrError(
+      'CONFIG_INVALID',
+      'The failover mappings must be a JSON object with nodeTypes, storageAccounts, keyVaults and mounts.',
+    );
   const r = raw as Record<string, unknown>;
   const known = ['nodeTypes', 'storageAccounts', 'keyVaults', 'mounts', 'mountClusterNodeType', 'mountClusterSparkVersion'];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new DrError('CONFIG_INVALID', `Unknown failover mapping field(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
+  if (unknown.length > 0)
+    throw new DrError('CONFIG_INVALID', `Unknown failover mapping field(s): ${unknown.join(', ')}. Known: ${known.join(', ')}.`);
   const record = (name: string): Record<string, string> => {
     const v = r[name] ?? {};
     if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
-      throw new DrError('CONFIG_INVALID', `Failover mapping "${name}" must map names to names, e.g. {"Standard_DS3_v2": "Standard_D4ds_v5"}.`);
+      throw new DrError(
+        'CONFIG_INVALID',
+        `Failover mapping "${name}" must map names to names, e.g. {"Standard_DS3_v2": "Standard_D4ds_v5"}.`,
+      );
     }
     return v as Record<string, string>;
   };
   const mounts = r['mounts'] ?? [];
-  if (!Array.isArray(mounts) || mounts.some((m) => typeof m !== 'object' || m === null || typeof (m as { mountPoint?: unknown }).mountPoint !== 'string' || typeof (m as { source?: unknown }).source !== 'string')) {
-    throw new DrError('CONFIG_INVALID', 'Failover mapping "mounts" must be a list of {"mountPoint": "/mnt/x", "source": "abfss://…", "extraConfigs": {…}}.');
+  if (
+    !Array.isArray(mounts) ||
+    mounts.some(
+      (m) =>
+        typeof m !== 'object' ||
+        m === null ||
+        typeof (m as { mountPoint?: unknown }).mountPoint !== 'string' ||
+        typeof (m as { source?: unknown }).source !== 'string',
+    )
+  ) {
+    throw new DrError(
+      'CONFIG_INVALID',
+      'Failover mapping "mounts" must be a list of {"mountPoint": "/mnt/x", "source": "abfss://…", "extraConfigs": {…}}.',
+    );
   }
   for (const m of mounts as Array<{ mountPoint: string }>) {
-    if (!/^\/mnt\/[^/]+$/.test(m.mountPoint)) throw new DrError('CONFIG_INVALID', `Mount point "${m.mountPoint}" must look like /mnt/<name>.`);
+    if (!/^\/mnt\/[^/]+$/.test(m.mountPoint))
+      throw new DrError('CONFIG_INVALID', `Mount point "${m.mountPoint}" must look like /mnt/<name>.`);
   }
   const keyVaults = (r['keyVaults'] ?? {}) as Record<string, { resource_id?: unknown; dns_name?: unknown }>;
   for (const [scope, kv] of Object.entries(keyVaults)) {
     if (typeof kv?.resource_id !== 'string' || typeof kv.dns_name !== 'string') {
-      throw new DrError('CONFIG_INVALID', `Failover mapping keyVaults.${scope} needs resource_id and dns_name of the vault in the DR region.`);
+      throw new DrError(
+        'CONFIG_INVALID',
+        `Failover mapping keyVaults.${scope} needs resource_id and dns_name of the vault in the DR region.`,
+      );
     }
   }
   return {

@@ -40,7 +40,21 @@ export interface FailoverRequest {
 
 export type ParsedRequest = { ok: true; request: FailoverRequest } | { ok: false; reason: RejectReason; description: string };
 
-const FIELDS = ['schema', 'version', 'runId', 'snapshot', 'source', 'target', 'dryRun', 'mode', 'kinds', 'conflictPolicy', 'reason', 'requestedBy', 'continuation'];
+const FIELDS = [
+  'schema',
+  'version',
+  'runId',
+  'snapshot',
+  'source',
+  'target',
+  'dryRun',
+  'mode',
+  'kinds',
+  'conflictPolicy',
+  'reason',
+  'requestedBy',
+  'continuation',
+];
 const PROFILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /**
@@ -68,13 +82,16 @@ export function parseFailoverRequest(body: unknown): ParsedRequest {
   optionalString('requestedBy');
   if (m['dryRun'] !== undefined && typeof m['dryRun'] !== 'boolean') problems.push('"dryRun" must be true or false');
   if (m['mode'] !== undefined && m['mode'] !== 'failover' && m['mode'] !== 'verify') problems.push('"mode" must be "failover" or "verify"');
-  if (m['conflictPolicy'] !== undefined && m['conflictPolicy'] !== 'update' && m['conflictPolicy'] !== 'report') problems.push('"conflictPolicy" must be "update" or "report"');
+  if (m['conflictPolicy'] !== undefined && m['conflictPolicy'] !== 'update' && m['conflictPolicy'] !== 'report')
+    problems.push('"conflictPolicy" must be "update" or "report"');
   if (m['kinds'] !== undefined) {
     const kinds = m['kinds'];
-    if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !(KIND_NAMES as readonly unknown[]).includes(k))) problems.push(`"kinds" must be a non-empty list of: ${KIND_NAMES.join(', ')}`);
+    if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !(KIND_NAMES as readonly unknown[]).includes(k)))
+      problems.push(`"kinds" must be a non-empty list of: ${KIND_NAMES.join(', ')}`);
   }
   const continuation = continuationProblem(m['continuation']);
   if (continuation) problems.push(continuation);
-  if (problems.length > 0) return { ok: false, reason: 'InvalidMessage', description: `The failover request is invalid: ${problems.join('; ')}.` };
+  if (problems.length > 0)
+    return { ok: false, reason: 'InvalidMessage', description: `The failover request is invalid: ${problems.join('; ')}.` };
   return { ok: true, request: m as unknown as FailoverRequest };
 }

@@ -3,7 +3,6 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import { IdMap } from './idMap.js';
 import type { AppliedRecord } from './types.js';
 
-
 /**
  * What failovers from one source workspace into one target have done so far: the id
  * map, what was applied to each object, and the pause state each job had in the

@@ -14,12 +14,20 @@ export function summarizeFailover(report: FailoverReport, options: { all?: boole
   const verb = report.dryRun ? 'Plan for' : report.status === 'partial' ? 'Partial failover of' : 'Failover of';
   const lines = [
     `${verb} snapshot ${report.snapshotId} (${report.source.key}) into ${report.target.key} (profile ${report.target.profile}): ${report.dryRun ? 'nothing was written' : report.status} in ${seconds(report.durationMs)}.`,
-    `  ${ACTIONS.filter((a) => report.counts[a]).map((a) => `${report.counts[a]} ${report.dryRun && a !== 'unchanged' && a !== 'skip' ? `to ${a}` : a}`).join(', ') || 'nothing to do'}; ${report.stats.requests} API requests, ${report.stats.throttled} throttled.`,
+    `  ${
+      ACTIONS.filter((a) => report.counts[a])
+        .map((a) => `${report.counts[a]} ${report.dryRun && a !== 'unchanged' && a !== 'skip' ? `to ${a}` : a}`)
+        .join(', ') || 'nothing to do'
+    }; ${report.stats.requests} API requests, ${report.stats.throttled} throttled.`,
   ];
   if (report.error) lines.push(`  Stopped: ${report.error}`);
   lines.push('  By kind:');
   for (const [kind, counts] of Object.entries(report.byKind)) {
-    lines.push(`    ${kind.padEnd(18)} ${ACTIONS.filter((a) => counts[a]).map((a) => `${a} ${counts[a]}`).join(', ')}`);
+    lines.push(
+      `    ${kind.padEnd(18)} ${ACTIONS.filter((a) => counts[a])
+        .map((a) => `${a} ${counts[a]}`)
+        .join(', ')}`,
+    );
   }
   // A plan lists every object; an outcome lists what needs a look (unless asked for all).
   const all = options.all === true || report.dryRun;
@@ -27,7 +35,8 @@ export function summarizeFailover(report: FailoverReport, options: { all?: boole
   if (notable.length > 0) {
     lines.push(report.dryRun ? '  Objects:' : all ? '  Objects:' : '  Objects that need a look:');
     const sorted = all ? [...notable].sort((a, b) => a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key)) : notable;
-    for (const i of sorted.slice(0, all ? sorted.length : limit)) lines.push(`    ${i.action.padEnd(9)} ${i.kind} ${i.key}${i.note ? ` — ${i.note}` : ''}`);
+    for (const i of sorted.slice(0, all ? sorted.length : limit))
+      lines.push(`    ${i.action.padEnd(9)} ${i.kind} ${i.key}${i.note ? ` — ${i.note}` : ''}`);
     if (!all && notable.length > limit) lines.push(`    … and ${notable.length - limit} more (--all or --json lists them all)`);
   }
   if (report.needsHuman.length > 0) {
@@ -53,10 +62,17 @@ export function summarizeCutover(report: CutoverReport): string[] {
   const lines = [
     `${report.dryRun ? 'Cutover plan for' : 'Cutover of'} ${report.target.key}: ${count('unpaused')} job(s) ${report.dryRun ? 'to unpause' : 'unpaused'}, ${count('unchanged')} already as in the source, ${count('missing')} missing, ${count('failed')} failed.`,
   ];
-  for (const j of report.jobs.filter((x) => x.result === 'missing' || x.result === 'failed')) lines.push(`  ${j.result} job ${j.name ?? j.sourceId}: ${j.detail ?? ''}`);
+  for (const j of report.jobs.filter((x) => x.result === 'missing' || x.result === 'failed'))
+    lines.push(`  ${j.result} job ${j.name ?? j.sourceId}: ${j.detail ?? ''}`);
   const p = report.oldPrimary;
   if (p === undefined) lines.push('  The old primary was not given (--old-primary), so its schedules were left alone.');
-  else if (!p.reachable) lines.push(`  The old primary (${p.host}) cannot be reached; pause its schedules when it is back, before anything else runs there. (${p.error ?? ''})`);
-  else lines.push(`  Old primary ${p.host}: ${p.paused} job(s) ${report.dryRun ? 'to pause' : 'paused'}, ${p.alreadyPaused} already paused${p.failed ? `, ${p.failed} failed` : ''}.`);
+  else if (!p.reachable)
+    lines.push(
+      `  The old primary (${p.host}) cannot be reached; pause its schedules when it is back, before anything else runs there. (${p.error ?? ''})`,
+    );
+  else
+    lines.push(
+      `  Old primary ${p.host}: ${p.paused} job(s) ${report.dryRun ? 'to pause' : 'paused'}, ${p.alreadyPaused} already paused${p.failed ? `, ${p.failed} failed` : ''}.`,
+    );
   return lines;
 }

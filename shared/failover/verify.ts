@@ -70,7 +70,8 @@ export async function verifyTarget(options: VerifyOptions): Promise<VerifyReport
   });
   if (report.error !== undefined && report.items.length === 0) throw new Error(report.error);
   const drift = report.items.filter((i) => i.action !== 'unchanged' && i.action !== 'skip').map(toDrift);
-  if (report.error !== undefined) drift.push({ kind: 'permissions', key: '*', drift: 'failed', detail: `The comparison stopped: ${report.error}` });
+  if (report.error !== undefined)
+    drift.push({ kind: 'permissions', key: '*', drift: 'failed', detail: `The comparison stopped: ${report.error}` });
   return {
     schema: 'databricks-dr/verify-report',
     snapshotId: report.snapshotId,
@@ -86,7 +87,13 @@ export async function verifyTarget(options: VerifyOptions): Promise<VerifyReport
 
 function toDrift(item: FailoverItem): DriftItem {
   const drift = item.action === 'create' ? 'missing' : item.action === 'failed' ? 'failed' : 'differs';
-  return { kind: item.kind, key: item.key, drift, ...(item.note ? { detail: item.note } : {}), ...(item.targetId && !item.targetId.startsWith('(new ') ? { targetId: item.targetId } : {}) };
+  return {
+    kind: item.kind,
+    key: item.key,
+    drift,
+    ...(item.note ? { detail: item.note } : {}),
+    ...(item.targetId && !item.targetId.startsWith('(new ') ? { targetId: item.targetId } : {}),
+  };
 }
 
 export function verifyReportPath(targetKey: string, runId: string): string {
@@ -104,8 +111,15 @@ export async function writeVerifyReport(store: SnapshotStore, report: VerifyRepo
  * Record a verify run made outside the queue (the CLI's drill), so the status page and
  * API show it like the others: the report, and a run record with the drift.
  */
-export async function recordVerifyRun(store: SnapshotStore, report: VerifyReport, meta: { source: string; target: string; requestedBy?: string; startedAt: Date }): Promise<string> {
-  const stamp = meta.startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+export async function recordVerifyRun(
+  store: SnapshotStore,
+  report: VerifyReport,
+  meta: { source: string; target: string; requestedBy?: string; startedAt: Date },
+): Promise<string> {
+  const stamp = meta.startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const runId = `vf-cli-${stamp}-${randomBytes(2).toString('hex')}`;
   const path = await writeVerifyReport(store, report, runId);
   await writeRun(store, {
@@ -127,5 +141,9 @@ export async function recordVerifyRun(store: SnapshotStore, report: VerifyReport
 
 /** What a verify run's record says about its result: where the report is, and the drift. */
 export function verifyRunFields(report: VerifyReport, path: string): Pick<RunRecord, 'report' | 'counts' | 'drift'> {
-  return { report: path, counts: { checked: report.checked, skipped: report.skipped, drift: report.drift.length }, drift: report.drift.length };
+  return {
+    report: path,
+    counts: { checked: report.checked, skipped: report.skipped, drift: report.drift.length },
+    drift: report.drift.length,
+  };
 }

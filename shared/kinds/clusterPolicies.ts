@@ -28,7 +28,9 @@ function policyDefinitionRefs(definition: unknown, field: string): Ref[] {
   }
   const refs: Ref[] = [];
   for (const [attribute, rule] of Object.entries(rules)) {
-    const candidates = [rule.value, rule.defaultValue, ...(Array.isArray(rule.values) ? rule.values : [])].filter((v): v is string => typeof v === 'string');
+    const candidates = [rule.value, rule.defaultValue, ...(Array.isArray(rule.values) ? rule.values : [])].filter(
+      (v): v is string => typeof v === 'string',
+    );
     for (const v of candidates) {
       if (attribute === 'instance_pool_id' || attribute === 'driver_instance_pool_id') {
         refs.push({ kind: 'instancePools', value: v, by: 'id', field: `${field}:${attribute}` });
@@ -53,7 +55,12 @@ export const clusterPolicies: KindHandler = {
   async *list(ctx) {
     const r = await ctx.client.get<{ policies?: Policy[] }>('/api/2.0/policies/clusters/list', undefined, { signal: ctx.signal });
     for (const p of r.policies ?? []) {
-      yield { key: p.name, sourceId: p.policy_id, meta: { name: p.name, policy_id: p.policy_id, is_default: p.is_default === true }, data: p };
+      yield {
+        key: p.name,
+        sourceId: p.policy_id,
+        meta: { name: p.name, policy_id: p.policy_id, is_default: p.is_default === true },
+        data: p,
+      };
     }
   },
   async export(_ctx, item) {
@@ -91,7 +98,15 @@ export const clusterPolicies: KindHandler = {
         ...(d.definition === undefined ? {} : { definition: targetDefinition(ctx, d.definition, 'definition') }),
         ...(d.description === undefined ? {} : { description: d.description }),
         ...(d.policy_family_id === undefined ? {} : { policy_family_id: d.policy_family_id }),
-        ...(d.policy_family_definition_overrides === undefined ? {} : { policy_family_definition_overrides: targetDefinition(ctx, d.policy_family_definition_overrides, 'policy_family_definition_overrides') }),
+        ...(d.policy_family_definition_overrides === undefined
+          ? {}
+          : {
+              policy_family_definition_overrides: targetDefinition(
+                ctx,
+                d.policy_family_definition_overrides,
+                'policy_family_definition_overrides',
+              ),
+            }),
         ...(d.max_clusters_per_user === undefined ? {} : { max_clusters_per_user: d.max_clusters_per_user }),
         ...(d.libraries === undefined ? {} : { libraries: d.libraries }),
       };
@@ -102,10 +117,19 @@ export const clusterPolicies: KindHandler = {
       const fields = current ? diffFields(wanted, current) : [];
       const action = decide(ctx, existing !== undefined, fields.length === 0, isOurs(ctx, 'clusterPolicies', artifact.key, current));
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId('policy', d.name), token, ...(action === 'unchanged' ? {} : { note: differs('The policy', fields) }) };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId('policy', d.name),
+          token,
+          ...(action === 'unchanged' ? {} : { note: differs('The policy', fields) }),
+        };
       }
       if (existing) {
-        await ctx.client.post('/api/2.0/policies/clusters/edit', { policy_id: existing.id, ...body }, { signal: ctx.signal, idempotent: true });
+        await ctx.client.post(
+          '/api/2.0/policies/clusters/edit',
+          { policy_id: existing.id, ...body },
+          { signal: ctx.signal, idempotent: true },
+        );
         existing.data = { ...body, policy_id: existing.id };
         return { action, targetId: existing.id, token, note: differs('The policy', fields) };
       }
@@ -157,7 +181,8 @@ function targetDefinition(ctx: ImportContext, definition: string, field: string)
   for (const [attribute, rule] of Object.entries(rules)) {
     const map = (v: unknown): unknown => {
       if (typeof v !== 'string') return v;
-      if (attribute === 'instance_pool_id' || attribute === 'driver_instance_pool_id') return ctx.resolve('instancePools', v, `${field}:${attribute}`);
+      if (attribute === 'instance_pool_id' || attribute === 'driver_instance_pool_id')
+        return ctx.resolve('instancePools', v, `${field}:${attribute}`);
       if (attribute === 'node_type_id' || attribute === 'driver_node_type_id') return ctx.mappings.nodeTypes[v] ?? v;
       return v;
     };

@@ -1,4 +1,16 @@
-import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId, SOURCE_TAG, targetClusterSpec } from '../failover/helpers.js';
+import {
+  createOnce,
+  decide,
+  diffFields,
+  differs,
+  doc,
+  isOurs,
+  jsonHash,
+  mapStorageDeep,
+  plannedId,
+  SOURCE_TAG,
+  targetClusterSpec,
+} from '../failover/helpers.js';
 import type { ImportContext, TargetObject } from '../failover/types.js';
 import { clusterSpecRefs, libraryRefs, secretRefs } from './refs.js';
 import { compact, tokenPages } from './discovery.js';
@@ -64,13 +76,22 @@ export const clusters: KindHandler = {
       yield {
         key: id,
         sourceId: id,
-        meta: { cluster_name: c['cluster_name'], cluster_source: c['cluster_source'], state: c['state'], pinned: c['pinned_by_user_name'] !== undefined },
+        meta: {
+          cluster_name: c['cluster_name'],
+          cluster_source: c['cluster_source'],
+          state: c['state'],
+          pinned: c['pinned_by_user_name'] !== undefined,
+        },
         data: { libraries: libraries.get(id) ?? [] },
       };
     }
   },
   async export(ctx, item) {
-    const details = await ctx.client.get<Record<string, unknown>>('/api/2.1/clusters/get', { cluster_id: item.sourceId }, { signal: ctx.signal });
+    const details = await ctx.client.get<Record<string, unknown>>(
+      '/api/2.1/clusters/get',
+      { cluster_id: item.sourceId },
+      { signal: ctx.signal },
+    );
     // `spec` is what the user asked for; older workspaces lack it, so fall back to
     // the details without the fields the service computed.
     let spec = details['spec'] as Record<string, unknown> | undefined;
@@ -103,12 +124,16 @@ export const clusters: KindHandler = {
   importer: {
     inventory: (ctx) => clusterInventory(ctx),
     async import(ctx, artifact, content) {
-      const d = doc<{ cluster_name?: string; spec: Record<string, unknown>; libraries?: Array<Record<string, unknown>>; pinned?: boolean }>(content);
+      const d = doc<{ cluster_name?: string; spec: Record<string, unknown>; libraries?: Array<Record<string, unknown>>; pinned?: boolean }>(
+        content,
+      );
       const inventory = await ctx.inventory('clusters');
       const origin = tagOf(d.spec);
       const mapped = ctx.idMap.get('clusters', artifact.sourceId);
       const existing =
-        inventory.get(artifact.sourceId) ?? (origin ? (inventory.get(`id:${origin}`) ?? inventory.get(origin)) : undefined) ?? (mapped ? inventory.get(`id:${mapped}`) : undefined);
+        inventory.get(artifact.sourceId) ??
+        (origin ? (inventory.get(`id:${origin}`) ?? inventory.get(origin)) : undefined) ??
+        (mapped ? inventory.get(`id:${mapped}`) : undefined);
       const isOriginal = existing !== undefined && origin !== undefined && existing.id === origin;
       const spec = { ...d.spec };
       for (const k of CLUSTER_READ_ONLY) delete spec[k];
@@ -126,12 +151,22 @@ export const clusters: KindHandler = {
       let pinned = false;
       let currentSpec: Record<string, unknown> | undefined;
       if (existing) {
-        const details = await ctx.client.get<Record<string, unknown>>('/api/2.1/clusters/get', { cluster_id: existing.id }, { signal: ctx.signal });
+        const details = await ctx.client.get<Record<string, unknown>>(
+          '/api/2.1/clusters/get',
+          { cluster_id: existing.id },
+          { signal: ctx.signal },
+        );
         currentSpec = (details['spec'] as Record<string, unknown> | undefined) ?? details;
         fields = diffFields(body, comparableSpec(currentSpec, body));
         pinned = details['pinned_by_user_name'] !== undefined;
-        const status = await ctx.client.get<{ library_statuses?: Array<{ library: Record<string, unknown>; status: string }> }>('/api/2.0/libraries/cluster-status', { cluster_id: existing.id }, { signal: ctx.signal });
-        currentLibraries = (status.library_statuses ?? []).filter((l) => l.status !== 'UNINSTALL_ON_RESTART').map((l) => JSON.stringify(l.library));
+        const status = await ctx.client.get<{ library_statuses?: Array<{ library: Record<string, unknown>; status: string }> }>(
+          '/api/2.0/libraries/cluster-status',
+          { cluster_id: existing.id },
+          { signal: ctx.signal },
+        );
+        currentLibraries = (status.library_statuses ?? [])
+          .filter((l) => l.status !== 'UNINSTALL_ON_RESTART')
+          .map((l) => JSON.stringify(l.library));
       }
       const toInstall = libraries.filter((l) => !currentLibraries.includes(l));
       const toUninstall = currentLibraries.filter((l) => !libraries.includes(l));
@@ -141,7 +176,12 @@ export const clusters: KindHandler = {
       const ours = isOurs(ctx, 'clusters', artifact.key, currentSpec && comparableSpec(currentSpec, body));
       const action = decide(ctx, existing !== undefined, fields.length === 0, ours);
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId('cluster', name), token, ...(action === 'unchanged' ? {} : { note: differs('The cluster', fields) }) };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId('cluster', name),
+          token,
+          ...(action === 'unchanged' ? {} : { note: differs('The cluster', fields) }),
+        };
       }
       let id = existing?.id;
       if (id === undefined) {
@@ -162,13 +202,23 @@ export const clusters: KindHandler = {
       } else if (fields.some((f) => f !== 'libraries' && f !== 'pinned')) {
         await ctx.client.post('/api/2.1/clusters/edit', { ...body, cluster_id: id }, { signal: ctx.signal, idempotent: true });
       }
-      if (d.pinned === true && !pinned) await ctx.client.post('/api/2.1/clusters/pin', { cluster_id: id }, { signal: ctx.signal, idempotent: true });
-      if (d.pinned !== true && pinned) await ctx.client.post('/api/2.1/clusters/unpin', { cluster_id: id }, { signal: ctx.signal, idempotent: true });
+      if (d.pinned === true && !pinned)
+        await ctx.client.post('/api/2.1/clusters/pin', { cluster_id: id }, { signal: ctx.signal, idempotent: true });
+      if (d.pinned !== true && pinned)
+        await ctx.client.post('/api/2.1/clusters/unpin', { cluster_id: id }, { signal: ctx.signal, idempotent: true });
       if (toInstall.length > 0) {
-        await ctx.client.post('/api/2.0/libraries/install', { cluster_id: id, libraries: toInstall.map((l) => JSON.parse(l) as unknown) }, { signal: ctx.signal, idempotent: true });
+        await ctx.client.post(
+          '/api/2.0/libraries/install',
+          { cluster_id: id, libraries: toInstall.map((l) => JSON.parse(l) as unknown) },
+          { signal: ctx.signal, idempotent: true },
+        );
       }
       if (toUninstall.length > 0) {
-        await ctx.client.post('/api/2.0/libraries/uninstall', { cluster_id: id, libraries: toUninstall.map((l) => JSON.parse(l) as unknown) }, { signal: ctx.signal, idempotent: true });
+        await ctx.client.post(
+          '/api/2.0/libraries/uninstall',
+          { cluster_id: id, libraries: toUninstall.map((l) => JSON.parse(l) as unknown) },
+          { signal: ctx.signal, idempotent: true },
+        );
       }
       return { action, targetId: id, token, ...(existing ? { note: differs('The cluster', fields) } : {}) };
     },

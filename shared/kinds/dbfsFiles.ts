@@ -49,7 +49,8 @@ export const dbfsFiles: KindHandler = {
     const referencedBy = new Map<string, string>();
     for (const kind of ['clusters', 'jobs', 'clusterPolicies'] as const) {
       for (const a of ctx.captured(kind)) {
-        for (const ref of a.refs) if (ref.kind === 'dbfsFiles' && !referencedBy.has(ref.value)) referencedBy.set(ref.value, `${kind} ${a.key}`);
+        for (const ref of a.refs)
+          if (ref.kind === 'dbfsFiles' && !referencedBy.has(ref.value)) referencedBy.set(ref.value, `${kind} ${a.key}`);
       }
     }
     const missing: Listed[] = [];
@@ -65,7 +66,10 @@ export const dbfsFiles: KindHandler = {
           key: path,
           sourceId: path,
           meta: { path, referencedBy: by },
-          uncaptured: { reason: `Referenced by ${by}, but it does not exist on DBFS.`, action: 'Fix the reference in the source workspace, or provide the file in the target.' },
+          uncaptured: {
+            reason: `Referenced by ${by}, but it does not exist on DBFS.`,
+            action: 'Fix the reference in the source workspace, or provide the file in the target.',
+          },
         });
       }
     }
@@ -83,14 +87,23 @@ export const dbfsFiles: KindHandler = {
         };
         continue;
       }
-      yield { key: f.path, sourceId: f.path, changeToken: `${size}:${f.modification_time ?? ''}`, meta: { path: f.path, size, modification_time: f.modification_time } };
+      yield {
+        key: f.path,
+        sourceId: f.path,
+        changeToken: `${size}:${f.modification_time ?? ''}`,
+        meta: { path: f.path, size, modification_time: f.modification_time },
+      };
     }
     yield* missing;
   },
   async export(ctx, item) {
     const read = async function* (): AsyncGenerator<Buffer> {
       for (let offset = 0; ; ) {
-        const r = await ctx.client.get<{ bytes_read: number; data?: string }>('/api/2.0/dbfs/read', { path: item.key, offset, length: CHUNK }, { signal: ctx.signal });
+        const r = await ctx.client.get<{ bytes_read: number; data?: string }>(
+          '/api/2.0/dbfs/read',
+          { path: item.key, offset, length: CHUNK },
+          { signal: ctx.signal },
+        );
         if (!r.bytes_read) return;
         yield Buffer.from(r.data ?? '', 'base64');
         offset += r.bytes_read;
@@ -120,14 +133,16 @@ export const dbfsFiles: KindHandler = {
       if (existing) {
         const applied = ctx.applied('dbfsFiles', path);
         ours = applied?.token === tokenOf(existing);
-        if (!ctx.thorough && ours && applied?.hash === artifact.hash) return { action: 'unchanged', targetId: path, token: tokenOf(existing) };
+        if (!ctx.thorough && ours && applied?.hash === artifact.hash)
+          return { action: 'unchanged', targetId: path, token: tokenOf(existing) };
         if ((existing.file_size ?? 0) === content.length && sha256(await readAll(ctx, path)) === sha256(content)) {
           return { action: 'unchanged', targetId: path, token: tokenOf(existing) };
         }
       }
       const action = decide(ctx, existing !== undefined, false, ours);
       const note = existing ? 'The file differs in the target.' : undefined;
-      if (ctx.dryRun || action === 'conflict') return { action, targetId: existing ? path : plannedId('DBFS file', path), ...(note ? { note } : {}) };
+      if (ctx.dryRun || action === 'conflict')
+        return { action, targetId: existing ? path : plannedId('DBFS file', path), ...(note ? { note } : {}) };
       await writeFile(ctx, path, content);
       const made = await dbfsStatus(ctx, path);
       return { action, targetId: path, ...(made ? { token: tokenOf(made) } : {}), ...(note ? { note } : {}) };
@@ -147,7 +162,11 @@ async function dbfsStatus(ctx: ImportContext, path: string): Promise<FileInfo | 
 async function readAll(ctx: ImportContext, path: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for (let offset = 0; ; ) {
-    const r = await ctx.client.get<{ bytes_read: number; data?: string }>('/api/2.0/dbfs/read', { path, offset, length: CHUNK }, { signal: ctx.signal });
+    const r = await ctx.client.get<{ bytes_read: number; data?: string }>(
+      '/api/2.0/dbfs/read',
+      { path, offset, length: CHUNK },
+      { signal: ctx.signal },
+    );
     if (!r.bytes_read) break;
     chunks.push(Buffer.from(r.data ?? '', 'base64'));
     offset += r.bytes_read;
@@ -162,14 +181,26 @@ async function readAll(ctx: ImportContext, path: string): Promise<Buffer> {
  */
 async function writeFile(ctx: ImportContext, path: string, content: Buffer): Promise<void> {
   if (content.length <= CHUNK) {
-    await ctx.client.post('/api/2.0/dbfs/put', { path, contents: content.toString('base64'), overwrite: true }, { signal: ctx.signal, idempotent: true });
+    await ctx.client.post(
+      '/api/2.0/dbfs/put',
+      { path, contents: content.toString('base64'), overwrite: true },
+      { signal: ctx.signal, idempotent: true },
+    );
     return;
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      const { handle } = await ctx.client.post<{ handle: number | bigint }>('/api/2.0/dbfs/create', { path, overwrite: true }, { signal: ctx.signal, idempotent: true });
+      const { handle } = await ctx.client.post<{ handle: number | bigint }>(
+        '/api/2.0/dbfs/create',
+        { path, overwrite: true },
+        { signal: ctx.signal, idempotent: true },
+      );
       for (let offset = 0; offset < content.length; offset += CHUNK) {
-        await ctx.client.post('/api/2.0/dbfs/add-block', { handle, data: content.subarray(offset, offset + CHUNK).toString('base64') }, { signal: ctx.signal });
+        await ctx.client.post(
+          '/api/2.0/dbfs/add-block',
+          { handle, data: content.subarray(offset, offset + CHUNK).toString('base64') },
+          { signal: ctx.signal },
+        );
       }
       await ctx.client.post('/api/2.0/dbfs/close', { handle }, { signal: ctx.signal });
       return;

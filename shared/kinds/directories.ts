@@ -11,7 +11,13 @@ export const directories: KindHandler = {
   async *list(ctx) {
     for await (const o of workspaceTree(ctx)) {
       if (o.object_type !== 'DIRECTORY') continue;
-      yield { key: o.path, sourceId: idText(o.object_id), changeToken: idText(o.object_id), meta: { path: o.path, object_id: idText(o.object_id) }, noContent: true };
+      yield {
+        key: o.path,
+        sourceId: idText(o.object_id),
+        changeToken: idText(o.object_id),
+        meta: { path: o.path, object_id: idText(o.object_id) },
+        noContent: true,
+      };
     }
   },
   async export() {
@@ -23,7 +29,11 @@ export const directories: KindHandler = {
       const tree = await workspaceInventory(ctx);
       const existing = tree.get(artifact.key);
       if (existing && existing.object_type !== 'DIRECTORY') {
-        return { action: 'conflict', targetId: workspaceId(existing), note: `The target has a ${existing.object_type.toLowerCase()} at this path, not a folder.` };
+        return {
+          action: 'conflict',
+          targetId: workspaceId(existing),
+          note: `The target has a ${existing.object_type.toLowerCase()} at this path, not a folder.`,
+        };
       }
       if (existing) return { action: 'unchanged', targetId: workspaceId(existing) };
       if (ctx.dryRun) return { action: 'create', targetId: plannedId('folder', artifact.key) };

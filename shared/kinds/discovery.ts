@@ -96,7 +96,9 @@ export async function walkWorkspace(lister: Lister, excludePaths: readonly strin
   const visit = async (path: string): Promise<void> => {
     let objects: WorkspaceObject[];
     try {
-      const r = await limit(() => lister.client.get<{ objects?: WorkspaceObject[] }>('/api/2.0/workspace/list', { path }, { signal: lister.signal }));
+      const r = await limit(() =>
+        lister.client.get<{ objects?: WorkspaceObject[] }>('/api/2.0/workspace/list', { path }, { signal: lister.signal }),
+      );
       objects = r.objects ?? [];
     } catch (error) {
       if (isApiError(error, 'not_found')) return;
@@ -135,7 +137,12 @@ export async function scimList<T>(ctx: Lister, resource: 'Users' | 'Groups' | 'S
  * Every item of a list the API pages with `page_token` / `next_page_token` (clusters,
  * jobs), page by page; `field` names the array in each page.
  */
-export async function* tokenPages(ctx: Lister, path: string, query: Record<string, QueryValue>, field: string): AsyncGenerator<Record<string, unknown>> {
+export async function* tokenPages(
+  ctx: Lister,
+  path: string,
+  query: Record<string, QueryValue>,
+  field: string,
+): AsyncGenerator<Record<string, unknown>> {
   let token: string | undefined;
   do {
     const page = await ctx.client.get<Record<string, unknown>>(path, { ...query, page_token: token }, { signal: ctx.signal });

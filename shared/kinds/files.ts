@@ -44,11 +44,18 @@ export const files: KindHandler = {
   },
   async export(ctx, item) {
     try {
-      const content = await ctx.client.getBytes('/api/2.0/workspace/export', { path: item.key, format: 'AUTO', direct_download: true }, { signal: ctx.signal });
+      const content = await ctx.client.getBytes(
+        '/api/2.0/workspace/export',
+        { path: item.key, format: 'AUTO', direct_download: true },
+        { signal: ctx.signal },
+      );
       return { content };
     } catch (error) {
       if (isApiError(error, 'too_large')) {
-        return { content: Buffer.alloc(0), uncaptured: { reason: 'The file is larger than the 10 MB the Workspace API exports.', action: 'Copy it by hand.' } };
+        return {
+          content: Buffer.alloc(0),
+          uncaptured: { reason: 'The file is larger than the 10 MB the Workspace API exports.', action: 'Copy it by hand.' },
+        };
       }
       throw error;
     }

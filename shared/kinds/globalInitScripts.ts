@@ -29,7 +29,9 @@ export const globalInitScripts: KindHandler = {
     }
   },
   async export(ctx, item) {
-    const s = await ctx.client.get<ScriptInfo & { script: string }>(`/api/2.0/global-init-scripts/${item.sourceId}`, undefined, { signal: ctx.signal });
+    const s = await ctx.client.get<ScriptInfo & { script: string }>(`/api/2.0/global-init-scripts/${item.sourceId}`, undefined, {
+      signal: ctx.signal,
+    });
     return { content: compact({ name: s.name, script: s.script, position: s.position, enabled: s.enabled }) };
   },
   /** Found by name (ids differ between workspaces); content, position and enabled state are compared. */
@@ -47,14 +49,21 @@ export const globalInitScripts: KindHandler = {
       const wanted = { script: Buffer.from(d.script, 'base64').toString('base64'), position: d.position ?? 0, enabled: d.enabled ?? false };
       let current: typeof wanted | undefined;
       if (existing) {
-        const s = await ctx.client.get<ScriptInfo & { script: string }>(`/api/2.0/global-init-scripts/${existing.id}`, undefined, { signal: ctx.signal });
+        const s = await ctx.client.get<ScriptInfo & { script: string }>(`/api/2.0/global-init-scripts/${existing.id}`, undefined, {
+          signal: ctx.signal,
+        });
         current = { script: s.script, position: s.position ?? 0, enabled: s.enabled ?? false };
       }
       const token = jsonHash(wanted);
       const fields = current ? diffFields(wanted, current) : [];
       const action = decide(ctx, existing !== undefined, fields.length === 0, isOurs(ctx, 'globalInitScripts', artifact.key, current));
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId('global init script', d.name), token, ...(action === 'unchanged' ? {} : { note: differs('The script', fields) }) };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId('global init script', d.name),
+          token,
+          ...(action === 'unchanged' ? {} : { note: differs('The script', fields) }),
+        };
       }
       const body = { name: d.name, ...wanted };
       if (existing) {

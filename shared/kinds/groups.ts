@@ -73,7 +73,10 @@ export const groups: KindHandler = {
         return {
           action: 'skip',
           note: 'An account-level group that is not assigned to the target workspace.',
-          needsHuman: { reason: `Account group "${d.displayName}" is not in the target workspace.`, action: 'Assign the group to the DR workspace in the account console (or with the account API).' },
+          needsHuman: {
+            reason: `Account group "${d.displayName}" is not in the target workspace.`,
+            action: 'Assign the group to the DR workspace in the account console (or with the account API).',
+          },
         };
       }
       if (!existing && d.builtIn === true) throw new Error(`The built-in group "${d.displayName}" is missing from the target workspace.`);
@@ -83,7 +86,11 @@ export const groups: KindHandler = {
       const fields = actual ? diffFields(expected, actual) : [];
       const action = decide(ctx, existing !== undefined, fields.length === 0 || d.accountLevel === true);
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId('group', d.displayName), ...(action === 'unchanged' ? {} : { note: differs(`The group`, fields) }) };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId('group', d.displayName),
+          ...(action === 'unchanged' ? {} : { note: differs(`The group`, fields) }),
+        };
       }
       if (existing) {
         await scimPatch(ctx, `Groups/${existing.id}`, [{ op: 'replace', path: 'entitlements', value: scimValues(expected.entitlements) }]);
@@ -91,8 +98,24 @@ export const groups: KindHandler = {
       }
       const created = await createOnce(
         ctx,
-        () => ctx.client.post<ScimGroup>(`${SCIM}/Groups`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: d.displayName, entitlements: scimValues(d.entitlements) }, { signal: ctx.signal }),
-        async () => (await ctx.client.get<{ Resources?: ScimGroup[] }>(`${SCIM}/Groups`, { filter: `displayName eq "${d.displayName}"` }, { signal: ctx.signal })).Resources?.[0],
+        () =>
+          ctx.client.post<ScimGroup>(
+            `${SCIM}/Groups`,
+            {
+              schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+              displayName: d.displayName,
+              entitlements: scimValues(d.entitlements),
+            },
+            { signal: ctx.signal },
+          ),
+        async () =>
+          (
+            await ctx.client.get<{ Resources?: ScimGroup[] }>(
+              `${SCIM}/Groups`,
+              { filter: `displayName eq "${d.displayName}"` },
+              { signal: ctx.signal },
+            )
+          ).Resources?.[0],
       );
       inventory.set(d.displayName, { id: created.id, data: { ...created, members: [] } });
       return { action, targetId: created.id };
@@ -119,11 +142,13 @@ export const groups: KindHandler = {
       const plannedAdds = [...wanted.keys()].filter((id) => id.startsWith('(new ')).length;
       const remove = d.builtIn === true ? [] : [...current].filter((id) => !wanted.has(id));
       const note = unresolved.length > 0 ? `Members not in the target: ${unresolved.join(', ')}.` : undefined;
-      if (add.length + plannedAdds + remove.length === 0) return unresolved.length > 0 ? { action: 'failed', note } : { action: 'unchanged' };
+      if (add.length + plannedAdds + remove.length === 0)
+        return unresolved.length > 0 ? { action: 'failed', note } : { action: 'unchanged' };
       const changes = `${add.length + plannedAdds} member(s) to add, ${remove.length} to remove`;
       const ours = ctx.applied('groups', artifact.key) !== undefined;
       const action = decide(ctx, true, false, ours);
-      if (ctx.dryRun || action === 'conflict') return { action: unresolved.length > 0 ? 'failed' : action, note: note ?? `The group's members differ (${changes}).` };
+      if (ctx.dryRun || action === 'conflict')
+        return { action: unresolved.length > 0 ? 'failed' : action, note: note ?? `The group's members differ (${changes}).` };
       const ops: Array<{ op: 'add' | 'remove'; path?: string; value?: unknown }> = [];
       if (add.length > 0) ops.push({ op: 'add', value: { members: add.map((value) => ({ value })) } });
       for (const id of remove) ops.push({ op: 'remove', path: `members[value eq "${id}"]` });
@@ -148,6 +173,11 @@ function memberLabel(m: { user?: string; servicePrincipal?: string; group?: stri
 
 /** A member's id in the target, through the snapshot's artifact of that principal. */
 function memberId(ctx: ImportContext, m: { user?: string; servicePrincipal?: string; group?: string }): string {
-  const [kind, key]: [KindName, string] = m.user !== undefined ? ['users', m.user] : m.servicePrincipal !== undefined ? ['servicePrincipals', m.servicePrincipal] : ['groups', m.group ?? ''];
+  const [kind, key]: [KindName, string] =
+    m.user !== undefined
+      ? ['users', m.user]
+      : m.servicePrincipal !== undefined
+        ? ['servicePrincipals', m.servicePrincipal]
+        : ['groups', m.group ?? ''];
   return ctx.resolveKey(kind, key, 'members');
 }

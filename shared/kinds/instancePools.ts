@@ -3,7 +3,14 @@ import type { TargetObject } from '../failover/types.js';
 import type { KindHandler } from './types.js';
 
 /** Fields instance-pools/edit may change; the rest are fixed when the pool is created. */
-const POOL_EDITABLE = ['instance_pool_name', 'min_idle_instances', 'max_capacity', 'idle_instance_autotermination_minutes', 'custom_tags', 'node_type_id'];
+const POOL_EDITABLE = [
+  'instance_pool_name',
+  'min_idle_instances',
+  'max_capacity',
+  'idle_instance_autotermination_minutes',
+  'custom_tags',
+  'node_type_id',
+];
 
 const POOL_READ_ONLY = ['instance_pool_id', 'default_tags', 'state', 'stats', 'status'];
 
@@ -14,9 +21,16 @@ export const instancePools: KindHandler = {
   dependsOn: [],
   references: [],
   async *list(ctx) {
-    const r = await ctx.client.get<{ instance_pools?: Array<Record<string, unknown>> }>('/api/2.0/instance-pools/list', undefined, { signal: ctx.signal });
+    const r = await ctx.client.get<{ instance_pools?: Array<Record<string, unknown>> }>('/api/2.0/instance-pools/list', undefined, {
+      signal: ctx.signal,
+    });
     for (const p of r.instance_pools ?? []) {
-      yield { key: String(p['instance_pool_name']), sourceId: String(p['instance_pool_id']), meta: { name: p['instance_pool_name'], node_type_id: p['node_type_id'] }, data: p };
+      yield {
+        key: String(p['instance_pool_name']),
+        sourceId: String(p['instance_pool_id']),
+        meta: { name: p['instance_pool_name'], node_type_id: p['node_type_id'] },
+        data: p,
+      };
     }
   },
   async export(_ctx, item) {
@@ -31,14 +45,19 @@ export const instancePools: KindHandler = {
    */
   importer: {
     async inventory(ctx) {
-      const r = await ctx.client.get<{ instance_pools?: Array<Record<string, unknown>> }>('/api/2.0/instance-pools/list', undefined, { signal: ctx.signal });
-      return new Map<string, TargetObject>((r.instance_pools ?? []).map((p) => [String(p['instance_pool_name']), { id: String(p['instance_pool_id']), data: p }]));
+      const r = await ctx.client.get<{ instance_pools?: Array<Record<string, unknown>> }>('/api/2.0/instance-pools/list', undefined, {
+        signal: ctx.signal,
+      });
+      return new Map<string, TargetObject>(
+        (r.instance_pools ?? []).map((p) => [String(p['instance_pool_name']), { id: String(p['instance_pool_id']), data: p }]),
+      );
     },
     async import(ctx, artifact, content) {
       const spec = mapStorageDeep(doc(content), ctx) as Record<string, unknown>;
       const name = String(spec['instance_pool_name']);
       const nodeType = spec['node_type_id'];
-      if (typeof nodeType === 'string' && ctx.mappings.nodeTypes[nodeType] !== undefined) spec['node_type_id'] = ctx.mappings.nodeTypes[nodeType];
+      if (typeof nodeType === 'string' && ctx.mappings.nodeTypes[nodeType] !== undefined)
+        spec['node_type_id'] = ctx.mappings.nodeTypes[nodeType];
       const inventory = await ctx.inventory('instancePools');
       const existing = inventory.get(name);
       const current = existing === undefined ? undefined : comparablePool(existing.data as Record<string, unknown>, spec);
@@ -46,13 +65,27 @@ export const instancePools: KindHandler = {
       const fields = current ? diffFields(spec, current) : [];
       const action = decide(ctx, existing !== undefined, fields.length === 0, isOurs(ctx, 'instancePools', artifact.key, current));
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId('pool', name), token, ...(action === 'unchanged' ? {} : { note: differs('The pool', fields) }) };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId('pool', name),
+          token,
+          ...(action === 'unchanged' ? {} : { note: differs('The pool', fields) }),
+        };
       }
       if (existing) {
         const fixed = fields.filter((f) => !POOL_EDITABLE.includes(f) || f === 'node_type_id');
-        if (fixed.length > 0) return { action: 'conflict', targetId: existing.id, note: `The pool differs in fields that cannot be edited (${fixed.join(', ')}); delete it in the target to have it re-created.` };
+        if (fixed.length > 0)
+          return {
+            action: 'conflict',
+            targetId: existing.id,
+            note: `The pool differs in fields that cannot be edited (${fixed.join(', ')}); delete it in the target to have it re-created.`,
+          };
         const edit = Object.fromEntries(Object.entries(spec).filter(([k]) => POOL_EDITABLE.includes(k)));
-        await ctx.client.post('/api/2.0/instance-pools/edit', { ...edit, instance_pool_id: existing.id }, { signal: ctx.signal, idempotent: true });
+        await ctx.client.post(
+          '/api/2.0/instance-pools/edit',
+          { ...edit, instance_pool_id: existing.id },
+          { signal: ctx.signal, idempotent: true },
+        );
         existing.data = { ...(existing.data as Record<string, unknown>), ...spec };
         return { action, targetId: existing.id, token, note: differs('The pool', fields) };
       }
@@ -60,7 +93,9 @@ export const instancePools: KindHandler = {
         ctx,
         () => ctx.client.post<{ instance_pool_id: string }>('/api/2.0/instance-pools/create', spec, { signal: ctx.signal }),
         async () => {
-          const r = await ctx.client.get<{ instance_pools?: Array<Record<string, unknown>> }>('/api/2.0/instance-pools/list', undefined, { signal: ctx.signal });
+          const r = await ctx.client.get<{ instance_pools?: Array<Record<string, unknown>> }>('/api/2.0/instance-pools/list', undefined, {
+            signal: ctx.signal,
+          });
           const p = r.instance_pools?.find((x) => x['instance_pool_name'] === name);
           return p && { instance_pool_id: String(p['instance_pool_id']) };
         },

@@ -1,4 +1,15 @@
-import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId, SOURCE_TAG } from '../failover/helpers.js';
+import {
+  createOnce,
+  decide,
+  diffFields,
+  differs,
+  doc,
+  isOurs,
+  jsonHash,
+  mapStorageDeep,
+  plannedId,
+  SOURCE_TAG,
+} from '../failover/helpers.js';
 import { remapIds } from '../failover/remap.js';
 import type { ImportContext, TargetObject } from '../failover/types.js';
 import type { ArtifactEntry } from '../snapshot/types.js';
@@ -20,9 +31,19 @@ export const jobs: KindHandler = {
   references: [
     { path: 'settings.tasks[].existing_cluster_id', kind: 'clusters', by: 'id' },
     { path: 'settings.tasks[].run_job_task.job_id', kind: 'jobs', by: 'id' },
-    { path: 'settings.tasks[].notebook_task.notebook_path', kind: 'notebooks', by: 'key', normalize: (v) => (v.startsWith('/') ? v.replace(/^\/Workspace(?=\/)/, '') : undefined) },
+    {
+      path: 'settings.tasks[].notebook_task.notebook_path',
+      kind: 'notebooks',
+      by: 'key',
+      normalize: (v) => (v.startsWith('/') ? v.replace(/^\/Workspace(?=\/)/, '') : undefined),
+    },
     { path: 'settings.tasks[].spark_python_task.python_file', kind: 'dbfsFiles', by: 'key', normalize: dbfsPath },
-    { path: 'settings.tasks[].spark_python_task.python_file', kind: 'files', by: 'key', normalize: (v) => (v.startsWith('/') ? v.replace(/^\/Workspace(?=\/)/, '') : undefined) },
+    {
+      path: 'settings.tasks[].spark_python_task.python_file',
+      kind: 'files',
+      by: 'key',
+      normalize: (v) => (v.startsWith('/') ? v.replace(/^\/Workspace(?=\/)/, '') : undefined),
+    },
     ...clusterSpecRefs('settings.tasks[].new_cluster'),
     ...clusterSpecRefs('settings.job_clusters[].new_cluster'),
     ...libraryRefs('settings.tasks[].libraries'),
@@ -35,7 +56,12 @@ export const jobs: KindHandler = {
     for await (const j of tokenPages(ctx, '/api/2.2/jobs/list', { limit: 100, expand_tasks: true }, 'jobs')) {
       const id = idText(j['job_id']);
       const settings = (j['settings'] ?? {}) as Record<string, unknown>;
-      yield { key: id, sourceId: id, meta: { name: settings['name'], bundle: (settings['deployment'] as { kind?: string } | undefined)?.kind }, data: j };
+      yield {
+        key: id,
+        sourceId: id,
+        meta: { name: settings['name'], bundle: (settings['deployment'] as { kind?: string } | undefined)?.kind },
+        data: j,
+      };
     }
   },
   async export(ctx, item) {
@@ -70,7 +96,9 @@ export const jobs: KindHandler = {
       const origin = tagOf(d.settings);
       const mapped = ctx.idMap.get('jobs', artifact.sourceId);
       const existing =
-        inventory.get(artifact.sourceId) ?? (origin ? (inventory.get(`id:${origin}`) ?? inventory.get(origin)) : undefined) ?? (mapped ? inventory.get(`id:${mapped}`) : undefined);
+        inventory.get(artifact.sourceId) ??
+        (origin ? (inventory.get(`id:${origin}`) ?? inventory.get(origin)) : undefined) ??
+        (mapped ? inventory.get(`id:${mapped}`) : undefined);
       const isOriginal = existing !== undefined && origin !== undefined && existing.id === origin;
 
       const remapped = remapIds(d, jobs.references, (kind, id, field) => ctx.resolve(kind, id, field));
@@ -102,10 +130,19 @@ export const jobs: KindHandler = {
       const action = decide(ctx, existing !== undefined, fields.length === 0, isOurs(ctx, 'jobs', artifact.key, current));
       if (Object.keys(pauses).length > 0) ctx.recordPauses(artifact.key, pauses);
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId('job', name), token, ...(action === 'unchanged' ? {} : { note: differs('The job', fields) }) };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId('job', name),
+          token,
+          ...(action === 'unchanged' ? {} : { note: differs('The job', fields) }),
+        };
       }
       if (existing) {
-        await ctx.client.post('/api/2.2/jobs/reset', { job_id: existing.id, new_settings: settings }, { signal: ctx.signal, idempotent: true });
+        await ctx.client.post(
+          '/api/2.2/jobs/reset',
+          { job_id: existing.id, new_settings: settings },
+          { signal: ctx.signal, idempotent: true },
+        );
         return { action, targetId: existing.id, token, note: differs('The job', fields) };
       }
       const sourceTag = tags[SOURCE_TAG] as string;
@@ -167,7 +204,11 @@ async function completeSettings(ctx: Lister, jobId: string, first: Record<string
   const settings = { ...((first['settings'] ?? {}) as Record<string, unknown>) };
   let token = first['next_page_token'] as string | undefined;
   while (token) {
-    const page = await ctx.client.get<Record<string, unknown>>('/api/2.2/jobs/get', { job_id: jobId, page_token: token }, { signal: ctx.signal });
+    const page = await ctx.client.get<Record<string, unknown>>(
+      '/api/2.2/jobs/get',
+      { job_id: jobId, page_token: token },
+      { signal: ctx.signal },
+    );
     const more = (page['settings'] ?? {}) as Record<string, unknown>;
     for (const name of ['tasks', 'job_clusters', 'environments', 'parameters']) {
       if (Array.isArray(more[name])) settings[name] = [...((settings[name] as unknown[] | undefined) ?? []), ...(more[name] as unknown[])];
@@ -188,7 +229,12 @@ function comparable(current: Record<string, unknown>, wanted: Record<string, unk
  */
 function jobWaves(artifacts: ArtifactEntry[]): ArtifactEntry[][] {
   const ids = new Set(artifacts.map((a) => a.sourceId));
-  const deps = new Map(artifacts.map((a) => [a.sourceId, a.refs.filter((r) => r.kind === 'jobs' && r.by === 'id' && ids.has(r.value) && r.value !== a.sourceId).map((r) => r.value)]));
+  const deps = new Map(
+    artifacts.map((a) => [
+      a.sourceId,
+      a.refs.filter((r) => r.kind === 'jobs' && r.by === 'id' && ids.has(r.value) && r.value !== a.sourceId).map((r) => r.value),
+    ]),
+  );
   const level = new Map<string, number>();
   const visiting = new Set<string>();
   const depth = (id: string): number => {

@@ -19,7 +19,11 @@ export const LIST_MOUNTS_COMMAND =
 
 /** Read mount sources by running dbutils.fs.mounts() on a running cluster (API 1.2). */
 async function mountsFromCluster(ctx: BackupContext, clusterId: string): Promise<MountInfo[]> {
-  const { id: contextId } = await ctx.client.post<{ id: string }>('/api/1.2/contexts/create', { clusterId, language: 'python' }, { signal: ctx.signal });
+  const { id: contextId } = await ctx.client.post<{ id: string }>(
+    '/api/1.2/contexts/create',
+    { clusterId, language: 'python' },
+    { signal: ctx.signal },
+  );
   try {
     const { id: commandId } = await ctx.client.post<{ id: string }>(
       '/api/1.2/commands/execute',
@@ -33,7 +37,8 @@ async function mountsFromCluster(ctx: BackupContext, clusterId: string): Promise
         { signal: ctx.signal },
       );
       if (status.status === 'Finished' || status.status === 'Error' || status.status === 'Cancelled') {
-        if (status.results?.resultType !== 'text') throw new Error(`listing mounts failed on cluster ${clusterId}: ${status.results?.summary ?? status.status}`);
+        if (status.results?.resultType !== 'text')
+          throw new Error(`listing mounts failed on cluster ${clusterId}: ${status.results?.summary ?? status.status}`);
         return JSON.parse(status.results.data ?? '[]') as MountInfo[];
       }
       await sleep(Math.min(1000, 100 * (attempt + 1)), undefined, { signal: ctx.signal });
@@ -58,7 +63,11 @@ export const mounts: KindHandler = {
   async *list(ctx) {
     const points = new Map<string, MountInfo>();
     try {
-      const r = await ctx.client.get<{ files?: Array<{ path: string; is_dir: boolean }> }>('/api/2.0/dbfs/list', { path: '/mnt' }, { signal: ctx.signal });
+      const r = await ctx.client.get<{ files?: Array<{ path: string; is_dir: boolean }> }>(
+        '/api/2.0/dbfs/list',
+        { path: '/mnt' },
+        { signal: ctx.signal },
+      );
       for (const f of r.files ?? []) if (f.is_dir) points.set(f.path, { mountPoint: f.path });
     } catch (error) {
       if (!isApiError(error, 'not_found')) throw error;
@@ -81,11 +90,18 @@ export const mounts: KindHandler = {
         content,
         uncaptured: {
           reason: 'The mount source is visible only to code on a cluster.',
-          action: 'Set DR_MOUNT_DISCOVERY_CLUSTER_ID to a running cluster to record it, or declare the mount in the failover mount mapping.',
+          action:
+            'Set DR_MOUNT_DISCOVERY_CLUSTER_ID to a running cluster to record it, or declare the mount in the failover mount mapping.',
         },
       };
     }
-    return { content, uncaptured: { reason: 'Mount credentials (extra_configs) are never readable.', action: 'Declare the mount and its credentials (secret references) in the failover mount mapping.' } };
+    return {
+      content,
+      uncaptured: {
+        reason: 'Mount credentials (extra_configs) are never readable.',
+        action: 'Declare the mount and its credentials (secret references) in the failover mount mapping.',
+      },
+    };
   },
   /**
    * Mount points are re-created from the declarative mount mapping (sources for the
@@ -103,26 +119,36 @@ export const mounts: KindHandler = {
         results.set(a.key, {
           action: 'skip',
           note: 'No mount mapping declares this mount point.',
-          needsHuman: { reason: `Mount point ${a.key}${source} is not in the mount mapping.`, action: 'Add it to the "mounts" failover mapping with its DR-region source and secret-referenced credentials, then run the failover again.' },
+          needsHuman: {
+            reason: `Mount point ${a.key}${source} is not in the mount mapping.`,
+            action:
+              'Add it to the "mounts" failover mapping with its DR-region source and secret-referenced credentials, then run the failover again.',
+          },
         });
       }
       if (declared.size === 0) return results;
       const present = new Set<string>();
       try {
-        const r = await ctx.client.get<{ files?: Array<{ path: string; is_dir: boolean }> }>('/api/2.0/dbfs/list', { path: '/mnt' }, { signal: ctx.signal });
+        const r = await ctx.client.get<{ files?: Array<{ path: string; is_dir: boolean }> }>(
+          '/api/2.0/dbfs/list',
+          { path: '/mnt' },
+          { signal: ctx.signal },
+        );
         for (const f of r.files ?? []) if (f.is_dir) present.add(f.path.replace(/\/+$/, ''));
       } catch (error) {
         if (!isApiError(error, 'not_found')) throw error;
       }
       const missing = [...declared.values()].filter((m) => !present.has(m.mountPoint));
-      for (const m of declared.values()) if (present.has(m.mountPoint)) results.set(m.mountPoint, { action: 'unchanged', targetId: m.mountPoint });
+      for (const m of declared.values())
+        if (present.has(m.mountPoint)) results.set(m.mountPoint, { action: 'unchanged', targetId: m.mountPoint });
       if (missing.length === 0) {
         // A run stopped during its mount job may have left the mount notebook behind.
         if (!ctx.dryRun && (await workspaceStatus(ctx, MOUNT_NOTEBOOK)) !== undefined) await removeMountNotebook(ctx);
         return results;
       }
       if (ctx.dryRun) {
-        for (const m of missing) results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint, note: `Mounted from ${m.source} by a one-time job run.` });
+        for (const m of missing)
+          results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint, note: `Mounted from ${m.source} by a one-time job run.` });
         return results;
       }
       // A mount whose credentials are secrets without a value would only fail on the cluster.
@@ -137,7 +163,10 @@ export const mounts: KindHandler = {
         results.set(m.mountPoint, {
           action: 'failed',
           note: `The mount's credentials need secret values that the target does not have yet: ${list}.`,
-          needsHuman: { reason: `Mount ${m.mountPoint} needs the secret value(s) ${list}.`, action: 'Put the values (databricks secrets put-secret <scope> <key>), then run the failover again to mount it.' },
+          needsHuman: {
+            reason: `Mount ${m.mountPoint} needs the secret value(s) ${list}.`,
+            action: 'Put the values (databricks secrets put-secret <scope> <key>), then run the failover again to mount it.',
+          },
         });
       }
       if (ready.length === 0) return results;
@@ -150,7 +179,11 @@ export const mounts: KindHandler = {
       }
       for (const m of ready) {
         if (outcome.ok && outcome.mounted.includes(m.mountPoint)) results.set(m.mountPoint, { action: 'create', targetId: m.mountPoint });
-        else results.set(m.mountPoint, { action: 'failed', note: outcome.ok ? 'The mount job ran but the mount point is not there.' : `The mount job failed: ${outcome.error}` });
+        else
+          results.set(m.mountPoint, {
+            action: 'failed',
+            note: outcome.ok ? 'The mount job ran but the mount point is not there.' : `The mount job failed: ${outcome.error}`,
+          });
       }
       return results;
     },
@@ -180,7 +213,10 @@ async function missingSecrets(ctx: ImportContext, m: Mappings['mounts'][number])
 
 /** Error text from a cluster, without the HTML the notebook output carries. */
 function plain(text: string): string {
-  return text.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 const SECRET_REF = /^\{\{secrets\/([A-Za-z0-9_.@-]+)\/([A-Za-z0-9_.-]+)\}\}$/;
@@ -195,7 +231,11 @@ function mountStatement(m: Mappings['mounts'][number]): string {
 }
 
 /** Import a notebook that mounts the missing points, run it once on a single-node cluster, and read back the mounts. */
-async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mappings: Mappings): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
+async function runMountJob(
+  ctx: ImportContext,
+  missing: Mappings['mounts'],
+  mappings: Mappings,
+): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
   const path = MOUNT_NOTEBOOK;
   const source = [
     '# Databricks notebook source',
@@ -206,7 +246,11 @@ async function runMountJob(ctx: ImportContext, missing: Mappings['mounts'], mapp
     '',
   ].join('\n');
   await ctx.client.post('/api/2.0/workspace/mkdirs', { path: MOUNT_FOLDER }, { signal: ctx.signal, idempotent: true });
-  await ctx.client.post('/api/2.0/workspace/import', { path, format: 'SOURCE', language: 'PYTHON', content: Buffer.from(source).toString('base64'), overwrite: true }, { signal: ctx.signal, idempotent: true });
+  await ctx.client.post(
+    '/api/2.0/workspace/import',
+    { path, format: 'SOURCE', language: 'PYTHON', content: Buffer.from(source).toString('base64'), overwrite: true },
+    { signal: ctx.signal, idempotent: true },
+  );
   try {
     return await submitAndWait(ctx, path, mappings);
   } finally {
@@ -224,7 +268,11 @@ async function removeMountNotebook(ctx: ImportContext): Promise<void> {
 const MOUNT_FOLDER = '/Shared/databricks-dr';
 const MOUNT_NOTEBOOK = `${MOUNT_FOLDER}/mount-points`;
 
-async function submitAndWait(ctx: ImportContext, path: string, mappings: Mappings): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
+async function submitAndWait(
+  ctx: ImportContext,
+  path: string,
+  mappings: Mappings,
+): Promise<{ ok: true; mounted: string[] } | { ok: false; error: string }> {
   const { run_id: runId } = await ctx.client.post<{ run_id: number | bigint }>(
     '/api/2.2/jobs/runs/submit',
     {
@@ -248,17 +296,21 @@ async function submitAndWait(ctx: ImportContext, path: string, mappings: Mapping
     { signal: ctx.signal, idempotent: true },
   );
   for (let attempt = 0; ; attempt++) {
-    const run = await ctx.client.get<{ state?: { life_cycle_state?: string; result_state?: string; state_message?: string }; tasks?: Array<{ run_id: number | bigint }> }>(
-      '/api/2.2/jobs/runs/get',
-      { run_id: idText(runId) },
-      { signal: ctx.signal },
-    );
+    const run = await ctx.client.get<{
+      state?: { life_cycle_state?: string; result_state?: string; state_message?: string };
+      tasks?: Array<{ run_id: number | bigint }>;
+    }>('/api/2.2/jobs/runs/get', { run_id: idText(runId) }, { signal: ctx.signal });
     const life = run.state?.life_cycle_state;
     if (life === 'TERMINATED' || life === 'INTERNAL_ERROR' || life === 'SKIPPED') {
       const taskRun = run.tasks?.[0]?.run_id;
       if (taskRun === undefined) return { ok: false, error: run.state?.state_message ?? life };
-      const output = await ctx.client.get<{ notebook_output?: { result?: string }; error?: string }>('/api/2.2/jobs/runs/get-output', { run_id: idText(taskRun) }, { signal: ctx.signal });
-      if (output.error !== undefined || run.state?.result_state !== 'SUCCESS') return { ok: false, error: plain(output.error ?? run.state?.state_message ?? String(run.state?.result_state)) };
+      const output = await ctx.client.get<{ notebook_output?: { result?: string }; error?: string }>(
+        '/api/2.2/jobs/runs/get-output',
+        { run_id: idText(taskRun) },
+        { signal: ctx.signal },
+      );
+      if (output.error !== undefined || run.state?.result_state !== 'SUCCESS')
+        return { ok: false, error: plain(output.error ?? run.state?.state_message ?? String(run.state?.result_state)) };
       const list = JSON.parse(output.notebook_output?.result ?? '[]') as Array<{ mountPoint: string }>;
       return { ok: true, mounted: list.map((m) => m.mountPoint.replace(/\/+$/, '')) };
     }

@@ -63,7 +63,19 @@ function slice(text: string, slices: number): number {
 export const permissions: KindHandler = {
   kind: 'permissions',
   description: 'Direct grants on folders, notebooks, files, repos, clusters, policies, pools and jobs.',
-  dependsOn: ['users', 'groups', 'servicePrincipals', 'directories', 'notebooks', 'files', 'repos', 'clusters', 'clusterPolicies', 'instancePools', 'jobs'],
+  dependsOn: [
+    'users',
+    'groups',
+    'servicePrincipals',
+    'directories',
+    'notebooks',
+    'files',
+    'repos',
+    'clusters',
+    'clusterPolicies',
+    'instancePools',
+    'jobs',
+  ],
 
   references: [
     { path: 'acl[].user_name', kind: 'users', by: 'key' },
@@ -72,12 +84,15 @@ export const permissions: KindHandler = {
   ],
   extraRefs: (content): Ref[] => {
     const target = TARGETS.find((t) => t.type === content['object_type']);
-    return target && typeof content['object'] === 'string' ? [{ kind: target.kind, value: content['object'], by: 'key', field: 'object' }] : [];
+    return target && typeof content['object'] === 'string'
+      ? [{ kind: target.kind, value: content['object'], by: 'key', field: 'object' }]
+      : [];
   },
   async *list(ctx) {
     const selected = new Set(ctx.settings.kinds);
     const root: Target = { type: 'directories', kind: 'directories', objectKey: '/', objectId: '0' };
-    if (selected.has('directories')) yield { key: 'directories:/', sourceId: '/directories/0', meta: { object_type: 'directories', object: '/' }, data: root };
+    if (selected.has('directories'))
+      yield { key: 'directories:/', sourceId: '/directories/0', meta: { object_type: 'directories', object: '/' }, data: root };
     // Workspace objects come straight from the tree walk, so their grants are read
     // while notebooks are still being exported, not after.
     const workspaceKinds = ['directories', 'notebooks', 'files', 'repos'] as const;
@@ -142,10 +157,16 @@ export const permissions: KindHandler = {
       if (sameJson(current, wanted)) return { action: 'unchanged', targetId: objectId };
       // Grants on an object this run created are its first grants, whatever the creator got.
       const fresh = createdHere(ctx, target.kind, d.object);
-      const action = fresh ? 'create' : decide(ctx, true, false, ctx.applied('permissions', artifact.key) !== undefined || current.length === 0);
+      const action = fresh
+        ? 'create'
+        : decide(ctx, true, false, ctx.applied('permissions', artifact.key) !== undefined || current.length === 0);
       const note = `${differs('The direct grants', [])} Wanted ${wanted.length}, found ${current.length}.`;
       if (ctx.dryRun || action === 'conflict') return { action, targetId: objectId, note };
-      await ctx.client.put(path, { access_control_list: wanted.map(({ permission_level, ...principal }) => ({ ...principal, permission_level })) }, { signal: ctx.signal });
+      await ctx.client.put(
+        path,
+        { access_control_list: wanted.map(({ permission_level, ...principal }) => ({ ...principal, permission_level })) },
+        { signal: ctx.signal },
+      );
       return { action, targetId: objectId };
     },
   },
@@ -173,7 +194,8 @@ function directGrants(acl: Acl): Array<Record<string, string>> {
             ? { service_principal_name: entry.service_principal_name }
             : undefined;
     if (!principal) continue;
-    for (const p of entry.all_permissions ?? []) if (p.inherited !== true) grants.push({ ...principal, permission_level: p.permission_level });
+    for (const p of entry.all_permissions ?? [])
+      if (p.inherited !== true) grants.push({ ...principal, permission_level: p.permission_level });
   }
   return sortGrants(grants);
 }

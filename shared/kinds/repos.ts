@@ -1,4 +1,15 @@
-import { createOnce, decide, diffFields, differs, doc, PARENT_FOLDER, plannedId, workspaceId, workspaceInventory, workspaceStatus } from '../failover/helpers.js';
+import {
+  createOnce,
+  decide,
+  diffFields,
+  differs,
+  doc,
+  PARENT_FOLDER,
+  plannedId,
+  workspaceId,
+  workspaceInventory,
+  workspaceStatus,
+} from '../failover/helpers.js';
 import { compact, idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 
@@ -52,21 +63,41 @@ export const repos: KindHandler = {
       if (!d.url || !d.provider) return { action: 'skip', note: 'The Git folder has no remote to clone from.' };
       const tree = await workspaceInventory(ctx);
       const existing = tree.get(d.path);
-      if (existing && existing.object_type !== 'REPO') return { action: 'conflict', targetId: workspaceId(existing), note: `The target has a ${existing.object_type.toLowerCase()} at this path, not a Git folder.` };
+      if (existing && existing.object_type !== 'REPO')
+        return {
+          action: 'conflict',
+          targetId: workspaceId(existing),
+          note: `The target has a ${existing.object_type.toLowerCase()} at this path, not a Git folder.`,
+        };
       const wanted = { url: d.url, branch: d.branch, sparse_checkout: d.sparse_checkout?.patterns };
       let fields: string[] = [];
       if (existing) {
         const r = await ctx.client.get<RepoInfo>(`/api/2.0/repos/${workspaceId(existing)}`, undefined, { signal: ctx.signal });
         fields = diffFields(wanted, { url: r.url, branch: r.branch, sparse_checkout: r.sparse_checkout?.patterns });
-        if (fields.includes('url')) return { action: 'conflict', targetId: workspaceId(existing), note: `The Git folder in the target clones another remote (${r.url ?? 'none'}).` };
+        if (fields.includes('url'))
+          return {
+            action: 'conflict',
+            targetId: workspaceId(existing),
+            note: `The Git folder in the target clones another remote (${r.url ?? 'none'}).`,
+          };
       }
       const action = decide(ctx, existing !== undefined, fields.length === 0, true);
-      if (ctx.dryRun || action === 'unchanged') return { action, targetId: existing ? workspaceId(existing) : plannedId('Git folder', d.path), ...(action === 'unchanged' ? {} : { note: differs('The Git folder', fields) }) };
+      if (ctx.dryRun || action === 'unchanged')
+        return {
+          action,
+          targetId: existing ? workspaceId(existing) : plannedId('Git folder', d.path),
+          ...(action === 'unchanged' ? {} : { note: differs('The Git folder', fields) }),
+        };
       let id = existing ? workspaceId(existing) : undefined;
       if (id === undefined) {
         const created = await createOnce(
           ctx,
-          () => ctx.client.post<RepoInfo>('/api/2.0/repos', { url: d.url, provider: d.provider, path: d.path, ...(d.sparse_checkout ? { sparse_checkout: d.sparse_checkout } : {}) }, { signal: ctx.signal }),
+          () =>
+            ctx.client.post<RepoInfo>(
+              '/api/2.0/repos',
+              { url: d.url, provider: d.provider, path: d.path, ...(d.sparse_checkout ? { sparse_checkout: d.sparse_checkout } : {}) },
+              { signal: ctx.signal },
+            ),
           async () => {
             const o = await workspaceStatus(ctx, d.path);
             return o?.object_type === 'REPO' ? { id: o.object_id, path: d.path } : undefined;
@@ -74,7 +105,8 @@ export const repos: KindHandler = {
         );
         id = idText(created.id);
       }
-      if (d.branch !== undefined) await ctx.client.patch(`/api/2.0/repos/${id}`, { branch: d.branch }, { signal: ctx.signal, idempotent: true });
+      if (d.branch !== undefined)
+        await ctx.client.patch(`/api/2.0/repos/${id}`, { branch: d.branch }, { signal: ctx.signal, idempotent: true });
       const made = await workspaceStatus(ctx, d.path);
       if (made) tree.set(d.path, made);
       return { action, targetId: id, ...(existing ? { note: differs('The Git folder', fields) } : {}) };

@@ -60,7 +60,11 @@ export interface PrincipalDoc {
  * application id), created with their entitlements, and brought in line with a
  * PATCH (a PUT would also replace group memberships, which groups own).
  */
-export function principalImporter(resource: 'Users' | 'ServicePrincipals', what: string, keyOf: (p: ScimUser | ScimServicePrincipal | PrincipalDoc) => string): KindImporter {
+export function principalImporter(
+  resource: 'Users' | 'ServicePrincipals',
+  what: string,
+  keyOf: (p: ScimUser | ScimServicePrincipal | PrincipalDoc) => string,
+): KindImporter {
   return {
     async inventory(ctx) {
       const list = await scimList<ScimUser | ScimServicePrincipal>(ctx, resource);
@@ -73,11 +77,19 @@ export function principalImporter(resource: 'Users' | 'ServicePrincipals', what:
       const existing = inventory.get(key.toLowerCase());
       const current = existing?.data as (ScimUser & ScimServicePrincipal) | undefined;
       const expected = { displayName: d.displayName ?? current?.displayName, active: d.active ?? true, entitlements: d.entitlements ?? [] };
-      const actual = current && { displayName: current.displayName, active: current.active ?? true, entitlements: values(current.entitlements) ?? [] };
+      const actual = current && {
+        displayName: current.displayName,
+        active: current.active ?? true,
+        entitlements: values(current.entitlements) ?? [],
+      };
       const fields = actual ? diffFields(expected, actual) : [];
       const action = decide(ctx, existing !== undefined, fields.length === 0);
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId(what, key), ...(action === 'unchanged' ? {} : { note: differs(`The ${what}`, fields) }) };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId(what, key),
+          ...(action === 'unchanged' ? {} : { note: differs(`The ${what}`, fields) }),
+        };
       }
       if (existing) {
         await scimPatch(ctx, `${resource}/${existing.id}`, [
@@ -99,7 +111,8 @@ export function principalImporter(resource: 'Users' | 'ServicePrincipals', what:
       const created = await createOnce(
         ctx,
         () => ctx.client.post<ScimUser>(`${SCIM}/${resource}`, body, { signal: ctx.signal }),
-        async () => (await ctx.client.get<{ Resources?: ScimUser[] }>(`${SCIM}/${resource}`, { filter }, { signal: ctx.signal })).Resources?.[0],
+        async () =>
+          (await ctx.client.get<{ Resources?: ScimUser[] }>(`${SCIM}/${resource}`, { filter }, { signal: ctx.signal })).Resources?.[0],
       );
       inventory.set(key.toLowerCase(), { id: created.id, data: created });
       return { action, targetId: created.id };

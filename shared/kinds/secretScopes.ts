@@ -23,14 +23,31 @@ export const secretScopes: KindHandler = {
   references: [],
   async *list(ctx) {
     const r = await ctx.client.get<{ scopes?: Scope[] }>('/api/2.0/secrets/scopes/list', undefined, { signal: ctx.signal });
-    for (const s of r.scopes ?? []) yield { key: s.name, sourceId: s.name, meta: { backend_type: s.backend_type ?? 'DATABRICKS' }, data: s };
+    for (const s of r.scopes ?? [])
+      yield { key: s.name, sourceId: s.name, meta: { backend_type: s.backend_type ?? 'DATABRICKS' }, data: s };
   },
   async export(ctx, item) {
     const scope = item.data as Scope;
-    const keys = (await ctx.client.get<{ secrets?: Array<{ key: string; last_updated_timestamp?: number }> }>('/api/2.0/secrets/list', { scope: scope.name }, { signal: ctx.signal })).secrets ?? [];
-    const acls = (await ctx.client.get<{ items?: Array<{ principal: string; permission: string }> }>('/api/2.0/secrets/acls/list', { scope: scope.name }, { signal: ctx.signal })).items ?? [];
+    const keys =
+      (
+        await ctx.client.get<{ secrets?: Array<{ key: string; last_updated_timestamp?: number }> }>(
+          '/api/2.0/secrets/list',
+          { scope: scope.name },
+          { signal: ctx.signal },
+        )
+      ).secrets ?? [];
+    const acls =
+      (
+        await ctx.client.get<{ items?: Array<{ principal: string; permission: string }> }>(
+          '/api/2.0/secrets/acls/list',
+          { scope: scope.name },
+          { signal: ctx.signal },
+        )
+      ).items ?? [];
     const akv = scope.backend_type === 'AZURE_KEYVAULT';
-    const sortedKeys = keys.map((k) => ({ key: k.key, last_updated_timestamp: k.last_updated_timestamp })).sort((a, b) => a.key.localeCompare(b.key));
+    const sortedKeys = keys
+      .map((k) => ({ key: k.key, last_updated_timestamp: k.last_updated_timestamp }))
+      .sort((a, b) => a.key.localeCompare(b.key));
     const result = {
       content: compact({
         name: scope.name,
@@ -70,10 +87,14 @@ export const secretScopes: KindHandler = {
       const existing = inventory.get(d.name.toLowerCase());
       const akv = d.backend_type === 'AZURE_KEYVAULT';
       const vault = akv ? (ctx.mappings.keyVaults[d.name] ?? d.keyvault_metadata) : undefined;
-      if (akv && (!vault?.resource_id || !vault.dns_name)) return { action: 'failed', note: `The Key Vault of scope "${d.name}" is unknown; add it to the keyVaults failover mapping.` };
+      if (akv && (!vault?.resource_id || !vault.dns_name))
+        return { action: 'failed', note: `The Key Vault of scope "${d.name}" is unknown; add it to the keyVaults failover mapping.` };
       if (existing) {
         const current = existing.data as Scope;
-        if ((current.backend_type ?? 'DATABRICKS') !== d.backend_type || (akv && current.keyvault_metadata?.resource_id !== vault?.resource_id)) {
+        if (
+          (current.backend_type ?? 'DATABRICKS') !== d.backend_type ||
+          (akv && current.keyvault_metadata?.resource_id !== vault?.resource_id)
+        ) {
           return {
             action: 'conflict',
             targetId: existing.id,
@@ -86,10 +107,19 @@ export const secretScopes: KindHandler = {
       const currentAcls = new Map<string, string>();
       const targetKeys = new Set<string>();
       if (existing) {
-        const acls = (await ctx.client.get<{ items?: Array<{ principal: string; permission: string }> }>('/api/2.0/secrets/acls/list', { scope: d.name }, { signal: ctx.signal })).items ?? [];
+        const acls =
+          (
+            await ctx.client.get<{ items?: Array<{ principal: string; permission: string }> }>(
+              '/api/2.0/secrets/acls/list',
+              { scope: d.name },
+              { signal: ctx.signal },
+            )
+          ).items ?? [];
         for (const a of acls) currentAcls.set(a.principal, a.permission);
         if (!akv) {
-          const keys = (await ctx.client.get<{ secrets?: Array<{ key: string }> }>('/api/2.0/secrets/list', { scope: d.name }, { signal: ctx.signal })).secrets ?? [];
+          const keys =
+            (await ctx.client.get<{ secrets?: Array<{ key: string }> }>('/api/2.0/secrets/list', { scope: d.name }, { signal: ctx.signal }))
+              .secrets ?? [];
           for (const k of keys) targetKeys.add(k.key);
         }
       } else if (me !== undefined) {
@@ -110,7 +140,12 @@ export const secretScopes: KindHandler = {
       const aclNote = put.length + remove.length > 0 ? `ACLs: ${put.length} to set, ${remove.length} to remove.` : undefined;
       const action = decide(ctx, existing !== undefined, put.length + remove.length === 0);
       if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return { action, targetId: existing?.id ?? plannedId('secret scope', d.name), ...(action === 'unchanged' || !aclNote ? {} : { note: aclNote }), ...needsHuman };
+        return {
+          action,
+          targetId: existing?.id ?? plannedId('secret scope', d.name),
+          ...(action === 'unchanged' || !aclNote ? {} : { note: aclNote }),
+          ...needsHuman,
+        };
       }
       if (!existing) {
         const entra = `Scope "${d.name}" is backed by Azure Key Vault, and only a Microsoft Entra ID token can create such a scope (a personal access token cannot).`;
@@ -119,7 +154,13 @@ export const secretScopes: KindHandler = {
           () =>
             ctx.client.post(
               '/api/2.0/secrets/scopes/create',
-              akv ? { scope: d.name, scope_backend_type: 'AZURE_KEYVAULT', backend_azure_keyvault: { resource_id: vault?.resource_id, dns_name: vault?.dns_name } } : { scope: d.name },
+              akv
+                ? {
+                    scope: d.name,
+                    scope_backend_type: 'AZURE_KEYVAULT',
+                    backend_azure_keyvault: { resource_id: vault?.resource_id, dns_name: vault?.dns_name },
+                  }
+                : { scope: d.name },
               { signal: ctx.signal },
             ),
           async () => {
@@ -128,14 +169,25 @@ export const secretScopes: KindHandler = {
           },
         ).catch((error: unknown) => {
           if (akv && isApiError(error) && /AAD|Entra|token/i.test(error.apiMessage)) {
-            throw new ImportFailure(entra, { reason: entra, action: 'Run the failover with Entra ID auth for the target (DR_WORKSPACE_<NAME>_AUTH=azure-*), or create the scope by hand, then run it again.' });
+            throw new ImportFailure(entra, {
+              reason: entra,
+              action:
+                'Run the failover with Entra ID auth for the target (DR_WORKSPACE_<NAME>_AUTH=azure-*), or create the scope by hand, then run it again.',
+            });
           }
           throw error;
         });
-        inventory.set(d.name.toLowerCase(), { id: d.name, data: { name: d.name, backend_type: d.backend_type, ...(vault ? { keyvault_metadata: vault } : {}) } });
+        inventory.set(d.name.toLowerCase(), {
+          id: d.name,
+          data: { name: d.name, backend_type: d.backend_type, ...(vault ? { keyvault_metadata: vault } : {}) },
+        });
       }
       for (const [principal, permission] of put) {
-        await ctx.client.post('/api/2.0/secrets/acls/put', { scope: d.name, principal, permission }, { signal: ctx.signal, idempotent: true });
+        await ctx.client.post(
+          '/api/2.0/secrets/acls/put',
+          { scope: d.name, principal, permission },
+          { signal: ctx.signal, idempotent: true },
+        );
       }
       for (const principal of remove) {
         await ctx.client.post('/api/2.0/secrets/acls/delete', { scope: d.name, principal }, { signal: ctx.signal, idempotent: true });

@@ -26,13 +26,15 @@ export const nullLogger: Logger = {
 
 /** Wrap a sink so every message and field value is redacted first. */
 export function redactingLogger(sink: (level: LogLevel, message: string, fields: LogFields) => void): Logger {
-  const emit = (level: LogLevel) => (message: string, fields: LogFields = {}) => {
-    const clean: LogFields = {};
-    for (const [k, v] of Object.entries(fields)) {
-      clean[k] = typeof v === 'string' ? redact(v) : v instanceof Error ? redact(v.message) : v;
-    }
-    sink(level, redact(message), clean);
-  };
+  const emit =
+    (level: LogLevel) =>
+    (message: string, fields: LogFields = {}) => {
+      const clean: LogFields = {};
+      for (const [k, v] of Object.entries(fields)) {
+        clean[k] = typeof v === 'string' ? redact(v) : v instanceof Error ? redact(v.message) : v;
+      }
+      sink(level, redact(message), clean);
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

@@ -26,7 +26,8 @@ export type ParsedAlert = { ok: true; alert: Alert } | { ok: false; problem: str
  * needed to decide. Every problem names what is wrong and what to send instead.
  */
 export function parseCommonAlert(body: unknown): ParsedAlert {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: 'The body must be a JSON object in the Azure Monitor Common Alert Schema.' };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, problem: 'The body must be a JSON object in the Azure Monitor Common Alert Schema.' };
   const b = body as Record<string, unknown>;
   if (b['schemaId'] !== COMMON_ALERT_SCHEMA) {
     return {
@@ -36,7 +37,8 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
   }
   const data = b['data'];
   const essentials = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['essentials'] : undefined;
-  if (typeof essentials !== 'object' || essentials === null) return { ok: false, problem: '"data.essentials" is missing; the payload is not a Common Alert Schema alert.' };
+  if (typeof essentials !== 'object' || essentials === null)
+    return { ok: false, problem: '"data.essentials" is missing; the payload is not a Common Alert Schema alert.' };
   const e = essentials as Record<string, unknown>;
   const problems: string[] = [];
   const text = (name: string, required: boolean): string | undefined => {
@@ -54,7 +56,8 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
   const alertId = text('alertId', true);
   const rule = text('alertRule', false);
   const condition = text('monitorCondition', false);
-  if (condition !== undefined && condition !== 'Fired' && condition !== 'Resolved') problems.push(`"data.essentials.monitorCondition" must be "Fired" or "Resolved", got "${condition}"`);
+  if (condition !== undefined && condition !== 'Fired' && condition !== 'Resolved')
+    problems.push(`"data.essentials.monitorCondition" must be "Fired" or "Resolved", got "${condition}"`);
   const fired = text('firedDateTime', false);
   const firedAt = fired === undefined ? undefined : utcTime(fired);
   if (fired !== undefined && firedAt === undefined) problems.push(`"data.essentials.firedDateTime" is not a date ("${fired}")`);
@@ -105,20 +108,36 @@ export type AlertDecision =
  * and nothing is queued.
  */
 export function decideAlert(settings: AlertSettings, alert: Alert, now: number): AlertDecision {
-  if (alert.condition === 'Resolved') return { action: 'ignore', why: 'resolved', message: `Alert "${alert.rule ?? alert.alertId}" resolved; nothing to do (a failover is never undone automatically).` };
+  if (alert.condition === 'Resolved')
+    return {
+      action: 'ignore',
+      why: 'resolved',
+      message: `Alert "${alert.rule ?? alert.alertId}" resolved; nothing to do (a failover is never undone automatically).`,
+    };
   if (alert.condition !== 'Fired' || alert.rule === undefined) {
-    return { action: 'ignore', why: 'not-fired', message: `Alert ${alert.alertId} has no monitor condition or alert rule (a ${alert.monitoringService ?? 'non-rule'} notification); acknowledged, nothing queued.` };
+    return {
+      action: 'ignore',
+      why: 'not-fired',
+      message: `Alert ${alert.alertId} has no monitor condition or alert rule (a ${alert.monitoringService ?? 'non-rule'} notification); acknowledged, nothing queued.`,
+    };
   }
   const rule = alert.rule;
   if (!settings.rules.includes('*') && !settings.rules.includes(rule)) {
     return {
       action: 'ignore',
       why: 'rule-not-configured',
-      message: settings.rules.length === 0 ? `Alert rule "${rule}" acknowledged; no alert rule is configured to start a failover (DR_ALERT_RULES is empty).` : `Alert rule "${rule}" is not one of DR_ALERT_RULES (${settings.rules.join(', ')}); acknowledged, nothing queued.`,
+      message:
+        settings.rules.length === 0
+          ? `Alert rule "${rule}" acknowledged; no alert rule is configured to start a failover (DR_ALERT_RULES is empty).`
+          : `Alert rule "${rule}" is not one of DR_ALERT_RULES (${settings.rules.join(', ')}); acknowledged, nothing queued.`,
     };
   }
   if (alert.firedAt !== undefined && now - Date.parse(alert.firedAt) > settings.maxAgeMs) {
-    return { action: 'ignore', why: 'stale', message: `Alert "${rule}" fired at ${alert.firedAt}, more than ${Math.round(settings.maxAgeMs / 60_000)} minutes ago (DR_ALERT_MAX_AGE_MINUTES); acknowledged, nothing queued. Start a failover by hand if it is still needed.` };
+    return {
+      action: 'ignore',
+      why: 'stale',
+      message: `Alert "${rule}" fired at ${alert.firedAt}, more than ${Math.round(settings.maxAgeMs / 60_000)} minutes ago (DR_ALERT_MAX_AGE_MINUTES); acknowledged, nothing queued. Start a failover by hand if it is still needed.`,
+    };
   }
   return {
     action: 'queue',

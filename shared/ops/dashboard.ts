@@ -78,7 +78,10 @@ ${status.runs.map((r) => runRow(r, q)).join('\n')}
 ${status.snapshots
   .slice(-10)
   .reverse()
-  .map((s) => `<tr><td><code>${esc(s.snapshotId)}</code></td><td>${esc(formatTime(s.createdAt))}</td><td>${(s.sizeBytes / 1024).toFixed(1)} KiB</td></tr>`)
+  .map(
+    (s) =>
+      `<tr><td><code>${esc(s.snapshotId)}</code></td><td>${esc(formatTime(s.createdAt))}</td><td>${(s.sizeBytes / 1024).toFixed(1)} KiB</td></tr>`,
+  )
   .join('\n')}
 </tbody></table>`
   }
@@ -98,8 +101,16 @@ function workspaceCard(w: WorkspaceHealth): string {
 }
 
 function driftCard(verify: RunRecord | undefined, q: string): string {
-  if (!verify) return `<div class="card warn" data-testid="drift"><div class="label">Last drill (verify)</div><div class="value">never run</div><div class="muted">POST /api/verify or "databricks-dr verify"</div></div>`;
-  const cls = verify.status === 'succeeded' ? 'ok' : verify.status === 'drift' || verify.status === 'partial' ? 'warn' : verify.status === 'failed' ? 'bad' : 'info';
+  if (!verify)
+    return `<div class="card warn" data-testid="drift"><div class="label">Last drill (verify)</div><div class="value">never run</div><div class="muted">POST /api/verify or "databricks-dr verify"</div></div>`;
+  const cls =
+    verify.status === 'succeeded'
+      ? 'ok'
+      : verify.status === 'drift' || verify.status === 'partial'
+        ? 'warn'
+        : verify.status === 'failed'
+          ? 'bad'
+          : 'info';
   const value = verify.status === 'succeeded' ? 'no drift' : verify.status === 'drift' ? `${objects(verify.drift)} drifted` : verify.status;
   return `<div class="card ${cls}" data-testid="drift">
       <div class="label">Last drill (verify)</div>
@@ -109,9 +120,22 @@ function driftCard(verify: RunRecord | undefined, q: string): string {
 }
 
 function runRow(r: RunRecord, q: string): string {
-  const counts = r.counts ? Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+  const counts = r.counts
+    ? Object.entries(r.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')
+    : '';
   const progress = r.progress ? `${r.progress.done} of ${r.progress.total} objects` : '';
-  const details = [r.dryRun ? 'dry run' : '', r.target ? `→ ${r.target}` : '', counts, progress, r.error ?? '', r.reason ? `“${r.reason}”` : ''].filter((s) => s !== '').join(' · ');
+  const details = [
+    r.dryRun ? 'dry run' : '',
+    r.target ? `→ ${r.target}` : '',
+    counts,
+    progress,
+    r.error ?? '',
+    r.reason ? `“${r.reason}”` : '',
+  ]
+    .filter((s) => s !== '')
+    .join(' · ');
   return `<tr data-run="${esc(r.runId)}"><td><a href="runs/${encodeURIComponent(r.runId)}${q}"><code>${esc(r.runId)}</code></a></td><td>${esc(r.type)}</td><td><span class="pill ${STATUS_CLASS[r.status]}">${esc(r.status)}</span></td><td>${esc(formatTime(r.createdAt))}</td><td>${esc(formatTime(r.updatedAt))}</td><td>${esc(details)}</td></tr>`;
 }
 
@@ -153,7 +177,10 @@ function recoveryChart(status: StatusReport, windowMs: number): string {
     .map(([t, a], i) => `${i === 0 ? 'M' : 'L'}${x(t).toFixed(1)},${y(a).toFixed(1)}`)
     .join(' ');
   const hours = windowMs / 3_600_000;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${(pad.l + f * (W - pad.l - pad.r)).toFixed(0)}" y="${H - 6}" text-anchor="middle">${f === 1 ? 'now' : `−${esc(formatMinutes(hours * 60 * (1 - f)))}`}</text>`);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) =>
+      `<text x="${(pad.l + f * (W - pad.l - pad.r)).toFixed(0)}" y="${H - 6}" text-anchor="middle">${f === 1 ? 'now' : `−${esc(formatMinutes(hours * 60 * (1 - f)))}`}</text>`,
+  );
   return `<figure data-testid="recovery-chart">
   <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Age of the newest snapshot over the last ${esc(formatMinutes(hours * 60))}, against the RPO">
     <rect x="${pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" class="plot"/>

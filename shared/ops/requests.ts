@@ -20,31 +20,60 @@ const INTERNAL = ['schema', 'version', 'runId', 'continuation', 'mode'];
  * can be checked before queueing: the profiles exist, the snapshot exists, a real
  * failover says why.
  */
-export async function parseFailoverBody(body: unknown, mode: 'failover' | 'verify', config: Config, store: SnapshotStore, requestedBy: string): Promise<{ ok: true; request: FailoverRequest } | { ok: false; problem: BodyProblem }> {
+export async function parseFailoverBody(
+  body: unknown,
+  mode: 'failover' | 'verify',
+  config: Config,
+  store: SnapshotStore,
+  requestedBy: string,
+): Promise<{ ok: true; request: FailoverRequest } | { ok: false; problem: BodyProblem }> {
   const fields = objectBody(body ?? {});
   if (typeof fields === 'string') return bad(fields);
-  if (mode === 'verify' && (fields['dryRun'] !== undefined || fields['conflictPolicy'] !== undefined)) return bad('A verify run writes nothing; leave out dryRun and conflictPolicy.');
-  const parsed = parseFailoverRequest({ ...fields, schema: REQUEST_SCHEMA, version: REQUEST_VERSION, ...(mode === 'verify' ? { mode } : {}), requestedBy: fields['requestedBy'] ?? requestedBy });
+  if (mode === 'verify' && (fields['dryRun'] !== undefined || fields['conflictPolicy'] !== undefined))
+    return bad('A verify run writes nothing; leave out dryRun and conflictPolicy.');
+  const parsed = parseFailoverRequest({
+    ...fields,
+    schema: REQUEST_SCHEMA,
+    version: REQUEST_VERSION,
+    ...(mode === 'verify' ? { mode } : {}),
+    requestedBy: fields['requestedBy'] ?? requestedBy,
+  });
   if (!parsed.ok) return bad(parsed.description.replace('The failover request is invalid', 'The request body is invalid'));
   const request = parsed.request;
   if (mode === 'failover' && request.dryRun !== true && (request.reason === undefined || request.reason.trim() === '')) {
-    return bad('A failover changes the DR workspace: say why in "reason" (it is kept in the run record), or send "dryRun": true for a plan.');
+    return bad(
+      'A failover changes the DR workspace: say why in "reason" (it is kept in the run record), or send "dryRun": true for a plan.',
+    );
   }
   const target = request.target ?? config.failover.target;
   const source = request.source ?? config.failover.source;
-  for (const [role, name] of [['target', target], ['source', source]] as const) {
-    if (!config.profiles.has(name)) return bad(`The ${role} profile "${name}" is not configured. Set DR_WORKSPACE_${name.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`);
+  for (const [role, name] of [
+    ['target', target],
+    ['source', source],
+  ] as const) {
+    if (!config.profiles.has(name))
+      return bad(
+        `The ${role} profile "${name}" is not configured. Set DR_WORKSPACE_${name.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
+      );
   }
   if (source === target) return bad(`The source and the target are the same profile ("${source}").`);
   const key = workspaceKey((config.profiles.get(source) as { host: string }).host);
   const snapshot = request.snapshot ?? 'latest';
   if (snapshot === 'latest') {
-    if ((await store.listSnapshots(key)).length === 0) return { ok: false, problem: { status: 404, message: `There is no snapshot of "${source}" (${key}) yet. Run a backup first (POST /api/backup).` } };
+    if ((await store.listSnapshots(key)).length === 0)
+      return {
+        ok: false,
+        problem: { status: 404, message: `There is no snapshot of "${source}" (${key}) yet. Run a backup first (POST /api/backup).` },
+      };
   } else {
     try {
       await store.readManifest(key, snapshot);
     } catch (error) {
-      if (isDrError(error) && error.code === 'SNAPSHOT_NOT_FOUND') return { ok: false, problem: { status: 404, message: `Snapshot ${snapshot} of "${source}" does not exist. List them with GET /api/snapshots.` } };
+      if (isDrError(error) && error.code === 'SNAPSHOT_NOT_FOUND')
+        return {
+          ok: false,
+          problem: { status: 404, message: `Snapshot ${snapshot} of "${source}" does not exist. List them with GET /api/snapshots.` },
+        };
       throw error;
     }
   }
@@ -52,13 +81,25 @@ export async function parseFailoverBody(body: unknown, mode: 'failover' | 'verif
 }
 
 /** The body of POST /api/backup: optional source, reason and requestedBy. */
-export function parseBackupBody(body: unknown, config: Config, requestedBy: string): { ok: true; request: BackupRequest } | { ok: false; problem: BodyProblem } {
+export function parseBackupBody(
+  body: unknown,
+  config: Config,
+  requestedBy: string,
+): { ok: true; request: BackupRequest } | { ok: false; problem: BodyProblem } {
   const fields = objectBody(body ?? {});
   if (typeof fields === 'string') return bad(fields);
-  const parsed = parseBackupRequest({ ...fields, schema: BACKUP_REQUEST_SCHEMA, version: BACKUP_REQUEST_VERSION, requestedBy: fields['requestedBy'] ?? requestedBy });
+  const parsed = parseBackupRequest({
+    ...fields,
+    schema: BACKUP_REQUEST_SCHEMA,
+    version: BACKUP_REQUEST_VERSION,
+    requestedBy: fields['requestedBy'] ?? requestedBy,
+  });
   if (!parsed.ok) return bad(parsed.description.replace('The backup request is invalid', 'The request body is invalid'));
   const source = parsed.request.source ?? config.backup.source;
-  if (!config.profiles.has(source)) return bad(`The source profile "${source}" is not configured. Set DR_WORKSPACE_${source.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`);
+  if (!config.profiles.has(source))
+    return bad(
+      `The source profile "${source}" is not configured. Set DR_WORKSPACE_${source.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
+    );
   return { ok: true, request: parsed.request };
 }
 

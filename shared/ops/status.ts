@@ -42,7 +42,10 @@ const PROBE_TIMEOUT_MS = 5_000;
  * against the RPO, the latest runs and drill, and whether both workspaces answer.
  * The workspace checks are one cheap read each, with a short timeout and no retries.
  */
-export async function getStatus(services: Services, options: { now?: () => number; runs?: number; probe?: boolean } = {}): Promise<StatusReport> {
+export async function getStatus(
+  services: Services,
+  options: { now?: () => number; runs?: number; probe?: boolean } = {},
+): Promise<StatusReport> {
   const { config, store } = services;
   const now = options.now ?? Date.now;
   const sourceName = config.backup.source;
@@ -72,7 +75,10 @@ export async function getStatus(services: Services, options: { now?: () => numbe
   const critical: string[] = [];
   const warnings: string[] = [];
   if (!last) critical.push(`There is no snapshot of "${sourceName}" yet: nothing could be recovered. Check the backup timer's runs.`);
-  else if (!withinRpo) critical.push(`The last good snapshot is ${formatMinutes(ageMinutes ?? 0)} old, beyond the ${formatMinutes(rpoMinutes)} RPO. Check the backup timer's recent runs.`);
+  else if (!withinRpo)
+    critical.push(
+      `The last good snapshot is ${formatMinutes(ageMinutes ?? 0)} old, beyond the ${formatMinutes(rpoMinutes)} RPO. Check the backup timer's recent runs.`,
+    );
   for (const w of workspaces) {
     if (w.state === 'ok') continue;
     const line = `The ${w.role} workspace ("${w.profile}") is ${w.state}${w.message ? `: ${w.message}` : ''}.`;
@@ -80,10 +86,15 @@ export async function getStatus(services: Services, options: { now?: () => numbe
     else warnings.push(line);
   }
   const failedRuns = runs.filter((r) => r.status === 'failed' || r.status === 'rejected');
-  if (failedRuns.length > 0) warnings.push(`${failedRuns.length} of the last ${runs.length} runs failed or were rejected (newest: ${failedRuns[0]?.runId}).`);
+  if (failedRuns.length > 0)
+    warnings.push(`${failedRuns.length} of the last ${runs.length} runs failed or were rejected (newest: ${failedRuns[0]?.runId}).`);
   if (!lastVerify) warnings.push('No DR drill (verify) has run yet: nobody knows whether a failover would work. Run one.');
-  else if (lastVerify.status === 'drift') warnings.push(`The last drill (${lastVerify.runId}) found ${objects(lastVerify.drift)} in the DR workspace that differ${lastVerify.drift === 1 ? 's' : ''} from the snapshot.`);
-  else if (lastVerify.status === 'failed') warnings.push(`The last drill (${lastVerify.runId}) failed: ${lastVerify.error ?? 'see its report'}.`);
+  else if (lastVerify.status === 'drift')
+    warnings.push(
+      `The last drill (${lastVerify.runId}) found ${objects(lastVerify.drift)} in the DR workspace that differ${lastVerify.drift === 1 ? 's' : ''} from the snapshot.`,
+    );
+  else if (lastVerify.status === 'failed')
+    warnings.push(`The last drill (${lastVerify.runId}) failed: ${lastVerify.error ?? 'see its report'}.`);
 
   return {
     schema: 'databricks-dr/status',
@@ -93,7 +104,15 @@ export async function getStatus(services: Services, options: { now?: () => numbe
     recoveryPoint: {
       ...(key ? { workspace: key } : {}),
       rpoMinutes,
-      ...(last && ageMinutes !== undefined ? { lastSnapshot: { snapshotId: last.snapshotId, createdAt: last.createdAt.toISOString(), ageMinutes: Math.round(ageMinutes * 10) / 10 } } : {}),
+      ...(last && ageMinutes !== undefined
+        ? {
+            lastSnapshot: {
+              snapshotId: last.snapshotId,
+              createdAt: last.createdAt.toISOString(),
+              ageMinutes: Math.round(ageMinutes * 10) / 10,
+            },
+          }
+        : {}),
       withinRpo,
     },
     snapshots: snapshots.map((s) => ({ snapshotId: s.snapshotId, createdAt: s.createdAt.toISOString(), sizeBytes: s.sizeBytes })),
@@ -105,7 +124,13 @@ export async function getStatus(services: Services, options: { now?: () => numbe
 
 async function probe(services: Services, role: WorkspaceHealth['role'], profile: string): Promise<WorkspaceHealth> {
   const p = services.config.profiles.get(profile);
-  if (!p) return { role, profile, state: 'not-configured', message: `Profile "${profile}" is not configured (DR_WORKSPACE_${profile.toUpperCase()}_HOST).` };
+  if (!p)
+    return {
+      role,
+      profile,
+      state: 'not-configured',
+      message: `Profile "${profile}" is not configured (DR_WORKSPACE_${profile.toUpperCase()}_HOST).`,
+    };
   const started = Date.now();
   let client;
   try {
@@ -114,7 +139,14 @@ async function probe(services: Services, role: WorkspaceHealth['role'], profile:
     return { role, profile, host: p.host, state: 'ok', latencyMs: Date.now() - started };
   } catch (error) {
     const message = redact((error as Error).message);
-    const state: WorkspaceHealth['state'] = isApiError(error, 'unauthenticated') || isApiError(error, 'permission_denied') ? 'unauthorized' : isApiError(error) ? 'error' : isDrError(error) && error.code !== 'WORKSPACE_UNREACHABLE' ? 'error' : 'unreachable';
+    const state: WorkspaceHealth['state'] =
+      isApiError(error, 'unauthenticated') || isApiError(error, 'permission_denied')
+        ? 'unauthorized'
+        : isApiError(error)
+          ? 'error'
+          : isDrError(error) && error.code !== 'WORKSPACE_UNREACHABLE'
+            ? 'error'
+            : 'unreachable';
     return { role, profile, host: p.host, state, latencyMs: Date.now() - started, message };
   } finally {
     client?.close();

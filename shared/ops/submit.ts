@@ -47,7 +47,12 @@ const RESEND_AFTER_MS = 120_000;
  * The run record is created before the message is sent, with a create-only write,
  * so two identical requests racing each other queue one run.
  */
-export async function submitOperation(services: Services, senders: OperationSenders, op: Operation, options: SubmitOptions = {}): Promise<Submitted> {
+export async function submitOperation(
+  services: Services,
+  senders: OperationSenders,
+  op: Operation,
+  options: SubmitOptions = {},
+): Promise<Submitted> {
   const { store } = services;
   const now = options.now ?? Date.now;
   const { runId: _ignored, ...rest } = op.request;
@@ -59,7 +64,9 @@ export async function submitOperation(services: Services, senders: OperationSend
   else if (options.idempotencyKey !== undefined) runId = `${prefix}-k${sha256(`${op.type}\n${options.idempotencyKey}`).slice(0, 24)}`;
   else {
     const base = `${prefix}-${requestHash.slice(0, 16)}`;
-    const generations = (await listRunIds(store, `${base}.`)).map((r) => Number(r.runId.slice(base.length + 1))).filter((n) => Number.isInteger(n));
+    const generations = (await listRunIds(store, `${base}.`))
+      .map((r) => Number(r.runId.slice(base.length + 1)))
+      .filter((n) => Number.isInteger(n));
     const last = Math.max(0, ...generations);
     const lastRecord = last > 0 ? await readRun(store, `${base}.${last}`) : undefined;
     runId = lastRecord && isActive(lastRecord) ? lastRecord.runId : `${base}.${last + 1}`;
@@ -86,9 +93,13 @@ export async function submitOperation(services: Services, senders: OperationSend
 
   if (!(await createRun(store, record))) {
     const existing = await readRun(store, runId);
-    if (!existing) throw new DrError('STORAGE_UNAVAILABLE', `Run ${runId} was reported to exist but cannot be read; try again.`, { retryable: true });
+    if (!existing)
+      throw new DrError('STORAGE_UNAVAILABLE', `Run ${runId} was reported to exist but cannot be read; try again.`, { retryable: true });
     if (options.idempotencyKey !== undefined && existing.requestHash !== undefined && existing.requestHash !== requestHash) {
-      throw new DrError('CONFLICT', `The Idempotency-Key "${options.idempotencyKey}" was already used for a different request (run ${runId}). Use a new key for a new request.`);
+      throw new DrError(
+        'CONFLICT',
+        `The Idempotency-Key "${options.idempotencyKey}" was already used for a different request (run ${runId}). Use a new key for a new request.`,
+      );
     }
     // Queued long ago and never picked up: the first send may have been lost. The
     // same message id again is dropped by duplicate detection if it was not.

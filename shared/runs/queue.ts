@@ -24,21 +24,39 @@ export interface RequestSender<T> {
  * or parsed JSON (the Functions host parses JSON bodies); it must be an object with
  * the expected schema and version. Field checks are the caller's.
  */
-export function decodeRequest(body: unknown, schema: string, version: number, what: string): { ok: true; fields: Record<string, unknown> } | { ok: false; reason: RejectReason; description: string } {
+export function decodeRequest(
+  body: unknown,
+  schema: string,
+  version: number,
+  what: string,
+): { ok: true; fields: Record<string, unknown> } | { ok: false; reason: RejectReason; description: string } {
   let value = body;
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) value = Buffer.from(value).toString('utf8');
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value) as unknown;
     } catch (error) {
-      return { ok: false, reason: 'MalformedJson', description: `The message body is not JSON (${(error as Error).message}). Send a JSON object with "schema": "${schema}" and "version": ${version}.` };
+      return {
+        ok: false,
+        reason: 'MalformedJson',
+        description: `The message body is not JSON (${(error as Error).message}). Send a JSON object with "schema": "${schema}" and "version": ${version}.`,
+      };
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: 'InvalidMessage', description: `The message body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.` };
+    return {
+      ok: false,
+      reason: 'InvalidMessage',
+      description: `The message body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`,
+    };
   }
   const m = value as Record<string, unknown>;
-  if (m['schema'] !== schema) return { ok: false, reason: 'UnsupportedSchema', description: `"schema" must be "${schema}", got ${JSON.stringify(m['schema'] ?? null)}.` };
+  if (m['schema'] !== schema)
+    return {
+      ok: false,
+      reason: 'UnsupportedSchema',
+      description: `"schema" must be "${schema}", got ${JSON.stringify(m['schema'] ?? null)}.`,
+    };
   if (m['version'] !== version) {
     return {
       ok: false,
@@ -53,6 +71,7 @@ export function decodeRequest(body: unknown, schema: string, version: number, wh
 export function continuationProblem(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const c = value as Record<string, unknown> | null;
-  if (typeof c !== 'object' || c === null || !Number.isInteger(c['part']) || typeof c['firstStartedAt'] !== 'string') return '"continuation" must be {"part": <n>, "firstStartedAt": <ISO time>}';
+  if (typeof c !== 'object' || c === null || !Number.isInteger(c['part']) || typeof c['firstStartedAt'] !== 'string')
+    return '"continuation" must be {"part": <n>, "firstStartedAt": <ISO time>}';
   return undefined;
 }

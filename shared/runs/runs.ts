@@ -100,13 +100,18 @@ export async function listRunIds(store: SnapshotStore, prefix = ''): Promise<{ r
 /** Read run records by id, in parallel, newest change first; ids whose record vanished are left out. */
 export async function readRuns(store: SnapshotStore, runIds: string[]): Promise<RunRecord[]> {
   const records = await Promise.all(runIds.map((id) => readRun(store, id)));
-  return records.filter((r): r is RunRecord => r !== undefined).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+  return records
+    .filter((r): r is RunRecord => r !== undefined)
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
 }
 
 /** The newest run records (by when they last changed), reading only those. */
 export async function listRuns(store: SnapshotStore, options: { limit?: number; prefix?: string } = {}): Promise<RunRecord[]> {
   const ids = await listRunIds(store, options.prefix);
-  return readRuns(store, ids.slice(0, options.limit ?? 20).map((n) => n.runId));
+  return readRuns(
+    store,
+    ids.slice(0, options.limit ?? 20).map((n) => n.runId),
+  );
 }
 
 /** A run's report (a failover's or a verify's), from the path in its record. */

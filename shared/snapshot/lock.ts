@@ -72,7 +72,12 @@ export class Lock {
       await this.blob.getBlobLeaseClient(this.leaseId).renewLease();
     } catch (error) {
       this.logger.error('lost the workspace lock; stopping', { workspace: this.workspaceKey, error: (error as Error).message });
-      this.controller.abort(new DrError('LOCKED', `Lost the lock of ${this.workspaceKey} (${(error as Error).message}); stopped to avoid two runs interleaving.`));
+      this.controller.abort(
+        new DrError(
+          'LOCKED',
+          `Lost the lock of ${this.workspaceKey} (${(error as Error).message}); stopped to avoid two runs interleaving.`,
+        ),
+      );
       this.stopTimer();
     }
   }

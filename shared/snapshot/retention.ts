@@ -12,7 +12,11 @@ export interface Retention {
 }
 
 /** Which snapshots of one workspace retention keeps. The newest is always kept. */
-export function selectRetained(snapshots: readonly SnapshotSummary[], retention: Retention, now: Date): { keep: SnapshotSummary[]; drop: SnapshotSummary[] } {
+export function selectRetained(
+  snapshots: readonly SnapshotSummary[],
+  retention: Retention,
+  now: Date,
+): { keep: SnapshotSummary[]; drop: SnapshotSummary[] } {
   const newestFirst = [...snapshots].sort((a, b) => (a.snapshotId < b.snapshotId ? 1 : -1));
   const cutoff = now.getTime() - retention.days * 86_400_000;
   const keep: SnapshotSummary[] = [];

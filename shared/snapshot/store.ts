@@ -41,9 +41,11 @@ export function storageError(error: unknown, action: string, container: string):
   const code = e.code ?? '';
   let fix = 'Check DR_STORAGE_CONNECTION_STRING or DR_STORAGE_ACCOUNT_URL, and that the account is reachable from here.';
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|REQUEST_SEND_ERROR|ETIMEDOUT/.test(code + detail)) {
-    fix = 'The storage endpoint did not answer. Locally, start Azurite (npx azurite-blob --skipApiVersionCheck); in Azure, check the account URL and network rules.';
+    fix =
+      'The storage endpoint did not answer. Locally, start Azurite (npx azurite-blob --skipApiVersionCheck); in Azure, check the account URL and network rules.';
   } else if (e.statusCode === 403 || /AuthorizationFailure|AuthenticationFailed|AuthorizationPermissionMismatch/.test(code)) {
-    fix = 'The storage account refused the credential. Give the identity "Storage Blob Data Contributor" on the account, or fix the account key in the connection string.';
+    fix =
+      'The storage account refused the credential. Give the identity "Storage Blob Data Contributor" on the account, or fix the account key in the connection string.';
   } else if (code === 'ContainerNotFound') {
     fix = `Create the container "${container}" or let the backup create it (it needs permission to).`;
   }
@@ -85,7 +87,11 @@ export class SnapshotStore {
       try {
         service = BlobServiceClient.fromConnectionString(storage.connectionString ?? 'UseDevelopmentStorage=true', PIPELINE);
       } catch (error) {
-        throw new DrError('CONFIG_INVALID', `DR_STORAGE_CONNECTION_STRING is not a valid connection string: ${redact((error as Error).message)}`, { cause: error });
+        throw new DrError(
+          'CONFIG_INVALID',
+          `DR_STORAGE_CONNECTION_STRING is not a valid connection string: ${redact((error as Error).message)}`,
+          { cause: error },
+        );
       }
     }
     return new SnapshotStore(service.getContainerClient(storage.container), logger);
@@ -129,7 +135,10 @@ export class SnapshotStore {
    * most (once to hash it, once to upload it gzip-compressed in blocks). If the two
    * passes disagree, the content changed while it was read: nothing is kept.
    */
-  async putObjectStream(open: () => AsyncIterable<Buffer>, signal?: AbortSignal): Promise<{ hash: string; size: number; created: boolean }> {
+  async putObjectStream(
+    open: () => AsyncIterable<Buffer>,
+    signal?: AbortSignal,
+  ): Promise<{ hash: string; size: number; created: boolean }> {
     const first = createHash('sha256');
     let size = 0;
     for await (const chunk of open()) {
@@ -161,7 +170,11 @@ export class SnapshotStore {
     }
     if (second.digest('hex') !== hash) {
       await blob.deleteIfExists().catch(() => undefined);
-      throw new DrError('SNAPSHOT_CORRUPT', `The content changed while it was being stored (expected ${hash}); nothing was kept. The next run reads it again.`, { retryable: true });
+      throw new DrError(
+        'SNAPSHOT_CORRUPT',
+        `The content changed while it was being stored (expected ${hash}); nothing was kept. The next run reads it again.`,
+        { retryable: true },
+      );
     }
     return { hash, size, created: true };
   }
@@ -172,7 +185,8 @@ export class SnapshotStore {
     try {
       response = await this.container.getBlobClient(objectPath(hash)).download(0, undefined, signal ? { abortSignal: signal } : {});
     } catch (error) {
-      if ((error as StorageErrorLike).statusCode === 404) throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is missing from container "${this.containerName}".`, { cause: error });
+      if ((error as StorageErrorLike).statusCode === 404)
+        throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is missing from container "${this.containerName}".`, { cause: error });
       throw storageError(error, `read object ${hash}`, this.containerName);
     }
     const digest = createHash('sha256');
@@ -202,7 +216,9 @@ export class SnapshotStore {
   async getObject(hash: string, signal?: AbortSignal): Promise<Buffer> {
     let compressed: Buffer;
     try {
-      compressed = await this.container.getBlobClient(objectPath(hash)).downloadToBuffer(undefined, undefined, signal ? { abortSignal: signal } : {});
+      compressed = await this.container
+        .getBlobClient(objectPath(hash))
+        .downloadToBuffer(undefined, undefined, signal ? { abortSignal: signal } : {});
     } catch (error) {
       if ((error as StorageErrorLike).statusCode === 404) {
         throw new DrError('SNAPSHOT_CORRUPT', `Object ${hash} is missing from container "${this.containerName}".`, { cause: error });
@@ -257,7 +273,8 @@ export class SnapshotStore {
         ...(signal ? { abortSignal: signal } : {}),
       });
     } catch (error) {
-      if (isConflict(error)) throw new DrError('SNAPSHOT_CORRUPT', `Snapshot ${manifest.snapshotId} already exists; manifests are written once.`);
+      if (isConflict(error))
+        throw new DrError('SNAPSHOT_CORRUPT', `Snapshot ${manifest.snapshotId} already exists; manifests are written once.`);
       throw storageError(error, `write the manifest of ${manifest.snapshotId}`, this.containerName);
     }
   }
@@ -274,7 +291,10 @@ export class SnapshotStore {
       expected = (await blob.getProperties()).metadata?.['sha256'];
     } catch (error) {
       if ((error as StorageErrorLike).statusCode === 404) {
-        throw new DrError('SNAPSHOT_NOT_FOUND', `Snapshot ${snapshotId} of ${workspaceKey} does not exist in container "${this.containerName}". Run "databricks-dr snapshots list".`);
+        throw new DrError(
+          'SNAPSHOT_NOT_FOUND',
+          `Snapshot ${snapshotId} of ${workspaceKey} does not exist in container "${this.containerName}". Run "databricks-dr snapshots list".`,
+        );
       }
       throw storageError(error, `read snapshot ${snapshotId}`, this.containerName);
     }
@@ -285,7 +305,10 @@ export class SnapshotStore {
       throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} is not valid gzip data.`, { cause: error });
     }
     if (expected !== undefined && sha256(text) !== expected) {
-      throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} does not match its recorded hash; it was changed after it was written.`);
+      throw new DrError(
+        'SNAPSHOT_CORRUPT',
+        `The manifest of ${snapshotId} does not match its recorded hash; it was changed after it was written.`,
+      );
     }
     return validateManifest(parseJson(text), snapshotId);
   }
@@ -298,7 +321,12 @@ export class SnapshotStore {
       for await (const blob of this.container.listBlobsFlat({ prefix })) {
         const m = /^workspaces\/([^/]+)\/snapshots\/([^/]+)\.json\.gz$/.exec(blob.name);
         if (!m) continue;
-        out.push({ workspaceKey: m[1] as string, snapshotId: m[2] as string, createdAt: snapshotTime(m[2] as string), sizeBytes: blob.properties.contentLength ?? 0 });
+        out.push({
+          workspaceKey: m[1] as string,
+          snapshotId: m[2] as string,
+          createdAt: snapshotTime(m[2] as string),
+          sizeBytes: blob.properties.contentLength ?? 0,
+        });
       }
     } catch (error) {
       if ((error as StorageErrorLike).code === 'ContainerNotFound') return [];
@@ -343,7 +371,9 @@ export class SnapshotStore {
   async writeJsonGz(path: string, value: unknown, action: string): Promise<void> {
     const body = await gzip(Buffer.from(stringifyJson(value), 'utf8'));
     try {
-      await this.container.getBlockBlobClient(path).uploadData(body, { blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' } });
+      await this.container
+        .getBlockBlobClient(path)
+        .uploadData(body, { blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' } });
     } catch (error) {
       throw storageError(error, action, this.containerName);
     }
@@ -388,7 +418,14 @@ export class SnapshotStore {
       // Under an immutability policy a young checkpoint cannot be deleted, but it can be
       // overwritten (a new version): mark it cleared, which reads as no checkpoint.
       const now = new Date().toISOString();
-      await this.writeCheckpoint(workspaceKey, { version: 1, runId: 'cleared', startedAt: now, updatedAt: now, artifacts: [], cleared: true } as Checkpoint);
+      await this.writeCheckpoint(workspaceKey, {
+        version: 1,
+        runId: 'cleared',
+        startedAt: now,
+        updatedAt: now,
+        artifacts: [],
+        cleared: true,
+      } as Checkpoint);
     }
   }
 

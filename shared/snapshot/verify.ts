@@ -14,13 +14,24 @@ export interface VerifyReport {
 }
 
 /** Re-read every object a snapshot references and check its hash. */
-export async function verifySnapshot(store: SnapshotStore, manifest: Manifest, options: { concurrency?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<VerifyReport> {
+export async function verifySnapshot(
+  store: SnapshotStore,
+  manifest: Manifest,
+  options: { concurrency?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<VerifyReport> {
   const limit = pLimit(options.concurrency ?? 16);
   // One object can stand for several artifacts (two identical notebooks): a damaged
   // object is reported for each of them.
   const unique = new Map<string, Array<{ kind: string; key: string }>>();
   for (const a of manifest.artifacts) if (a.hash) unique.set(a.hash, [...(unique.get(a.hash) ?? []), { kind: a.kind, key: a.key }]);
-  const report: VerifyReport = { snapshotId: manifest.snapshotId, workspaceKey: manifest.workspace.key, objectsChecked: 0, bytesChecked: 0, problems: [], ok: true };
+  const report: VerifyReport = {
+    snapshotId: manifest.snapshotId,
+    workspaceKey: manifest.workspace.key,
+    objectsChecked: 0,
+    bytesChecked: 0,
+    problems: [],
+    ok: true,
+  };
   let done = 0;
   await Promise.all(
     [...unique].map(([hash, owners]) =>

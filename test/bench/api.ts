@@ -30,7 +30,17 @@ async function main(): Promise<void> {
   const key = host.key;
   const sample = {
     schemaId: 'azureMonitorCommonAlertSchema',
-    data: { essentials: { alertRule: 'bench', severity: 'Sev1', signalType: 'Activity Log', monitorCondition: 'Fired', monitoringService: 'ServiceHealth', alertTargetIDs: [] }, alertContext: {} },
+    data: {
+      essentials: {
+        alertRule: 'bench',
+        severity: 'Sev1',
+        signalType: 'Activity Log',
+        monitorCondition: 'Fired',
+        monitoringService: 'ServiceHealth',
+        alertTargetIDs: [],
+      },
+      alertContext: {},
+    },
   };
   let n = 0;
   const first = await fetch(`${host.url}/api/failover?code=${key}`, { method: 'POST', body: JSON.stringify({ dryRun: true }) });
@@ -40,21 +50,44 @@ async function main(): Promise<void> {
     url: `${host.url}/api/alerts?code=${key}`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...sample, data: { ...sample.data, essentials: { ...sample.data.essentials, alertId: `/alerts/${++n}`, firedDateTime: new Date().toISOString() } } }) }) }],
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            ...sample,
+            data: {
+              ...sample.data,
+              essentials: { ...sample.data.essentials, alertId: `/alerts/${++n}`, firedDateTime: new Date().toISOString() },
+            },
+          }),
+        }),
+      },
+    ],
   };
   const status = { url: `${host.url}/api/status?probe=false&code=${key}` };
   const routes: { label: string; options: autocannon.Options }[] = [
     { label: 'GET /api/status?probe=false (2 runs kept)', options: status },
     { label: 'GET /api/dashboard (probes both workspaces)', options: { url: `${host.url}/api/dashboard?code=${key}` } },
     { label: 'GET /api/runs/{id}', options: { url: `${host.url}/api/runs/${runId}?code=${key}` } },
-    { label: 'POST /api/failover (same request: joins the run)', options: { url: `${host.url}/api/failover?code=${key}`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dryRun: true }) } },
+    {
+      label: 'POST /api/failover (same request: joins the run)',
+      options: {
+        url: `${host.url}/api/failover?code=${key}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dryRun: true }),
+      },
+    },
     { label: 'POST /api/alerts (new alert: record + message)', options: alerts },
     { label: 'GET /api/status?probe=false (after that flood)', options: status },
   ];
   say('Route                                              req/s   p50 ms  p99 ms  non-2xx');
   for (const r of routes) {
     const result = await autocannon({ ...r.options, connections: 8, duration: 5 });
-    say(`${r.label.padEnd(50)} ${result.requests.average.toFixed(0).padStart(6)} ${String(result.latency.p50).padStart(8)} ${String(result.latency.p99).padStart(7)} ${String(result.non2xx).padStart(8)}`);
+    say(
+      `${r.label.padEnd(50)} ${result.requests.average.toFixed(0).padStart(6)} ${String(result.latency.p50).padStart(8)} ${String(result.latency.p99).padStart(7)} ${String(result.non2xx).padStart(8)}`,
+    );
   }
   say(`(${n} alerts made ${n} run records and messages; the broker holds ${ops.broker.queue('dr-failover').messages().length} messages)`);
 
@@ -72,7 +105,10 @@ async function main(): Promise<void> {
   await ops.useEnv();
   for (let i = 0; i < 10; i++) {
     const t0 = performance.now();
-    const post = await fetch(`${host.url}/api/failover?code=${key}`, { method: 'POST', body: JSON.stringify({ dryRun: true, kinds: ['users'], reason: `bench ${i}` }) });
+    const post = await fetch(`${host.url}/api/failover?code=${key}`, {
+      method: 'POST',
+      body: JSON.stringify({ dryRun: true, kinds: ['users'], reason: `bench ${i}` }),
+    });
     const { runId: id } = (await post.json()) as { runId: string };
     const answered = performance.now() - t0;
     await ops.deliverFailover();
@@ -83,7 +119,9 @@ async function main(): Promise<void> {
   }
   const answers = delays.filter((_, i) => i % 2 === 0).sort((a, b) => a - b);
   const dones = delays.filter((_, i) => i % 2 === 1).sort((a, b) => a - b);
-  say(`POST /api/failover answered 202 in ${answers[5]?.toFixed(0)} ms (median of 10); queued, consumed and finished (a dry run of users) in ${dones[5]?.toFixed(0)} ms`);
+  say(
+    `POST /api/failover answered 202 in ${answers[5]?.toFixed(0)} ms (median of 10); queued, consumed and finished (a dry run of users) in ${dones[5]?.toFixed(0)} ms`,
+  );
   await host.stop();
   await ops.close();
   await storage.stop();

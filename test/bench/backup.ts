@@ -43,15 +43,37 @@ async function measure(label: string, url: string, connectionString: string, con
   await resetStats(url);
   // A capped V8 heap: the backup must complete in it, and the peak RSS then shows
   // what the process really needs rather than how lazily V8 collects garbage.
-  const child = spawn(process.execPath, ['--expose-gc', `--max-old-space-size=${HEAP_CAP_MB}`, '--import', 'tsx', 'test/bench/backupOnce.ts', url, TOKEN, connectionString, container], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      `--max-old-space-size=${HEAP_CAP_MB}`,
+      '--import',
+      'tsx',
+      'test/bench/backupOnce.ts',
+      url,
+      TOKEN,
+      connectionString,
+      container,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (child.pid) pin(child.pid, 1);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const [code] = (await once(child, 'exit')) as [number];
   if (code !== 0) throw new Error(`the backup process failed (${code})`);
-  const run = JSON.parse(out.trim().split('\n').pop() as string) as { seconds: number; artifacts: number; exported: number; peakRssMb: number; peakHeapMb: number; maxRssMb: number; liveHeapMb: number };
+  const run = JSON.parse(out.trim().split('\n').pop() as string) as {
+    seconds: number;
+    artifacts: number;
+    exported: number;
+    peakRssMb: number;
+    peakHeapMb: number;
+    maxRssMb: number;
+    liveHeapMb: number;
+  };
   const stats = await emulatorStats(url);
   const limits = REALISTIC_RATE_LIMITS;
   const bound = rateLimitBound(stats, limits.families as Record<string, number>, limits.default, limits.defaultWrite);
@@ -73,15 +95,23 @@ async function measure(label: string, url: string, connectionString: string, con
 
 async function changeNotebooks(url: string, fraction: number): Promise<number> {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const state = (await (await fetch(`${url}/__emulator/state`)).json()) as { workspace: Array<{ type: string; path: string; language?: string }> };
+  const state = (await (await fetch(`${url}/__emulator/state`)).json()) as {
+    workspace: Array<{ type: string; path: string; language?: string }>;
+  };
   const notebooks = state.workspace.filter((o) => o.type === 'NOTEBOOK');
   const step = Math.max(1, Math.round(1 / fraction));
   let changed = 0;
   for (let i = 0; i < notebooks.length; i += step) {
     const nb = notebooks[i] as { path: string; language: string };
     const comment = nb.language === 'SCALA' ? '//' : nb.language === 'SQL' ? '--' : '#';
-    const content = Buffer.from(`${comment} Databricks notebook source\n${comment} changed by the benchmark ${Date.now()}\n`).toString('base64');
-    const r = await fetch(`${url}/api/2.0/workspace/import`, { method: 'POST', headers, body: JSON.stringify({ path: nb.path, content, language: nb.language, overwrite: true }) });
+    const content = Buffer.from(`${comment} Databricks notebook source\n${comment} changed by the benchmark ${Date.now()}\n`).toString(
+      'base64',
+    );
+    const r = await fetch(`${url}/api/2.0/workspace/import`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ path: nb.path, content, language: nb.language, overwrite: true }),
+    });
     if (!r.ok) throw new Error(`changing ${nb.path} failed: ${r.status} ${await r.text()}`);
     changed += 1;
   }
@@ -98,7 +128,11 @@ function line(r: RunReport): string {
   );
 }
 
-async function benchSize(size: string, changed: number, pinned: boolean): Promise<{ full: RunReport; incremental: RunReport; changedCount: number }> {
+async function benchSize(
+  size: string,
+  changed: number,
+  pinned: boolean,
+): Promise<{ full: RunReport; incremental: RunReport; changedCount: number }> {
   const emu = await emulatorProcess(['--sample', size, '--seed', '7', '--preset', 'realistic', '--token', TOKEN]);
   if (pinned && emu.child.pid) pin(emu.child.pid, 0);
   const storage = await azurite();
@@ -116,9 +150,17 @@ async function benchSize(size: string, changed: number, pinned: boolean): Promis
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: 'large' }, changed: { type: 'string', default: '0.01' }, 'compare-size': { type: 'string', default: 'medium' } } });
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: 'large' },
+      changed: { type: 'string', default: '0.01' },
+      'compare-size': { type: 'string', default: 'medium' },
+    },
+  });
   const pinned = pin(process.pid, 1);
-  process.stdout.write(`Backup benchmark on the emulator's realistic preset (${pinned ? 'emulator and Azurite on CPU 0, backup on CPU 1' : 'not pinned'})\n\n`);
+  process.stdout.write(
+    `Backup benchmark on the emulator's realistic preset (${pinned ? 'emulator and Azurite on CPU 0, backup on CPU 1' : 'not pinned'})\n\n`,
+  );
   const main = await benchSize(values.size, Number(values.changed), pinned);
   process.stdout.write(`${line(main.full)}\n${line(main.incremental)}   (${main.changedCount} notebooks changed)\n`);
   let compare: { full: RunReport } | undefined;
@@ -132,7 +174,9 @@ async function main(): Promise<void> {
     `\nfull run: ${(main.full.artifacts / main.full.seconds).toFixed(0)} artifacts/s, ${ratio.toFixed(2)} of the rate-limit bound (goal ≥ 0.9); bottleneck ${main.full.bottleneck}\n` +
       `incremental run: ${incrementalShare.toFixed(3)} of the full run's time (goal ≤ 0.1)\n` +
       `memory (V8 heap capped at ${HEAP_CAP_MB} MB): peak RSS ${main.full.peakRssMb.toFixed(0)} MB, live heap ${main.full.liveHeapMb.toFixed(0)} MB for ${values.size}` +
-      (compare ? `; ${compare.full.peakRssMb.toFixed(0)} MB and ${compare.full.liveHeapMb.toFixed(0)} MB for ${values['compare-size']} (goal: flat, ≤ 256 MB)\n` : '\n'),
+      (compare
+        ? `; ${compare.full.peakRssMb.toFixed(0)} MB and ${compare.full.liveHeapMb.toFixed(0)} MB for ${values['compare-size']} (goal: flat, ≤ 256 MB)\n`
+        : '\n'),
   );
 }
 

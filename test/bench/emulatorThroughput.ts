@@ -41,7 +41,10 @@ async function startEmulatorProcess(): Promise<{ child: ChildProcess; url: strin
 }
 
 async function json(url: string, path: string, init: RequestInit = {}): Promise<any> {
-  const r = await fetch(url + path, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const r = await fetch(url + path, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
   return r.json();
 }
 
@@ -56,14 +59,26 @@ async function main(): Promise<void> {
     const job = (await json(url, '/api/2.2/jobs/list?limit=1')).jobs[0].job_id as number;
     const notebook = '/Shared/bench-notebook';
     const source = Buffer.from('# Databricks notebook source\nprint("bench")\n').toString('base64');
-    await json(url, '/api/2.0/workspace/import', { method: 'POST', body: JSON.stringify({ path: notebook, content: source, language: 'PYTHON', overwrite: true }) });
+    await json(url, '/api/2.0/workspace/import', {
+      method: 'POST',
+      body: JSON.stringify({ path: notebook, content: source, language: 'PYTHON', overwrite: true }),
+    });
 
     const scenarios: Array<{ name: string; method: 'GET' | 'POST'; path: string; body?: string }> = [
       { name: 'GET  workspace/get-status', method: 'GET', path: `/api/2.0/workspace/get-status?path=${encodeURIComponent(notebook)}` },
-      { name: 'GET  workspace/export', method: 'GET', path: `/api/2.0/workspace/export?path=${encodeURIComponent(notebook)}&format=SOURCE` },
+      {
+        name: 'GET  workspace/export',
+        method: 'GET',
+        path: `/api/2.0/workspace/export?path=${encodeURIComponent(notebook)}&format=SOURCE`,
+      },
       { name: 'GET  clusters/get', method: 'GET', path: `/api/2.1/clusters/get?cluster_id=${cluster}` },
       { name: 'GET  jobs/get', method: 'GET', path: `/api/2.2/jobs/get?job_id=${job}` },
-      { name: 'POST workspace/import', method: 'POST', path: '/api/2.0/workspace/import', body: JSON.stringify({ path: notebook, content: source, language: 'PYTHON', overwrite: true }) },
+      {
+        name: 'POST workspace/import',
+        method: 'POST',
+        path: '/api/2.0/workspace/import',
+        body: JSON.stringify({ path: notebook, content: source, language: 'PYTHON', overwrite: true }),
+      },
     ];
     process.stdout.write(
       `Emulator throughput: ${duration} s per scenario, ${connections} connections, emulator ${pinned ? 'pinned to CPU 0, load generator to CPU 1' : 'NOT pinned (taskset unavailable)'}\n\n`,

@@ -42,11 +42,34 @@ interface Run {
   peakRssMb: number;
 }
 
-async function once_(mode: 'failover' | 'verify', label: string, url: string, connectionString: string, container: string, sourceKey: string, mappings: string): Promise<Run> {
+async function once_(
+  mode: 'failover' | 'verify',
+  label: string,
+  url: string,
+  connectionString: string,
+  container: string,
+  sourceKey: string,
+  mappings: string,
+): Promise<Run> {
   await resetStats(url);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/failoverOnce.ts', mode, url, fakeEntraToken('admin@example.com'), connectionString, container, sourceKey, mappings], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/bench/failoverOnce.ts',
+      mode,
+      url,
+      fakeEntraToken('admin@example.com'),
+      connectionString,
+      container,
+      sourceKey,
+      mappings,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (child.pid) pin(child.pid, 1);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -60,10 +83,26 @@ async function once_(mode: 'failover' | 'verify', label: string, url: string, co
   const detail =
     mode === 'verify'
       ? `${r['ok'] ? 'no drift' : `DRIFT ${r['drift']}`}`
-      : `${r['status']} ${Object.entries(r['counts'] as Record<string, number>).map(([k, n]) => `${k} ${n}`).join(', ')}${(r['failed'] as unknown[]).length ? ` FAILED: ${JSON.stringify(r['failed'])}` : ''}\n    kinds (start–end, s): ${Object.entries((r['timeline'] ?? {}) as Record<string, { startMs: number; endMs: number }>)
+      : `${r['status']} ${Object.entries(r['counts'] as Record<string, number>)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(
+            ', ',
+          )}${(r['failed'] as unknown[]).length ? ` FAILED: ${JSON.stringify(r['failed'])}` : ''}\n    kinds (start–end, s): ${Object.entries(
+          (r['timeline'] ?? {}) as Record<string, { startMs: number; endMs: number }>,
+        )
           .map(([k, t]) => `${k} ${(t.startMs / 1000).toFixed(0)}–${(t.endMs / 1000).toFixed(0)}`)
           .join(', ')}`;
-  return { label, seconds: r['seconds'], artifacts: r['artifacts'] ?? r['checked'], detail, requests: stats.total, throttled, boundSeconds: bound.seconds, bottleneck: bound.bottleneck, peakRssMb: r['peakRssMb'] };
+  return {
+    label,
+    seconds: r['seconds'],
+    artifacts: r['artifacts'] ?? r['checked'],
+    detail,
+    requests: stats.total,
+    throttled,
+    boundSeconds: bound.seconds,
+    bottleneck: bound.bottleneck,
+    peakRssMb: r['peakRssMb'],
+  };
 }
 
 function line(r: Run): string {
@@ -78,7 +117,9 @@ function line(r: Run): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { size: { type: 'string', default: 'large' } } });
   const pinned = pin(process.pid, 1);
-  process.stdout.write(`Failover benchmark on the emulator's realistic preset (${pinned ? 'emulators and Azurite on CPU 0, failover on CPU 1' : 'not pinned'})\n\n`);
+  process.stdout.write(
+    `Failover benchmark on the emulator's realistic preset (${pinned ? 'emulators and Azurite on CPU 0, failover on CPU 1' : 'not pinned'})\n\n`,
+  );
   const primary = await emulatorProcess(['--sample', values.size, '--seed', '7', '--token', TOKEN]);
   const secondary = await emulatorProcess(['--seed', '8', '--preset', 'realistic']);
   const storage = await azurite();
@@ -92,7 +133,13 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const backup = await runBackup({ profile, client, store, settings: config.backup });
     client.close();
-    const mounts = backup.manifest.artifacts.filter((a) => a.kind === 'mounts').map((a) => ({ mountPoint: a.key, source: `abfss://${a.key.slice(5)}@drdatalake.dfs.core.windows.net/`, extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' } }));
+    const mounts = backup.manifest.artifacts
+      .filter((a) => a.kind === 'mounts')
+      .map((a) => ({
+        mountPoint: a.key,
+        source: `abfss://${a.key.slice(5)}@drdatalake.dfs.core.windows.net/`,
+        extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' },
+      }));
     const mappings = JSON.stringify({ mounts });
     const counts = backup.manifest.counts;
     process.stdout.write(

@@ -11,8 +11,24 @@ import { nullLogger } from '../../shared/log/logger.js';
 import { SnapshotStore } from '../../shared/snapshot/store.js';
 import { memoryProbe } from './harness.js';
 
-const [mode, url, token, connectionString, container, sourceKey, mappings] = process.argv.slice(2) as [string, string, string, string, string, string, string];
-const config = loadConfig({ DR_WORKSPACE_SECONDARY_HOST: url, DR_WORKSPACE_SECONDARY_AUTH: 'pat', DR_WORKSPACE_SECONDARY_TOKEN: token, DR_FAILOVER_MAPPINGS: mappings }, { readFile: () => undefined });
+const [mode, url, token, connectionString, container, sourceKey, mappings] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+const config = loadConfig(
+  {
+    DR_WORKSPACE_SECONDARY_HOST: url,
+    DR_WORKSPACE_SECONDARY_AUTH: 'pat',
+    DR_WORKSPACE_SECONDARY_TOKEN: token,
+    DR_FAILOVER_MAPPINGS: mappings,
+  },
+  { readFile: () => undefined },
+);
 const target = requireProfile(config, 'secondary');
 const client = clientFor(target, config.rateLimits, nullLogger);
 const store = SnapshotStore.fromConfig({ connectionString, container });
@@ -23,11 +39,15 @@ const t0 = performance.now();
 if (mode === 'verify') {
   const report = await verifyTarget({ manifest, store, target, client, mappings: config.failover.mappings });
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${JSON.stringify({ seconds, ok: report.ok, checked: report.checked, drift: report.drift.length, ...probe.stop() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ seconds, ok: report.ok, checked: report.checked, drift: report.drift.length, ...probe.stop() })}\n`,
+  );
 } else {
   const report = await runFailover({ manifest, store, target, client, mappings: config.failover.mappings });
   const seconds = (performance.now() - t0) / 1000;
   const failed = report.items.filter((i) => i.action === 'failed' || i.action === 'conflict').slice(0, 5);
-  process.stdout.write(`${JSON.stringify({ seconds, status: report.status, artifacts: report.items.length, counts: report.counts, failed, stats: report.stats, timeline: report.timeline, ...probe.stop() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ seconds, status: report.status, artifacts: report.items.length, counts: report.counts, failed, stats: report.stats, timeline: report.timeline, ...probe.stop() })}\n`,
+  );
 }
 client.close();

@@ -89,7 +89,12 @@ export async function resetStats(url: string): Promise<void> {
  * each named family's requests at its rate, each other endpoint at the default rate,
  * all in parallel. A run can be no faster than its slowest bucket.
  */
-export function rateLimitBound(stats: EmulatorStats, families: Record<string, number>, defaultRead: number, defaultWrite: number): { seconds: number; bottleneck: string } {
+export function rateLimitBound(
+  stats: EmulatorStats,
+  families: Record<string, number>,
+  defaultRead: number,
+  defaultWrite: number,
+): { seconds: number; bottleneck: string } {
   let worst = { seconds: 0, bottleneck: 'none' };
   const consider = (name: string, requests: number, rate: number): void => {
     // A full bucket absorbs one second of traffic at once.

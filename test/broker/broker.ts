@@ -7,7 +7,17 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Connection, Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
 import rhea from 'rhea';
 
-import { LOCK_LOST, type Address, type Outcome, decodeBody, decodeDelivery, lockTokenTag, outgoingMessage, parseAddress, settlementState } from './amqp.js';
+import {
+  LOCK_LOST,
+  type Address,
+  type Outcome,
+  decodeBody,
+  decodeDelivery,
+  lockTokenTag,
+  outgoingMessage,
+  parseAddress,
+  settlementState,
+} from './amqp.js';
 import { handleManagement, type ManagementReply } from './management.js';
 import { BrokerModel, type Entity, type MessageState, type QueueOptions, type StoredMessage, defaultQueueOptions } from './model.js';
 
@@ -166,7 +176,10 @@ export async function startServiceBusBroker(options: BrokerOptions = {}): Promis
     } else {
       ok = model.unlock(token);
     }
-    delivery.update(true, settlementState(outcome, ok ? undefined : { condition: LOCK_LOST, description: 'The lock supplied is invalid.' }));
+    delivery.update(
+      true,
+      settlementState(outcome, ok ? undefined : { condition: LOCK_LOST, description: 'The lock supplied is invalid.' }),
+    );
     const entity = entityOf.get(delivery.link as Sender);
     if (entity) pump(entity);
   }

@@ -70,14 +70,21 @@ export function handleManagement(model: BrokerModel, entity: Entity, operation: 
         }
         const lock = model.lock(entity, record, now);
         // Here the lock token is an AMQP uuid in RFC byte order (unlike a delivery tag).
-        return { 'lock-token': rhea.types.wrap_uuid(guidBytes(lock.token)), message: rhea.message.encode(outgoingMessage(record, lock.until)) };
+        return {
+          'lock-token': rhea.types.wrap_uuid(guidBytes(lock.token)),
+          message: rhea.message.encode(outgoingMessage(record, lock.until)),
+        };
       });
       return ok({ messages });
     }
     case 'com.microsoft:update-disposition':
       return lockTokens(body).every((token) => updateDisposition(model, token, body)) ? ok() : lockLost();
     default:
-      return { statusCode: 501, statusDescription: `Operation ${String(operation)} is not implemented by the test broker.`, errorCondition: 'amqp:not-implemented' };
+      return {
+        statusCode: 501,
+        statusDescription: `Operation ${String(operation)} is not implemented by the test broker.`,
+        errorCondition: 'amqp:not-implemented',
+      };
   }
 }
 

@@ -22,14 +22,21 @@ let browser: Browser;
 const runs: Record<string, string> = {};
 
 async function post(route: string, body: unknown): Promise<string> {
-  const r = await fetch(`${host.url}/api/${route}?code=${host.key}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${host.url}/api/${route}?code=${host.key}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await r.json()) as { runId: string; detail?: string };
   if (r.status !== 202) throw new Error(`POST /api/${route}: ${r.status} ${json.detail}`);
   return json.runId;
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}. Install Debian's package (apt-get install chromium; .ci/run does), or set CHROMIUM_PATH.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is not at ${CHROMIUM}. Install Debian's package (apt-get install chromium; .ci/run does), or set CHROMIUM_PATH.`,
+    );
   ops = await startOps(71);
   await ops.useEnv();
   host = await startHttpHost(await ops.httpFunctions());
@@ -48,7 +55,15 @@ beforeAll(async () => {
   await ops.deliverFailover();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 120_000);
 afterAll(async () => {
@@ -68,7 +83,9 @@ test('the status page shows the recovery point, the runs and the drift, and link
   const findings = await page.getByTestId('findings').locator('li').allTextContents();
   expect(findings).toEqual([
     expect.stringMatching(/^1 of the last \d+ runs failed or were rejected \(newest: refused-1\)\.$/),
-    expect.stringMatching(new RegExp(`^The last drill \\(${runs['verify']}\\) found 1 object in the DR workspace that differs from the snapshot\\.$`)),
+    expect.stringMatching(
+      new RegExp(`^The last drill \\(${runs['verify']}\\) found 1 object in the DR workspace that differs from the snapshot\\.$`),
+    ),
   ]);
 
   const rp = page.getByTestId('recovery-point');
@@ -86,7 +103,13 @@ test('the status page shows the recovery point, the runs and the drift, and link
 
   // Runs, newest first, with their results.
   const rows = page.getByTestId('runs').locator('tbody tr');
-  const table = await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-run'), tr.querySelector('td:nth-child(2)')?.textContent, tr.querySelector('.pill')?.textContent]));
+  const table = await rows.evaluateAll((trs) =>
+    trs.map((tr) => [
+      tr.getAttribute('data-run'),
+      tr.querySelector('td:nth-child(2)')?.textContent,
+      tr.querySelector('.pill')?.textContent,
+    ]),
+  );
   expect(table).toEqual([
     ['refused-1', 'failover', 'rejected'],
     [runs['verify'], 'verify', 'drift'],

@@ -42,7 +42,11 @@ async function get(id: string): Promise<any> {
   return r.json;
 }
 
-const waitFor = (id: string, state: string): Promise<any> => pollUntil(() => get(id), (c) => c.state === state);
+const waitFor = (id: string, state: string): Promise<any> =>
+  pollUntil(
+    () => get(id),
+    (c) => c.state === state,
+  );
 
 async function running(body: Record<string, unknown> = SPEC): Promise<string> {
   const id = await create(body);
@@ -130,7 +134,9 @@ describe('create and get', () => {
     // One driver plus two workers of a 4-core, 14 GB node.
     expect(c.cluster_cores).toBe(12);
     expect(c.cluster_memory_mb).toBe(3 * 14336);
-    expect(c.driver).toEqual(expect.objectContaining({ private_ip: expect.any(String), node_id: expect.any(String), instance_id: expect.any(String) }));
+    expect(c.driver).toEqual(
+      expect.objectContaining({ private_ip: expect.any(String), node_id: expect.any(String), instance_id: expect.any(String) }),
+    );
     expect(c.executors).toHaveLength(2);
     expect(c.pinned_by_user_name).toBeUndefined();
     expect(c.termination_reason).toBeUndefined();
@@ -181,17 +187,23 @@ describe('create and get', () => {
     expect((await get(id)).cluster_id).toBe(id);
   });
 
-  test.each(['state', 'cluster_source', 'spark_context_id', 'default_tags', 'creator_user_name', 'start_time', 'spec', 'pinned_by_user_name'])(
-    'create with read-only field %s is refused naming the field',
-    async (field) => {
-      const r = await w.post('/api/2.1/clusters/create', { ...SPEC, [field]: field === 'default_tags' || field === 'spec' ? {} : 'RUNNING' });
-      expect(r.status).toBe(400);
-      expect(r.json).toEqual({
-        error_code: 'INVALID_PARAMETER_VALUE',
-        message: `Field '${field}' is read-only and cannot be set in a create request. Remove it from the request.`,
-      });
-    },
-  );
+  test.each([
+    'state',
+    'cluster_source',
+    'spark_context_id',
+    'default_tags',
+    'creator_user_name',
+    'start_time',
+    'spec',
+    'pinned_by_user_name',
+  ])('create with read-only field %s is refused naming the field', async (field) => {
+    const r = await w.post('/api/2.1/clusters/create', { ...SPEC, [field]: field === 'default_tags' || field === 'spec' ? {} : 'RUNNING' });
+    expect(r.status).toBe(400);
+    expect(r.json).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: `Field '${field}' is read-only and cannot be set in a create request. Remove it from the request.`,
+    });
+  });
 
   test('edit with a read-only field is refused naming the field', async () => {
     const id = await terminated();
@@ -209,12 +221,24 @@ describe('create and get', () => {
       [{ ...SPEC, spark_version: undefined }, "Missing required field 'spark_version'"],
       [{ ...SPEC, node_type_id: undefined }, "Missing required field 'node_type_id'"],
       [{ ...SPEC, spark_version: 'fifteen' }, 'Invalid spark version fifteen.'],
-      [{ ...SPEC, node_type_id: 'Standard_Nope' }, 'Node type Standard_Nope is not supported. Use list-node-types to see the supported node types.'],
-      [{ ...SPEC, driver_node_type_id: 'Standard_Nope' }, 'Node type Standard_Nope is not supported. Use list-node-types to see the supported node types.'],
-      [{ ...SPEC, instance_pool_id: '0101-000000-nope00-pool-abcdefgh' }, "Can't find an instance pool with id: 0101-000000-nope00-pool-abcdefgh."],
+      [
+        { ...SPEC, node_type_id: 'Standard_Nope' },
+        'Node type Standard_Nope is not supported. Use list-node-types to see the supported node types.',
+      ],
+      [
+        { ...SPEC, driver_node_type_id: 'Standard_Nope' },
+        'Node type Standard_Nope is not supported. Use list-node-types to see the supported node types.',
+      ],
+      [
+        { ...SPEC, instance_pool_id: '0101-000000-nope00-pool-abcdefgh' },
+        "Can't find an instance pool with id: 0101-000000-nope00-pool-abcdefgh.",
+      ],
       [{ ...SPEC, policy_id: 'ABCDEF0123456789' }, 'Cluster policy ABCDEF0123456789 does not exist'],
       [{ ...SPEC, autoscale: { min_workers: 1, max_workers: 4 } }, 'Exactly one of num_workers or autoscale must be specified.'],
-      [{ ...SPEC, num_workers: undefined, autoscale: { min_workers: 4, max_workers: 4 } }, 'Invalid autoscale: max_workers (4) must be greater than min_workers (4).'],
+      [
+        { ...SPEC, num_workers: undefined, autoscale: { min_workers: 4, max_workers: 4 } },
+        'Invalid autoscale: max_workers (4) must be greater than min_workers (4).',
+      ],
       [{ ...SPEC, autotermination_minutes: 5 }, 'Autotermination minutes must be 0 or between 10 and 10000.'],
     ];
     for (const [body, message] of cases) {
@@ -229,7 +253,10 @@ describe('list', () => {
     for (let i = 0; i < 3; i++) await create({ ...SPEC, cluster_name: `page-${i}` });
     // Offsets only hold still while no cluster changes state (the order is by state).
     const settled = ['RUNNING', 'TERMINATED'];
-    await pollUntil(async () => (await w.get('/api/2.0/clusters/list')).json.clusters as any[], (cs) => cs.every((c) => settled.includes(c.state)));
+    await pollUntil(
+      async () => (await w.get('/api/2.0/clusters/list')).json.clusters as any[],
+      (cs) => cs.every((c) => settled.includes(c.state)),
+    );
     const v20 = await w.get('/api/2.0/clusters/list');
     expect(v20.status).toBe(200);
     expect(v20.json.next_page_token).toBeUndefined();
@@ -239,7 +266,11 @@ describe('list', () => {
       expect(c.spec).toBeUndefined();
       expect(c.cluster_id).toMatch(CLUSTER_ID);
     }
-    expect(all.find((c) => c.cluster_name === 'page-0')).toMatchObject({ cluster_source: 'API', state: expect.any(String), default_tags: expect.any(Object) });
+    expect(all.find((c) => c.cluster_name === 'page-0')).toMatchObject({
+      cluster_source: 'API',
+      state: expect.any(String),
+      default_tags: expect.any(Object),
+    });
 
     const first = await w.get('/api/2.1/clusters/list', { page_size: 2 });
     expect(first.json.clusters).toHaveLength(2);
@@ -446,8 +477,17 @@ describe('pin, unpin and permanent delete', () => {
   test('a cluster terminated more than 30 days ago is gone unless pinned', async () => {
     const longAgo = Date.now() - 31 * 24 * 60 * 60 * 1000;
     const creator = emu.workspace.creatorOf(ADMIN);
-    const old = emu.workspace.clusters.create({ ...SPEC, cluster_name: 'old' }, creator, { source: 'UI', state: 'TERMINATED', terminatedTime: longAgo });
-    const kept = emu.workspace.clusters.create({ ...SPEC, cluster_name: 'old-pinned' }, creator, { source: 'UI', state: 'TERMINATED', terminatedTime: longAgo, pinnedBy: adminId });
+    const old = emu.workspace.clusters.create({ ...SPEC, cluster_name: 'old' }, creator, {
+      source: 'UI',
+      state: 'TERMINATED',
+      terminatedTime: longAgo,
+    });
+    const kept = emu.workspace.clusters.create({ ...SPEC, cluster_name: 'old-pinned' }, creator, {
+      source: 'UI',
+      state: 'TERMINATED',
+      terminatedTime: longAgo,
+      pinnedBy: adminId,
+    });
     const r = await w.get('/api/2.1/clusters/get', { cluster_id: old.clusterId });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({
@@ -569,7 +609,9 @@ describe('libraries', () => {
     await w.post('/api/2.0/libraries/install', { cluster_id: id, libraries: [JAR, WHL] });
     const s = await status(id);
     expect(s.cluster_id).toBe(id);
-    expect(s.library_statuses).toEqual([PYPI, MAVEN, JAR, WHL].map((library) => ({ library, status: 'INSTALLED', is_library_for_all_clusters: false })));
+    expect(s.library_statuses).toEqual(
+      [PYPI, MAVEN, JAR, WHL].map((library) => ({ library, status: 'INSTALLED', is_library_for_all_clusters: false })),
+    );
   });
 
   test('install on a TERMINATED cluster stays PENDING until the cluster runs, then INSTALLED', async () => {

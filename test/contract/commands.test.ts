@@ -70,8 +70,14 @@ beforeAll(async () => {
   clusterId = (await w.post('/api/2.1/clusters/create', SPEC)).json.cluster_id;
   stoppedId = (await w.post('/api/2.1/clusters/create', { ...SPEC, cluster_name: 'stopped' })).json.cluster_id;
   await w.post('/api/2.1/clusters/delete', { cluster_id: stoppedId });
-  await pollUntil(() => clusterState(clusterId), (c) => c.state === 'RUNNING');
-  await pollUntil(() => clusterState(stoppedId), (c) => c.state === 'TERMINATED');
+  await pollUntil(
+    () => clusterState(clusterId),
+    (c) => c.state === 'RUNNING',
+  );
+  await pollUntil(
+    () => clusterState(stoppedId),
+    (c) => c.state === 'TERMINATED',
+  );
   contextId = await newContext();
 });
 afterAll(() => emu.stop());
@@ -101,7 +107,12 @@ describe('execution contexts', () => {
     const none = await w.post('/api/1.2/commands/execute', { clusterId, language: 'python', command: 'print(1)' });
     expect(none.status).toBe(400);
     expect(none.json).toEqual({ error: 'requirement failed: missing contextId' });
-    const unknown = await w.post('/api/1.2/commands/execute', { clusterId, contextId: '1234567890123456789', language: 'python', command: 'print(1)' });
+    const unknown = await w.post('/api/1.2/commands/execute', {
+      clusterId,
+      contextId: '1234567890123456789',
+      language: 'python',
+      command: 'print(1)',
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.json.error_code).toBeUndefined();
     expect(typeof unknown.json.error).toBe('string');
@@ -138,7 +149,9 @@ describe('commands', () => {
   });
 
   test('indented code, as the SDKs send it, is dedented before it runs', async () => {
-    const s = await run('\n        import json\n        n = dbutils.fs.mounts()\n        print(len(dbutils.fs.mounts()))\n        dbutils.notebook.exit(json.dumps(n))\n    ');
+    const s = await run(
+      '\n        import json\n        n = dbutils.fs.mounts()\n        print(len(dbutils.fs.mounts()))\n        dbutils.notebook.exit(json.dumps(n))\n    ',
+    );
     expect(s.status).toBe('Finished');
     expect(s.results.resultType).toBe('text');
     const triples = JSON.parse(s.results.data) as string[][];
@@ -163,7 +176,10 @@ describe('commands', () => {
 
   test('commands on a cluster that stopped are refused', async () => {
     const id = (await w.post('/api/2.1/clusters/create', { ...SPEC, cluster_name: 'short' })).json.cluster_id as string;
-    await pollUntil(() => clusterState(id), (c) => c.state === 'RUNNING');
+    await pollUntil(
+      () => clusterState(id),
+      (c) => c.state === 'RUNNING',
+    );
     const ctx = await newContext(id);
     await w.post('/api/2.1/clusters/delete', { cluster_id: id });
     const r = await w.post('/api/1.2/commands/execute', { clusterId: id, contextId: ctx, language: 'python', command: 'print(1)' });
@@ -193,7 +209,9 @@ describe('mounts through dbutils', () => {
 
   test('positional arguments and the Python repr of mounts()', async () => {
     const source = 'wasbs://curated@contosolake.blob.core.windows.net/';
-    const s = await run(`dbutils.fs.mount("${source}", "/mnt/curated", extra_configs = {"fs.azure.account.key.contosolake.blob.core.windows.net": dbutils.secrets.get("dr", "sp-secret")})\ndbutils.fs.refreshMounts()`);
+    const s = await run(
+      `dbutils.fs.mount("${source}", "/mnt/curated", extra_configs = {"fs.azure.account.key.contosolake.blob.core.windows.net": dbutils.secrets.get("dr", "sp-secret")})\ndbutils.fs.refreshMounts()`,
+    );
     expect(s.results.resultType).toBe('text');
     const repr = await run('print(dbutils.fs.mounts())');
     expect(repr.results.data).toContain(`MountInfo(mountPoint='/mnt/curated', source='${source}', encryptionType='')`);
@@ -213,7 +231,9 @@ describe('mounts through dbutils', () => {
   });
 
   test('a mount whose secret does not exist fails like dbutils does, and mounts nothing', async () => {
-    const s = await run(`dbutils.fs.mount(source="${RAW_SOURCE}", mount_point="/mnt/nosecret", extra_configs={"k": dbutils.secrets.get(scope="dr", key="missing")})`);
+    const s = await run(
+      `dbutils.fs.mount(source="${RAW_SOURCE}", mount_point="/mnt/nosecret", extra_configs={"k": dbutils.secrets.get(scope="dr", key="missing")})`,
+    );
     expect(s.status).toBe('Finished');
     expect(s.results.resultType).toBe('error');
     expect(s.results.summary).toContain('Secret does not exist with scope: dr and key: missing');
@@ -288,7 +308,13 @@ dbutils.notebook.exit("mounted /mnt/logs")
   async function submit(notebookPath: string): Promise<bigint | number> {
     const r = await w.post('/api/2.1/jobs/runs/submit', {
       run_name: 'dr-mounts',
-      tasks: [{ task_key: 'mount', new_cluster: { spark_version: '15.4.x-scala2.12', node_type_id: 'Standard_DS3_v2', num_workers: 1 }, notebook_task: { notebook_path: notebookPath } }],
+      tasks: [
+        {
+          task_key: 'mount',
+          new_cluster: { spark_version: '15.4.x-scala2.12', node_type_id: 'Standard_DS3_v2', num_workers: 1 },
+          notebook_task: { notebook_path: notebookPath },
+        },
+      ],
     });
     expect(r.status).toBe(200);
     expect(Object.keys(r.json)).toEqual(['run_id']);
@@ -297,7 +323,12 @@ dbutils.notebook.exit("mounted /mnt/logs")
 
   test('runs/submit of a notebook that mounts: the run succeeds, the mount exists, the job cluster is terminated', async () => {
     await w.post('/api/2.0/workspace/mkdirs', { path: '/Shared/dr' });
-    const imported = await w.post('/api/2.0/workspace/import', { path: '/Shared/dr/mount-logs', content: b64(NOTEBOOK), language: 'PYTHON', format: 'SOURCE' });
+    const imported = await w.post('/api/2.0/workspace/import', {
+      path: '/Shared/dr/mount-logs',
+      content: b64(NOTEBOOK),
+      language: 'PYTHON',
+      format: 'SOURCE',
+    });
     expect(imported.status).toBe(200);
 
     const runId = await submit('/Shared/dr/mount-logs');
@@ -310,23 +341,43 @@ dbutils.notebook.exit("mounted /mnt/logs")
     expect(jobCluster.cluster_source).toBe('JOB');
     expect(jobCluster.state).toBe('PENDING');
     expect(jobCluster.cluster_name).toBe(`job-${pending.job_id}-run-${pending.tasks[0].run_id}`);
-    expect(jobCluster.default_tags).toMatchObject({ JobId: String(pending.job_id), RunName: 'dr-mounts', ClusterName: jobCluster.cluster_name });
+    expect(jobCluster.default_tags).toMatchObject({
+      JobId: String(pending.job_id),
+      RunName: 'dr-mounts',
+      ClusterName: jobCluster.cluster_name,
+    });
 
-    const done = await pollUntil(() => runGet(runId), (r) => r.state.life_cycle_state !== 'PENDING' && r.state.life_cycle_state !== 'RUNNING');
-    expect(done.state).toEqual({ life_cycle_state: 'TERMINATED', result_state: 'SUCCESS', state_message: '', user_cancelled_or_timedout: false });
+    const done = await pollUntil(
+      () => runGet(runId),
+      (r) => r.state.life_cycle_state !== 'PENDING' && r.state.life_cycle_state !== 'RUNNING',
+    );
+    expect(done.state).toEqual({
+      life_cycle_state: 'TERMINATED',
+      result_state: 'SUCCESS',
+      state_message: '',
+      user_cancelled_or_timedout: false,
+    });
     expect(done.status).toMatchObject({ state: 'TERMINATED', termination_details: { code: 'SUCCESS' } });
     expect(done.tasks[0].state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' });
     expect(typeof done.tasks[0].cluster_instance.spark_context_id).toBe('string');
 
-    expect((await mounts()).find((m) => m.mountPoint === '/mnt/logs')).toEqual({ mountPoint: '/mnt/logs', source: 'wasbs://logs@contosolake.blob.core.windows.net/' });
+    expect((await mounts()).find((m) => m.mountPoint === '/mnt/logs')).toEqual({
+      mountPoint: '/mnt/logs',
+      source: 'wasbs://logs@contosolake.blob.core.windows.net/',
+    });
     expect(emu.workspace.dbfs.mounts.get('/mnt/logs')?.extraConfigs).toEqual({
       'fs.azure.account.key.contosolake.blob.core.windows.net': '{{secrets/dr/sp-secret}}',
     });
 
-    const stopped = await pollUntil(() => clusterState(jobClusterId), (c) => c.state === 'TERMINATED');
+    const stopped = await pollUntil(
+      () => clusterState(jobClusterId),
+      (c) => c.state === 'TERMINATED',
+    );
     expect(stopped.termination_reason).toEqual({ code: 'JOB_FINISHED', type: 'SUCCESS' });
     // The job cluster is not an all-purpose cluster a DR tool would replay.
-    const allPurpose = (await w.get('/api/2.1/clusters/list', { 'filter_by.cluster_sources': ['UI', 'API'] })).json.clusters as Array<{ cluster_id: string }>;
+    const allPurpose = (await w.get('/api/2.1/clusters/list', { 'filter_by.cluster_sources': ['UI', 'API'] })).json.clusters as Array<{
+      cluster_id: string;
+    }>;
     expect(allPurpose.map((c) => c.cluster_id)).not.toContain(jobClusterId);
 
     const output = await w.get('/api/2.1/jobs/runs/get-output', { run_id: String(done.tasks[0].run_id) });
@@ -339,23 +390,34 @@ dbutils.notebook.exit("mounted /mnt/logs")
     expect(parent.status).toBe(400);
     expect(parent.json).toEqual({
       error_code: 'INVALID_PARAMETER_VALUE',
-      message: 'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.',
+      message:
+        'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.',
     });
   });
 
   test('the same notebook again fails on "Directory already mounted"; the output carries the error', async () => {
     const runId = await submit('/Shared/dr/mount-logs');
-    const done = await pollUntil(() => runGet(runId), (r) => r.state.life_cycle_state !== 'PENDING' && r.state.life_cycle_state !== 'RUNNING');
+    const done = await pollUntil(
+      () => runGet(runId),
+      (r) => r.state.life_cycle_state !== 'PENDING' && r.state.life_cycle_state !== 'RUNNING',
+    );
     expect(done.state).toMatchObject({
       life_cycle_state: 'INTERNAL_ERROR',
       result_state: 'FAILED',
       state_message: 'Task mount failed with message: Workload failed, see run output for details.',
     });
-    expect(done.tasks[0].state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'FAILED', state_message: 'Workload failed, see run output for details' });
+    expect(done.tasks[0].state).toMatchObject({
+      life_cycle_state: 'TERMINATED',
+      result_state: 'FAILED',
+      state_message: 'Workload failed, see run output for details',
+    });
     const output = await w.get('/api/2.1/jobs/runs/get-output', { run_id: String(done.tasks[0].run_id) });
     expect(output.status).toBe(200);
     expect(output.json.error).toContain('Directory already mounted: /mnt/logs');
     expect(output.json.notebook_output).toBeUndefined();
-    await pollUntil(() => clusterState(done.tasks[0].cluster_instance.cluster_id), (c) => c.state === 'TERMINATED');
+    await pollUntil(
+      () => clusterState(done.tasks[0].cluster_instance.cluster_id),
+      (c) => c.state === 'TERMINATED',
+    );
   });
 });

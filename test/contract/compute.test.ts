@@ -64,14 +64,24 @@ describe('instance pools', () => {
     const p = await getPool(id);
     expect(p).toMatchObject({ ...POOL, instance_pool_id: id, state: 'ACTIVE', enable_elastic_disk: true, status: {} });
     expect(p.stats).toEqual({ used_count: 0, idle_count: 1, pending_used_count: 0, pending_idle_count: 0 });
-    expect(Object.keys(p.default_tags).sort()).toEqual(['DatabricksInstanceGroupId', 'DatabricksInstancePoolCreatorId', 'DatabricksInstancePoolId', 'Vendor']);
+    expect(Object.keys(p.default_tags).sort()).toEqual([
+      'DatabricksInstanceGroupId',
+      'DatabricksInstancePoolCreatorId',
+      'DatabricksInstancePoolId',
+      'Vendor',
+    ]);
     expect(p.default_tags).toMatchObject({ Vendor: 'Databricks', DatabricksInstancePoolCreatorId: adminId, DatabricksInstancePoolId: id });
     expect(p.default_tags.DatabricksInstanceGroupId).toMatch(/^-\d+$/);
   });
 
   test('server defaults for a minimal pool', async () => {
     const p = await getPool(await createPool({ instance_pool_name: 'minimal', node_type_id: 'Standard_F4s' }));
-    expect(p).toMatchObject({ min_idle_instances: 0, enable_elastic_disk: true, azure_attributes: { availability: 'ON_DEMAND_AZURE' }, state: 'ACTIVE' });
+    expect(p).toMatchObject({
+      min_idle_instances: 0,
+      enable_elastic_disk: true,
+      azure_attributes: { availability: 'ON_DEMAND_AZURE' },
+      state: 'ACTIVE',
+    });
     expect(p.stats.idle_count).toBe(0);
   });
 
@@ -88,7 +98,11 @@ describe('instance pools', () => {
     expect(dup.status).toBe(400);
     expect(dup.json).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: 'Instance pool with name etl-pool already exists.' });
     const other = await createPool({ instance_pool_name: 'other', node_type_id: 'Standard_DS3_v2' });
-    const rename = await w.post('/api/2.0/instance-pools/edit', { instance_pool_id: other, instance_pool_name: 'etl-pool', node_type_id: 'Standard_DS3_v2' });
+    const rename = await w.post('/api/2.0/instance-pools/edit', {
+      instance_pool_id: other,
+      instance_pool_name: 'etl-pool',
+      node_type_id: 'Standard_DS3_v2',
+    });
     expect(rename.status).toBe(400);
     expect(rename.json.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect((await getPool(other)).instance_pool_name).toBe('other');
@@ -113,7 +127,11 @@ describe('instance pools', () => {
     expect(p.azure_attributes).toEqual(POOL.azure_attributes);
     expect(p.preloaded_spark_versions).toEqual(POOL.preloaded_spark_versions);
 
-    const change = await w.post('/api/2.0/instance-pools/edit', { instance_pool_id: id, instance_pool_name: 'edited', node_type_id: 'Standard_DS4_v2' });
+    const change = await w.post('/api/2.0/instance-pools/edit', {
+      instance_pool_id: id,
+      instance_pool_name: 'edited',
+      node_type_id: 'Standard_DS4_v2',
+    });
     expect(change.status).toBe(400);
     expect(change.json.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect((await getPool(id)).node_type_id).toBe('Standard_DS3_v2');
@@ -123,9 +141,15 @@ describe('instance pools', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ node_type_id: 'Standard_DS3_v2' }, "Missing required field 'instance_pool_name'"],
       [{ instance_pool_name: 'x' }, "Missing required field 'node_type_id'"],
-      [{ instance_pool_name: 'x', node_type_id: 'Standard_Nope' }, 'Node type Standard_Nope is not supported. Use list-node-types to see the supported node types.'],
+      [
+        { instance_pool_name: 'x', node_type_id: 'Standard_Nope' },
+        'Node type Standard_Nope is not supported. Use list-node-types to see the supported node types.',
+      ],
       [{ instance_pool_name: 'x'.repeat(101), node_type_id: 'Standard_DS3_v2' }, 'Instance pool name must be at most 100 characters.'],
-      [{ instance_pool_name: 'x', node_type_id: 'Standard_DS3_v2', idle_instance_autotermination_minutes: 10001 }, 'idle_instance_autotermination_minutes must be between 0 and 10000.'],
+      [
+        { instance_pool_name: 'x', node_type_id: 'Standard_DS3_v2', idle_instance_autotermination_minutes: 10001 },
+        'idle_instance_autotermination_minutes must be between 0 and 10000.',
+      ],
     ];
     for (const [body, message] of cases) {
       const r = await w.post('/api/2.0/instance-pools/create', body);
@@ -143,7 +167,11 @@ describe('instance pools', () => {
     expect({ status: get.status, body: get.json }).toEqual({ status: 404, body: notFound });
     const again = await w.post('/api/2.0/instance-pools/delete', { instance_pool_id: id });
     expect({ status: again.status, body: again.json }).toEqual({ status: 404, body: notFound });
-    const edit = await w.post('/api/2.0/instance-pools/edit', { instance_pool_id: id, instance_pool_name: 'doomed', node_type_id: 'Standard_DS3_v2' });
+    const edit = await w.post('/api/2.0/instance-pools/edit', {
+      instance_pool_id: id,
+      instance_pool_name: 'doomed',
+      node_type_id: 'Standard_DS3_v2',
+    });
     expect({ status: edit.status, body: edit.json }).toEqual({ status: 404, body: notFound });
     const listed = (await w.get('/api/2.0/instance-pools/list')).json.instance_pools as any[];
     expect(listed.map((p) => p.instance_pool_id)).not.toContain(id);
@@ -200,7 +228,8 @@ describe('cluster policies', () => {
   });
 
   test('a custom definition is kept byte for byte; the creator and timestamps read back', async () => {
-    const definition = '{\n  "spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"},\n  "autoscale.max_workers" : {"type":"range","maxValue":5,"defaultValue":2},\n  "custom_tags.team": {"type": "fixed", "value": "dätä ✓"}\n}';
+    const definition =
+      '{\n  "spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"},\n  "autoscale.max_workers" : {"type":"range","maxValue":5,"defaultValue":2},\n  "custom_tags.team": {"type": "fixed", "value": "dätä ✓"}\n}';
     const before = Date.now();
     const id = await createPolicy({
       name: 'Team ETL',
@@ -226,8 +255,13 @@ describe('cluster policies', () => {
   });
 
   test('a family policy with overrides: overrides kept as sent, definition is the merged one', async () => {
-    const overrides = '{"autotermination_minutes": {"type": "fixed", "value": 60, "hidden": true}, "custom_tags.owner": {"type": "fixed", "value": "dr"}}';
-    const id = await createPolicy({ name: 'Personal (DR)', policy_family_id: 'personal-vm', policy_family_definition_overrides: overrides });
+    const overrides =
+      '{"autotermination_minutes": {"type": "fixed", "value": 60, "hidden": true}, "custom_tags.owner": {"type": "fixed", "value": "dr"}}';
+    const id = await createPolicy({
+      name: 'Personal (DR)',
+      policy_family_id: 'personal-vm',
+      policy_family_definition_overrides: overrides,
+    });
     const p = await getPolicy(id);
     expect(p.policy_family_id).toBe('personal-vm');
     expect(p.policy_family_definition_overrides).toBe(overrides);
@@ -256,7 +290,11 @@ describe('cluster policies', () => {
       [{ name: 'Array', definition: '[1]' }, 400, 'INVALID_PARAMETER_VALUE'],
       [{ name: 'Both', definition: '{}', policy_family_id: 'personal-vm' }, 400, 'INVALID_PARAMETER_VALUE'],
       [{ name: 'No family', policy_family_id: 'no-such-family' }, 404, 'RESOURCE_DOES_NOT_EXIST'],
-      [{ name: 'Bad overrides', policy_family_id: 'job-cluster', policy_family_definition_overrides: 'nope' }, 400, 'INVALID_PARAMETER_VALUE'],
+      [
+        { name: 'Bad overrides', policy_family_id: 'job-cluster', policy_family_definition_overrides: 'nope' },
+        400,
+        'INVALID_PARAMETER_VALUE',
+      ],
     ];
     for (const [body, status, code] of cases) {
       const r = await w.post('/api/2.0/policies/clusters/create', body);
@@ -266,7 +304,12 @@ describe('cluster policies', () => {
   });
 
   test('edit replaces the policy: omitted optional fields are cleared', async () => {
-    const id = await createPolicy({ name: 'Editable', definition: '{"a": {"type": "unlimited"}}', description: 'old', max_clusters_per_user: 3 });
+    const id = await createPolicy({
+      name: 'Editable',
+      definition: '{"a": {"type": "unlimited"}}',
+      description: 'old',
+      max_clusters_per_user: 3,
+    });
     const definition = '{"b":{"type":"forbidden"}}';
     const r = await w.post('/api/2.0/policies/clusters/edit', { policy_id: id, name: 'Edited', definition });
     expect(r.status).toBe(200);
@@ -290,7 +333,11 @@ describe('cluster policies', () => {
     const edited = await getPolicy(job.policy_id);
     expect(edited).toMatchObject({ is_default: true, policy_family_id: 'job-cluster', policy_family_definition_overrides: overrides });
 
-    const family = await w.post('/api/2.0/policies/clusters/edit', { policy_id: job.policy_id, name: 'Job Compute', policy_family_id: 'power-user' });
+    const family = await w.post('/api/2.0/policies/clusters/edit', {
+      policy_id: job.policy_id,
+      name: 'Job Compute',
+      policy_family_id: 'power-user',
+    });
     expect(family.status).toBe(400);
     expect(family.json.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect((await getPolicy(job.policy_id)).policy_family_id).toBe('job-cluster');
@@ -318,7 +365,12 @@ describe('cluster policies', () => {
     expect(edit.status).toBe(404);
     expect((await listPolicies()).map((p) => p.policy_id)).not.toContain(id);
     // A cluster can no longer name it.
-    const cluster = await w.post('/api/2.1/clusters/create', { spark_version: '15.4.x-scala2.12', node_type_id: 'Standard_DS3_v2', num_workers: 0, policy_id: id });
+    const cluster = await w.post('/api/2.1/clusters/create', {
+      spark_version: '15.4.x-scala2.12',
+      node_type_id: 'Standard_DS3_v2',
+      num_workers: 0,
+      policy_id: id,
+    });
     expect(cluster.status).toBe(400);
     expect(cluster.json.error_code).toBe('INVALID_PARAMETER_VALUE');
   });

@@ -14,7 +14,9 @@ const MB = 1024 * 1024;
 
 describe('DBFS', () => {
   test('put, get-status, list, read; dbfs: prefix and implicit parents', async () => {
-    expect((await w.post('/api/2.0/dbfs/put', { path: 'dbfs:/FileStore/a/b/hello.txt', contents: b64('hello'), overwrite: false })).status).toBe(200);
+    expect(
+      (await w.post('/api/2.0/dbfs/put', { path: 'dbfs:/FileStore/a/b/hello.txt', contents: b64('hello'), overwrite: false })).status,
+    ).toBe(200);
     const status = (await w.get('/api/2.0/dbfs/get-status', { path: '/FileStore/a/b/hello.txt' })).json;
     expect(status).toMatchObject({ path: '/FileStore/a/b/hello.txt', is_dir: false, file_size: 5 });
     expect(typeof status.modification_time).toBe('number');
@@ -77,7 +79,10 @@ describe('DBFS', () => {
       await w.post('/api/2.0/dbfs/create', { path: '/x.txt' }),
     ]) {
       expect(r.status).toBe(400);
-      expect(r.json).toEqual({ error_code: 'RESOURCE_ALREADY_EXISTS', message: 'A file or directory already exists at the input path dbfs:/x.txt.' });
+      expect(r.json).toEqual({
+        error_code: 'RESOURCE_ALREADY_EXISTS',
+        message: 'A file or directory already exists at the input path dbfs:/x.txt.',
+      });
     }
     await w.post('/api/2.0/dbfs/put', { path: '/y.txt', contents: b64('y') });
     const move = await w.post('/api/2.0/dbfs/move', { source_path: '/y.txt', destination_path: '/x.txt' });
@@ -99,7 +104,10 @@ describe('DBFS', () => {
     expect((await w.post('/api/2.0/dbfs/delete', { path: '/nope' })).status).toBe(200);
     const notEmpty = await w.post('/api/2.0/dbfs/delete', { path: '/FileStore/a' });
     expect(notEmpty.status).toBe(400);
-    expect(notEmpty.json).toEqual({ error_code: 'BAD_REQUEST', message: 'Directory is not empty. Use recursive delete or remove contents first.' });
+    expect(notEmpty.json).toEqual({
+      error_code: 'BAD_REQUEST',
+      message: 'Directory is not empty. Use recursive delete or remove contents first.',
+    });
     expect((await w.post('/api/2.0/dbfs/delete', { path: '/FileStore/a', recursive: true })).status).toBe(200);
     expect((await w.get('/api/2.0/dbfs/get-status', { path: '/FileStore/a/b/hello.txt' })).status).toBe(404);
     const readDir = await w.get('/api/2.0/dbfs/read', { path: '/FileStore' });
@@ -117,7 +125,12 @@ describe('DBFS', () => {
   });
 
   test('mount points show under /mnt; the REST API cannot look inside them', async () => {
-    emu.workspace.dbfs.mount({ mountPoint: '/mnt/raw', source: 'abfss://raw@acct.dfs.core.windows.net/', extraConfigs: {}, encryptionType: '' });
+    emu.workspace.dbfs.mount({
+      mountPoint: '/mnt/raw',
+      source: 'abfss://raw@acct.dfs.core.windows.net/',
+      extraConfigs: {},
+      encryptionType: '',
+    });
     const mnt = (await w.get('/api/2.0/dbfs/list', { path: '/mnt' })).json.files;
     expect(mnt).toEqual([expect.objectContaining({ path: '/mnt/raw', is_dir: true, file_size: 0 })]);
     const inside = await w.get('/api/2.0/dbfs/list', { path: '/mnt/raw' });

@@ -6,7 +6,11 @@ describe('rate limits', () => {
   test('requests over a family limit get 429 REQUEST_LIMIT_EXCEEDED with Retry-After', async () => {
     const emu = await startEmulator({ rateLimits: { families: { 'workspace.export': 5 }, default: 1000 } });
     try {
-      await api(emu.url).post('/api/2.0/workspace/import', { path: '/Shared/n', content: Buffer.from('x').toString('base64'), language: 'PYTHON' });
+      await api(emu.url).post('/api/2.0/workspace/import', {
+        path: '/Shared/n',
+        content: Buffer.from('x').toString('base64'),
+        language: 'PYTHON',
+      });
       const results = await Promise.all(
         Array.from({ length: 12 }, () => call(emu.url, 'GET', '/api/2.0/workspace/export', { query: { path: '/Shared/n' } })),
       );
@@ -20,7 +24,9 @@ describe('rate limits', () => {
       expect((await call(emu.url, 'GET', '/api/2.0/workspace/get-status', { query: { path: '/Shared/n' } })).status).toBe(200);
       // After a quiet second the bucket is full again, and holds no more than its capacity.
       await new Promise((r) => setTimeout(r, 1100));
-      const later = await Promise.all(Array.from({ length: 7 }, () => call(emu.url, 'GET', '/api/2.0/workspace/export', { query: { path: '/Shared/n' } })));
+      const later = await Promise.all(
+        Array.from({ length: 7 }, () => call(emu.url, 'GET', '/api/2.0/workspace/export', { query: { path: '/Shared/n' } })),
+      );
       expect(later.filter((r) => r.status === 200).length).toBe(5);
       const stats = emu.stats.snapshot();
       expect(stats.endpoints['GET /api/2.0/workspace/export']?.statuses['429']).toBe(9);
@@ -30,7 +36,11 @@ describe('rate limits', () => {
   });
 
   test('the realistic preset applies the documented limits; Retry-After can be switched off', async () => {
-    const emu = await startEmulator({ preset: 'realistic', latency: { fixedMs: 0, jitterMs: 0 }, rateLimits: { families: { 'jobs.create': 20 }, default: 30, retryAfter: false } });
+    const emu = await startEmulator({
+      preset: 'realistic',
+      latency: { fixedMs: 0, jitterMs: 0 },
+      rateLimits: { families: { 'jobs.create': 20 }, default: 30, retryAfter: false },
+    });
     try {
       // A bucket of 20 at 20/s: 40 requests at once get 20 answers, plus one for each
       // token that refilled while they arrived (a busy machine spreads them out).
@@ -138,7 +148,11 @@ describe('stats endpoint', () => {
       for (let i = 0; i < 3; i++) await call(emu.url, 'GET', '/api/2.0/workspace/get-status', { query: { path: '/' } });
       await call(emu.url, 'GET', '/api/2.0/workspace/get-status', { query: { path: '/missing' } });
       const stats = (await (await fetch(`${emu.url}/__emulator/stats`)).json()) as StatsSnapshot;
-      expect(stats.endpoints['GET /api/2.0/workspace/get-status']).toEqual({ count: 4, family: 'workspace.get-status', statuses: { '200': 3, '404': 1 } });
+      expect(stats.endpoints['GET /api/2.0/workspace/get-status']).toEqual({
+        count: 4,
+        family: 'workspace.get-status',
+        statuses: { '200': 3, '404': 1 },
+      });
       expect(stats.families['workspace.get-status']).toBe(4);
       expect(stats.total).toBe(4);
       await fetch(`${emu.url}/__emulator/stats/reset`, { method: 'POST' });

@@ -8,7 +8,14 @@ let clusterId: string;
 beforeAll(async () => {
   emu = await startEmulator({ clusterStartMs: 50 });
   w = api(emu.url);
-  clusterId = (await w.post('/api/2.1/clusters/create', { cluster_name: 'shared', spark_version: '15.4.x-scala2.12', node_type_id: 'Standard_DS3_v2', num_workers: 1 })).json.cluster_id;
+  clusterId = (
+    await w.post('/api/2.1/clusters/create', {
+      cluster_name: 'shared',
+      spark_version: '15.4.x-scala2.12',
+      node_type_id: 'Standard_DS3_v2',
+      num_workers: 1,
+    })
+  ).json.cluster_id;
 });
 afterAll(() => emu.stop());
 
@@ -25,7 +32,17 @@ describe('jobs', () => {
       name: 'nightly',
       tags: { team: 'data' },
       tasks: [task('b', { depends_on: [{ task_key: 'a' }] }), task('a')],
-      job_clusters: [{ job_cluster_key: 'jc', new_cluster: { spark_version: '15.4.x-scala2.12', node_type_id: 'Standard_DS3_v2', num_workers: 2, apply_policy_default_values: true } }],
+      job_clusters: [
+        {
+          job_cluster_key: 'jc',
+          new_cluster: {
+            spark_version: '15.4.x-scala2.12',
+            node_type_id: 'Standard_DS3_v2',
+            num_workers: 2,
+            apply_policy_default_values: true,
+          },
+        },
+      ],
       schedule: { quartz_cron_expression: '0 15 22 ? * *', timezone_id: 'UTC' },
     });
     expect(created.status).toBe(200);
@@ -47,7 +64,11 @@ describe('jobs', () => {
     });
     expect(job.settings.tasks[0]).toMatchObject({ task_key: 'b', run_if: 'ALL_SUCCESS', notebook_task: { source: 'WORKSPACE' } });
     expect(job.settings.job_clusters[0].new_cluster.apply_policy_default_values).toBeUndefined();
-    expect(job.settings.job_clusters[0].new_cluster.azure_attributes).toEqual({ availability: 'ON_DEMAND_AZURE', first_on_demand: 1, spot_bid_max_price: -1 });
+    expect(job.settings.job_clusters[0].new_cluster.azure_attributes).toEqual({
+      availability: 'ON_DEMAND_AZURE',
+      first_on_demand: 1,
+      spot_bid_max_price: -1,
+    });
     expect(job.settings.run_as).toBeUndefined();
     // 2.1 does not queue by default
     const legacy = await w.post('/api/2.1/jobs/create', { name: 'old', tasks: [task('a')] });
@@ -73,10 +94,16 @@ describe('jobs', () => {
   });
 
   test('references are checked: existing cluster, job cluster key, pool, run_job_task', async () => {
-    const badCluster = await w.post('/api/2.2/jobs/create', { name: 'x', tasks: [{ ...task('a'), existing_cluster_id: '0101-000000-missing1' }] });
+    const badCluster = await w.post('/api/2.2/jobs/create', {
+      name: 'x',
+      tasks: [{ ...task('a'), existing_cluster_id: '0101-000000-missing1' }],
+    });
     expect(badCluster.status).toBe(400);
     expect(badCluster.json).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: 'Cluster 0101-000000-missing1 does not exist' });
-    const badKey = await w.post('/api/2.2/jobs/create', { name: 'x', tasks: [{ task_key: 'a', job_cluster_key: 'nope', notebook_task: { notebook_path: '/x' } }] });
+    const badKey = await w.post('/api/2.2/jobs/create', {
+      name: 'x',
+      tasks: [{ task_key: 'a', job_cluster_key: 'nope', notebook_task: { notebook_path: '/x' } }],
+    });
     expect(badKey.status).toBe(400);
     const badRun = await w.post('/api/2.2/jobs/create', { name: 'x', tasks: [{ task_key: 'a', run_job_task: { job_id: 42 } }] });
     expect(badRun.json.message).toBe('Job 42 does not exist.');
@@ -109,7 +136,9 @@ describe('jobs', () => {
     expect(tooMany.status).toBe(400);
     expect(tooMany.json).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid limit 101 - it has to be no more than 100.' });
     const offset = await w.get('/api/2.1/jobs/list', { offset: 1025 });
-    expect(offset.json.message).toBe('The supplied offset 1025 has exceeded the value of 1000 allowed for this parameter.Please use the page_token parameter to paginate');
+    expect(offset.json.message).toBe(
+      'The supplied offset 1025 has exceeded the value of 1000 allowed for this parameter.Please use the page_token parameter to paginate',
+    );
     const brief = (await w.get('/api/2.2/jobs/list', { limit: 1 })).json.jobs[0];
     expect(brief.settings.tasks).toBeUndefined();
     const expanded = (await w.get('/api/2.2/jobs/list', { limit: 1, expand_tasks: true })).json.jobs[0];
@@ -141,7 +170,14 @@ describe('jobs', () => {
   test('reset replaces everything except run_as; update merges tasks by key and removes fields', async () => {
     const sp = await w.post('/api/2.0/preview/scim/v2/ServicePrincipals', { displayName: 'runner' });
     const appId = sp.json.applicationId;
-    const jobId = (await w.post('/api/2.2/jobs/create', { name: 'r', tasks: [task('a'), task('b')], run_as: { service_principal_name: appId }, tags: { x: '1' } })).json.job_id;
+    const jobId = (
+      await w.post('/api/2.2/jobs/create', {
+        name: 'r',
+        tasks: [task('a'), task('b')],
+        run_as: { service_principal_name: appId },
+        tags: { x: '1' },
+      })
+    ).json.job_id;
     let job = (await w.get('/api/2.2/jobs/get', { job_id: jobId })).json;
     expect(job.run_as_user_name).toBe(appId);
     expect(job.settings.run_as).toEqual({ service_principal_name: appId });
@@ -153,10 +189,16 @@ describe('jobs', () => {
     expect(job.settings.run_as).toEqual({ service_principal_name: appId });
     await w.post('/api/2.2/jobs/update', {
       job_id: jobId,
-      new_settings: { tasks: [task('c', { max_retries: 3 }), task('d')], schedule: { quartz_cron_expression: '0 0 1 * * ?', timezone_id: 'UTC', pause_status: 'PAUSED' } },
+      new_settings: {
+        tasks: [task('c', { max_retries: 3 }), task('d')],
+        schedule: { quartz_cron_expression: '0 0 1 * * ?', timezone_id: 'UTC', pause_status: 'PAUSED' },
+      },
     });
     job = (await w.get('/api/2.2/jobs/get', { job_id: jobId })).json;
-    expect(job.settings.tasks.map((t: { task_key: string; max_retries?: number }) => [t.task_key, t.max_retries])).toEqual([['c', 3], ['d', undefined]]);
+    expect(job.settings.tasks.map((t: { task_key: string; max_retries?: number }) => [t.task_key, t.max_retries])).toEqual([
+      ['c', 3],
+      ['d', undefined],
+    ]);
     expect(job.settings.schedule.pause_status).toBe('PAUSED');
     await w.post('/api/2.2/jobs/update', { job_id: jobId, fields_to_remove: ['schedule', 'tasks/d'] });
     job = (await w.get('/api/2.2/jobs/get', { job_id: jobId })).json;
@@ -167,23 +209,47 @@ describe('jobs', () => {
   test('continuous and trigger carry pause_status; only one of schedule/continuous/trigger', async () => {
     const c = await w.post('/api/2.2/jobs/create', { name: 'stream', tasks: [task('a')], continuous: {} });
     expect((await w.get('/api/2.2/jobs/get', { job_id: c.json.job_id })).json.settings.continuous).toEqual({ pause_status: 'UNPAUSED' });
-    const t = await w.post('/api/2.2/jobs/create', { name: 'arrival', tasks: [task('a')], trigger: { pause_status: 'PAUSED', file_arrival: { url: 'abfss://c@a.dfs.core.windows.net/x/' } } });
+    const t = await w.post('/api/2.2/jobs/create', {
+      name: 'arrival',
+      tasks: [task('a')],
+      trigger: { pause_status: 'PAUSED', file_arrival: { url: 'abfss://c@a.dfs.core.windows.net/x/' } },
+    });
     expect((await w.get('/api/2.2/jobs/get', { job_id: t.json.job_id })).json.settings.trigger.pause_status).toBe('PAUSED');
-    const both = await w.post('/api/2.2/jobs/create', { name: 'x', tasks: [task('a')], continuous: {}, schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' } });
+    const both = await w.post('/api/2.2/jobs/create', {
+      name: 'x',
+      tasks: [task('a')],
+      continuous: {},
+      schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' },
+    });
     expect(both.status).toBe(400);
     const badPause = await w.post('/api/2.2/jobs/create', { name: 'x', tasks: [task('a')], continuous: { pause_status: 'STOPPED' } });
     expect(badPause.status).toBe(400);
   });
 
   test('access_control_list on create becomes the job permissions', async () => {
-    const r = await w.post('/api/2.2/jobs/create', { name: 'acl', tasks: [task('a')], access_control_list: [{ group_name: 'users', permission_level: 'CAN_VIEW' }] });
+    const r = await w.post('/api/2.2/jobs/create', {
+      name: 'acl',
+      tasks: [task('a')],
+      access_control_list: [{ group_name: 'users', permission_level: 'CAN_VIEW' }],
+    });
     const perms = (await w.get(`/api/2.0/permissions/jobs/${r.json.job_id}`)).json;
-    const levels = Object.fromEntries(perms.access_control_list.map((e: { user_name?: string; group_name?: string; all_permissions: Array<{ permission_level: string }> }) => [e.user_name ?? e.group_name, e.all_permissions[0]?.permission_level]));
+    const levels = Object.fromEntries(
+      perms.access_control_list.map(
+        (e: { user_name?: string; group_name?: string; all_permissions: Array<{ permission_level: string }> }) => [
+          e.user_name ?? e.group_name,
+          e.all_permissions[0]?.permission_level,
+        ],
+      ),
+    );
     expect(levels).toMatchObject({ 'admin@example.com': 'IS_OWNER', users: 'CAN_VIEW', admins: 'CAN_MANAGE' });
   });
 
   test('legacy 2.0 single-task bodies become a one-task job', async () => {
-    const r = await w.post('/api/2.0/jobs/create', { name: 'legacy', existing_cluster_id: clusterId, notebook_task: { notebook_path: '/x' } });
+    const r = await w.post('/api/2.0/jobs/create', {
+      name: 'legacy',
+      existing_cluster_id: clusterId,
+      notebook_task: { notebook_path: '/x' },
+    });
     const job = (await w.get('/api/2.1/jobs/get', { job_id: r.json.job_id })).json;
     expect(job.settings.tasks).toHaveLength(1);
     expect(job.settings.tasks[0].existing_cluster_id).toBe(clusterId);

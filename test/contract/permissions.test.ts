@@ -52,7 +52,12 @@ beforeAll(async () => {
   expect((await w.post(`${SCIM}/Groups`, { displayName: 'data-eng' })).status).toBe(201);
   expect((await w.post(`${SCIM}/ServicePrincipals`, { applicationId: SP_APP_ID, displayName: 'etl-sp' })).status).toBe(201);
 
-  const cluster = await w.post('/api/2.1/clusters/create', { cluster_name: 'perm-cluster', spark_version: '13.3.x-scala2.12', node_type_id: 'Standard_DS3_v2', num_workers: 1 });
+  const cluster = await w.post('/api/2.1/clusters/create', {
+    cluster_name: 'perm-cluster',
+    spark_version: '13.3.x-scala2.12',
+    node_type_id: 'Standard_DS3_v2',
+    num_workers: 1,
+  });
   expect(cluster.status).toBe(200);
   ids.cluster = cluster.json.cluster_id;
 
@@ -60,7 +65,10 @@ beforeAll(async () => {
   expect(pool.status).toBe(200);
   ids.pool = pool.json.instance_pool_id;
 
-  const policy = await w.post('/api/2.0/policies/clusters/create', { name: 'perm-policy', definition: JSON.stringify({ autotermination_minutes: { type: 'fixed', value: 30 } }) });
+  const policy = await w.post('/api/2.0/policies/clusters/create', {
+    name: 'perm-policy',
+    definition: JSON.stringify({ autotermination_minutes: { type: 'fixed', value: 30 } }),
+  });
   expect(policy.status).toBe(200);
   ids.policy = policy.json.policy_id;
   const policies = await w.get('/api/2.0/policies/clusters/list');
@@ -68,15 +76,26 @@ beforeAll(async () => {
   expect(personal).toBeDefined();
   ids.personalPolicy = personal.policy_id;
 
-  const job = await w.post('/api/2.2/jobs/create', { name: 'perm-job', tasks: [{ task_key: 't', notebook_task: { notebook_path: '/Shared/perm/sub/nb' }, existing_cluster_id: ids.cluster }] });
+  const job = await w.post('/api/2.2/jobs/create', {
+    name: 'perm-job',
+    tasks: [{ task_key: 't', notebook_task: { notebook_path: '/Shared/perm/sub/nb' }, existing_cluster_id: ids.cluster }],
+  });
   expect(job.status).toBe(200);
   expect(typeof job.json.job_id).toBe('number');
   ids.job = job.json.job_id;
 
   expect((await w.post('/api/2.0/workspace/mkdirs', { path: '/Shared/perm/sub' })).status).toBe(200);
-  expect((await w.post('/api/2.0/workspace/import', { path: '/Shared/perm/sub/nb', content: b64(PY), language: 'PYTHON', format: 'SOURCE' })).status).toBe(200);
-  expect((await w.post('/api/2.0/workspace/import', { path: '/Shared/perm/sub/data.txt', content: b64('a,b\n1,2\n'), format: 'AUTO' })).status).toBe(200);
-  expect((await w.post('/api/2.0/workspace/import', { path: `/Users/${ADMIN}/home-nb`, content: b64(PY), language: 'PYTHON', format: 'SOURCE' })).status).toBe(200);
+  expect(
+    (await w.post('/api/2.0/workspace/import', { path: '/Shared/perm/sub/nb', content: b64(PY), language: 'PYTHON', format: 'SOURCE' }))
+      .status,
+  ).toBe(200);
+  expect(
+    (await w.post('/api/2.0/workspace/import', { path: '/Shared/perm/sub/data.txt', content: b64('a,b\n1,2\n'), format: 'AUTO' })).status,
+  ).toBe(200);
+  expect(
+    (await w.post('/api/2.0/workspace/import', { path: `/Users/${ADMIN}/home-nb`, content: b64(PY), language: 'PYTHON', format: 'SOURCE' }))
+      .status,
+  ).toBe(200);
   ids.sharedDir = await objectId('/Shared');
   ids.permDir = await objectId('/Shared/perm');
   ids.subDir = await objectId('/Shared/perm/sub');
@@ -280,7 +299,9 @@ describe('permissionLevels', () => {
 
 describe('PUT replaces, PATCH merges', () => {
   test('clusters: PUT replaces direct grants (creator dropped), admins stay inherited; GET matches the PUT answer', async () => {
-    const put = await w.put(path('clusters', ids.cluster), { access_control_list: [{ user_name: ALICE, permission_level: 'CAN_ATTACH_TO' }] });
+    const put = await w.put(path('clusters', ids.cluster), {
+      access_control_list: [{ user_name: ALICE, permission_level: 'CAN_ATTACH_TO' }],
+    });
     expect(put.status).toBe(200);
     expect(put.json.object_id).toBe(`/clusters/${ids.cluster}`);
     expect(put.json.object_type).toBe('cluster');
@@ -290,12 +311,22 @@ describe('PUT replaces, PATCH merges', () => {
   });
 
   test('clusters: PATCH adds a group (no display_name) and upserts an existing principal', async () => {
-    let r = await w.patch(path('clusters', ids.cluster), { access_control_list: [{ group_name: 'data-eng', permission_level: 'CAN_RESTART' }] });
+    let r = await w.patch(path('clusters', ids.cluster), {
+      access_control_list: [{ group_name: 'data-eng', permission_level: 'CAN_RESTART' }],
+    });
     expect(r.status).toBe(200);
-    expectAcl(r.json, { ...user(ALICE, 'Alice Liddell', direct('CAN_ATTACH_TO')), ...group('data-eng', direct('CAN_RESTART')), ...admins('/clusters/') });
+    expectAcl(r.json, {
+      ...user(ALICE, 'Alice Liddell', direct('CAN_ATTACH_TO')),
+      ...group('data-eng', direct('CAN_RESTART')),
+      ...admins('/clusters/'),
+    });
     r = await w.patch(path('clusters', ids.cluster), { access_control_list: [{ user_name: ALICE, permission_level: 'CAN_MANAGE' }] });
     expect(r.status).toBe(200);
-    const expected = { ...user(ALICE, 'Alice Liddell', direct('CAN_MANAGE')), ...group('data-eng', direct('CAN_RESTART')), ...admins('/clusters/') };
+    const expected = {
+      ...user(ALICE, 'Alice Liddell', direct('CAN_MANAGE')),
+      ...group('data-eng', direct('CAN_RESTART')),
+      ...admins('/clusters/'),
+    };
     expectAcl(r.json, expected);
     expectAcl(await getPerms('clusters', ids.cluster), expected);
   });
@@ -326,7 +357,9 @@ describe('PUT replaces, PATCH merges', () => {
   });
 
   test('cluster policies: grant CAN_USE to a group', async () => {
-    const r = await w.patch(path('cluster-policies', ids.policy), { access_control_list: [{ group_name: 'data-eng', permission_level: 'CAN_USE' }] });
+    const r = await w.patch(path('cluster-policies', ids.policy), {
+      access_control_list: [{ group_name: 'data-eng', permission_level: 'CAN_USE' }],
+    });
     expect(r.status).toBe(200);
     expectAcl(r.json, { ...group('data-eng', direct('CAN_USE')), ...admins('/cluster-policies/', 'CAN_USE') });
   });
@@ -374,7 +407,13 @@ describe('PUT replaces, PATCH merges', () => {
     // A grant to a nearer folder and a farther folder both show, each with its source.
     await w.patch(path('directories', ids.subDir), { access_control_list: [{ user_name: ALICE, permission_level: 'CAN_RUN' }] });
     expectAcl(await getPerms('notebooks', ids.notebook), {
-      ...user(ALICE, 'Alice Liddell', direct('CAN_EDIT'), inherited('CAN_RUN', `/directories/${ids.subDir}`), inherited('CAN_READ', `/directories/${ids.permDir}`)),
+      ...user(
+        ALICE,
+        'Alice Liddell',
+        direct('CAN_EDIT'),
+        inherited('CAN_RUN', `/directories/${ids.subDir}`),
+        inherited('CAN_READ', `/directories/${ids.permDir}`),
+      ),
       ...group('users', inherited('CAN_MANAGE', `/directories/${ids.sharedDir}`)),
       ...admins('/directories/'),
     });
@@ -384,17 +423,28 @@ describe('PUT replaces, PATCH merges', () => {
     const r = await w.put(path('notebooks', ids.notebook), { access_control_list: [] });
     expect(r.status).toBe(200);
     expectAcl(r.json, {
-      ...user(ALICE, 'Alice Liddell', inherited('CAN_RUN', `/directories/${ids.subDir}`), inherited('CAN_READ', `/directories/${ids.permDir}`)),
+      ...user(
+        ALICE,
+        'Alice Liddell',
+        inherited('CAN_RUN', `/directories/${ids.subDir}`),
+        inherited('CAN_READ', `/directories/${ids.permDir}`),
+      ),
       ...group('users', inherited('CAN_MANAGE', `/directories/${ids.sharedDir}`)),
       ...admins('/directories/'),
     });
   });
 
   test('files: PUT a grant for a service principal', async () => {
-    const r = await w.put(path('files', ids.file), { access_control_list: [{ service_principal_name: SP_APP_ID, permission_level: 'CAN_READ' }] });
+    const r = await w.put(path('files', ids.file), {
+      access_control_list: [{ service_principal_name: SP_APP_ID, permission_level: 'CAN_READ' }],
+    });
     expect(r.status).toBe(200);
     const entries = acl(r.json);
-    expect(entries[`sp:${SP_APP_ID}`]).toEqual({ service_principal_name: SP_APP_ID, display_name: 'etl-sp', all_permissions: [direct('CAN_READ')] });
+    expect(entries[`sp:${SP_APP_ID}`]).toEqual({
+      service_principal_name: SP_APP_ID,
+      display_name: 'etl-sp',
+      all_permissions: [direct('CAN_READ')],
+    });
   });
 
   test('repos: PUT and PATCH on a repo', async () => {
@@ -426,7 +476,10 @@ describe('PUT replaces, PATCH merges', () => {
   test('root directory: a PUT must keep admins CAN_MANAGE; its grants are inherited from /directories/', async () => {
     const dropped = await w.put(path('directories', 0), { access_control_list: [{ group_name: 'users', permission_level: 'CAN_READ' }] });
     expect(dropped.status).toBe(400);
-    expect(dropped.json).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: "Cannot change permissions for group 'admins' to None." });
+    expect(dropped.json).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: "Cannot change permissions for group 'admins' to None.",
+    });
 
     const ok = await w.put(path('directories', 0), {
       access_control_list: [
@@ -451,7 +504,9 @@ describe('PUT replaces, PATCH merges', () => {
     });
 
     // Restore.
-    const restore = await w.put(path('directories', 0), { access_control_list: [{ group_name: 'admins', permission_level: 'CAN_MANAGE' }] });
+    const restore = await w.put(path('directories', 0), {
+      access_control_list: [{ group_name: 'admins', permission_level: 'CAN_MANAGE' }],
+    });
     expect(restore.status).toBe(200);
     expect(Object.keys(acl(restore.json))).toEqual(['group:admins']);
   });
@@ -547,14 +602,18 @@ describe('jobs: exactly one IS_OWNER', () => {
   });
 
   test('a service principal can own a job', async () => {
-    const r = await w.put(path('jobs', ids.job), { access_control_list: [{ service_principal_name: SP_APP_ID, permission_level: 'IS_OWNER' }] });
+    const r = await w.put(path('jobs', ids.job), {
+      access_control_list: [{ service_principal_name: SP_APP_ID, permission_level: 'IS_OWNER' }],
+    });
     expect(r.status).toBe(200);
     expectAcl(r.json, {
       [`sp:${SP_APP_ID}`]: { service_principal_name: SP_APP_ID, display_name: 'etl-sp', all_permissions: [direct('IS_OWNER')] },
       ...admins('/jobs/'),
     });
     // Give it back.
-    expect((await w.put(path('jobs', ids.job), { access_control_list: [{ user_name: ADMIN, permission_level: 'IS_OWNER' }] })).status).toBe(200);
+    expect((await w.put(path('jobs', ids.job), { access_control_list: [{ user_name: ADMIN, permission_level: 'IS_OWNER' }] })).status).toBe(
+      200,
+    );
   });
 
   test('a group cannot own a job', async () => {
@@ -564,7 +623,10 @@ describe('jobs: exactly one IS_OWNER', () => {
   });
 
   test('jobs/create with an access_control_list: the creator becomes owner, the list is applied', async () => {
-    const created = await w.post('/api/2.2/jobs/create', { name: 'acl-job', access_control_list: [{ user_name: BOB, permission_level: 'CAN_MANAGE_RUN' }] });
+    const created = await w.post('/api/2.2/jobs/create', {
+      name: 'acl-job',
+      access_control_list: [{ user_name: BOB, permission_level: 'CAN_MANAGE_RUN' }],
+    });
     expect(created.status).toBe(200);
     const p = await getPerms('jobs', created.json.job_id);
     expectAcl(p, { ...adminUser(direct('IS_OWNER')), ...user(BOB, 'Bob Builder', direct('CAN_MANAGE_RUN')), ...admins('/jobs/') });
@@ -581,15 +643,18 @@ describe('errors', () => {
     ['directories', () => ids.permDir, 'IS_OWNER'],
     ['files', () => ids.file, 'CAN_VIEW'],
     ['repos', () => ids.repo, 'CAN_USE'],
-  ] as Array<[string, () => string | number, string]>)('an invalid level for %s is 400 INVALID_PARAMETER_VALUE and changes nothing', async (type, id, level) => {
-    const before = await getPerms(type, id());
-    for (const method of ['put', 'patch'] as const) {
-      const r = await w[method](path(type, id()), { access_control_list: [{ user_name: ALICE, permission_level: level }] });
-      expect(r.status).toBe(400);
-      expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
-    }
-    expectAcl(await getPerms(type, id()), acl(before));
-  });
+  ] as Array<[string, () => string | number, string]>)(
+    'an invalid level for %s is 400 INVALID_PARAMETER_VALUE and changes nothing',
+    async (type, id, level) => {
+      const before = await getPerms(type, id());
+      for (const method of ['put', 'patch'] as const) {
+        const r = await w[method](path(type, id()), { access_control_list: [{ user_name: ALICE, permission_level: level }] });
+        expect(r.status).toBe(400);
+        expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+      }
+      expectAcl(await getPerms(type, id()), acl(before));
+    },
+  );
 
   test('a missing permission_level is 400', async () => {
     const r = await w.patch(path('clusters', ids.cluster), { access_control_list: [{ user_name: ALICE }] });
@@ -599,7 +664,9 @@ describe('errors', () => {
 
   test('an unknown user: "Principal: UserName(x) does not exist"', async () => {
     for (const method of ['put', 'patch'] as const) {
-      const r = await w[method](path('clusters', ids.cluster), { access_control_list: [{ user_name: 'ghost@example.com', permission_level: 'CAN_ATTACH_TO' }] });
+      const r = await w[method](path('clusters', ids.cluster), {
+        access_control_list: [{ user_name: 'ghost@example.com', permission_level: 'CAN_ATTACH_TO' }],
+      });
       expect(r.status).toBe(400);
       // Observed both as BAD_REQUEST and as RESOURCE_DOES_NOT_EXIST (databricks-api.md §7.3).
       expect(['BAD_REQUEST', 'RESOURCE_DOES_NOT_EXIST']).toContain(r.json.error_code);
@@ -609,13 +676,17 @@ describe('errors', () => {
 
   test('an unknown service principal: "Principal: ServicePrincipalName(x) does not exist"', async () => {
     const appId = '00000000-1111-4222-8333-444444444444';
-    const r = await w.patch(path('notebooks', ids.notebook), { access_control_list: [{ service_principal_name: appId, permission_level: 'CAN_READ' }] });
+    const r = await w.patch(path('notebooks', ids.notebook), {
+      access_control_list: [{ service_principal_name: appId, permission_level: 'CAN_READ' }],
+    });
     expect(r.status).toBe(400);
     expect(r.json.message).toBe(`Principal: ServicePrincipalName(${appId}) does not exist`);
   });
 
   test('an unknown group is rejected', async () => {
-    const r = await w.patch(path('notebooks', ids.notebook), { access_control_list: [{ group_name: 'no-such-group', permission_level: 'CAN_READ' }] });
+    const r = await w.patch(path('notebooks', ids.notebook), {
+      access_control_list: [{ group_name: 'no-such-group', permission_level: 'CAN_READ' }],
+    });
     expect(r.status).toBe(400);
   });
 
@@ -623,7 +694,9 @@ describe('errors', () => {
     const none = await w.put(path('clusters', ids.cluster), { access_control_list: [{ permission_level: 'CAN_ATTACH_TO' }] });
     expect(none.status).toBe(400);
     expect(none.json.error_code).toBe('INVALID_PARAMETER_VALUE');
-    const two = await w.put(path('clusters', ids.cluster), { access_control_list: [{ user_name: ALICE, group_name: 'data-eng', permission_level: 'CAN_ATTACH_TO' }] });
+    const two = await w.put(path('clusters', ids.cluster), {
+      access_control_list: [{ user_name: ALICE, group_name: 'data-eng', permission_level: 'CAN_ATTACH_TO' }],
+    });
     expect(two.status).toBe(400);
     expect(two.json.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
@@ -637,7 +710,10 @@ describe('errors', () => {
       ['instance-pools', '0101-000000-nope1-pool-aaaaaaaa'],
       ['cluster-policies', 'ABCDEF0123456789'],
     ]) {
-      for (const r of [await w.get(path(type as string, id as string)), await w.put(path(type as string, id as string), { access_control_list: [] })]) {
+      for (const r of [
+        await w.get(path(type as string, id as string)),
+        await w.put(path(type as string, id as string), { access_control_list: [] }),
+      ]) {
         expect(r.status).toBe(404);
         expect(r.json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
       }
@@ -680,7 +756,9 @@ describe('errors', () => {
   test('a deleted notebook has no permissions any more', async () => {
     await w.post('/api/2.0/workspace/import', { path: '/Shared/perm/doomed', content: b64(PY), language: 'PYTHON', format: 'SOURCE' });
     const id = await objectId('/Shared/perm/doomed');
-    expect((await w.patch(path('notebooks', id), { access_control_list: [{ user_name: BOB, permission_level: 'CAN_READ' }] })).status).toBe(200);
+    expect((await w.patch(path('notebooks', id), { access_control_list: [{ user_name: BOB, permission_level: 'CAN_READ' }] })).status).toBe(
+      200,
+    );
     expect((await w.post('/api/2.0/workspace/delete', { path: '/Shared/perm/doomed' })).status).toBe(200);
     const r = await w.get(path('notebooks', id));
     expect(r.status).toBe(404);

@@ -193,7 +193,13 @@ describe('SCIM Users', () => {
       entitlements: [{ value: 'workspace-access' }],
     });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ id: u.id, userName: 'put.user@example.com', displayName: 'Renamed', active: false, entitlements: [{ value: 'workspace-access' }] });
+    expect(r.json).toMatchObject({
+      id: u.id,
+      userName: 'put.user@example.com',
+      displayName: 'Renamed',
+      active: false,
+      entitlements: [{ value: 'workspace-access' }],
+    });
     expect(r.json).not.toHaveProperty('name');
     const got = (await w.get(`${BASE}/Users/${u.id}`)).json;
     expect(got).toEqual(r.json);
@@ -202,13 +208,22 @@ describe('SCIM Users', () => {
 
   test('PATCH adds and removes entitlements (path, filtered path and pathless value), answers 204 with no body', async () => {
     const u = await createUser('patch.user@example.com');
-    let r = await w.patch(`${BASE}/Users/${u.id}`, patchOp({ op: 'add', path: 'entitlements', value: [{ value: 'allow-cluster-create' }, { value: 'databricks-sql-access' }] }));
+    let r = await w.patch(
+      `${BASE}/Users/${u.id}`,
+      patchOp({ op: 'add', path: 'entitlements', value: [{ value: 'allow-cluster-create' }, { value: 'databricks-sql-access' }] }),
+    );
     expect(r.status).toBe(204);
     expect(r.text).toBe('');
-    expect((await w.get(`${BASE}/Users/${u.id}`)).json.entitlements).toEqual([{ value: 'allow-cluster-create' }, { value: 'databricks-sql-access' }]);
+    expect((await w.get(`${BASE}/Users/${u.id}`)).json.entitlements).toEqual([
+      { value: 'allow-cluster-create' },
+      { value: 'databricks-sql-access' },
+    ]);
 
     // Adding an entitlement that is already there does not duplicate it.
-    r = await w.patch(`${BASE}/Users/${u.id}`, patchOp({ op: 'add', value: { entitlements: [{ value: 'allow-cluster-create' }, { value: 'allow-instance-pool-create' }] } }));
+    r = await w.patch(
+      `${BASE}/Users/${u.id}`,
+      patchOp({ op: 'add', value: { entitlements: [{ value: 'allow-cluster-create' }, { value: 'allow-instance-pool-create' }] } }),
+    );
     expect(r.status).toBe(204);
     expect((await w.get(`${BASE}/Users/${u.id}`)).json.entitlements).toEqual([
       { value: 'allow-cluster-create' },
@@ -218,9 +233,15 @@ describe('SCIM Users', () => {
 
     r = await w.patch(`${BASE}/Users/${u.id}`, patchOp({ op: 'remove', path: 'entitlements[value eq "allow-cluster-create"]' }));
     expect(r.status).toBe(204);
-    expect((await w.get(`${BASE}/Users/${u.id}`)).json.entitlements).toEqual([{ value: 'databricks-sql-access' }, { value: 'allow-instance-pool-create' }]);
+    expect((await w.get(`${BASE}/Users/${u.id}`)).json.entitlements).toEqual([
+      { value: 'databricks-sql-access' },
+      { value: 'allow-instance-pool-create' },
+    ]);
 
-    r = await w.patch(`${BASE}/Users/${u.id}`, patchOp({ op: 'remove', path: 'entitlements', value: [{ value: 'databricks-sql-access' }, { value: 'allow-instance-pool-create' }] }));
+    r = await w.patch(
+      `${BASE}/Users/${u.id}`,
+      patchOp({ op: 'remove', path: 'entitlements', value: [{ value: 'databricks-sql-access' }, { value: 'allow-instance-pool-create' }] }),
+    );
     expect(r.status).toBe(204);
     expect((await w.get(`${BASE}/Users/${u.id}`)).json).not.toHaveProperty('entitlements');
   });
@@ -229,7 +250,11 @@ describe('SCIM Users', () => {
     const u = await createUser('patch.two@example.com', { displayName: 'Two' });
     const r = await w.patch(
       `${BASE}/Users/${u.id}`,
-      patchOp({ op: 'replace', path: 'active', value: false }, { op: 'replace', path: 'displayName', value: 'Deux' }, { op: 'replace', path: 'userName', value: 'other@example.com' }),
+      patchOp(
+        { op: 'replace', path: 'active', value: false },
+        { op: 'replace', path: 'displayName', value: 'Deux' },
+        { op: 'replace', path: 'userName', value: 'other@example.com' },
+      ),
     );
     expect(r.status).toBe(204);
     const got = (await w.get(`${BASE}/Users/${u.id}`)).json;
@@ -237,7 +262,11 @@ describe('SCIM Users', () => {
   });
 
   test('an unknown entitlement is rejected with a 400 SCIM error', async () => {
-    const bad = await w.post(`${BASE}/Users`, { schemas: [USER_SCHEMA], userName: 'bad.ent@example.com', entitlements: [{ value: 'be-root' }] });
+    const bad = await w.post(`${BASE}/Users`, {
+      schemas: [USER_SCHEMA],
+      userName: 'bad.ent@example.com',
+      entitlements: [{ value: 'be-root' }],
+    });
     expect(bad.status).toBe(400);
     expectScimError(bad.json, 400);
     expect((await w.get(`${BASE}/Users`, { filter: 'userName eq "bad.ent@example.com"' })).json.totalResults).toBe(0);
@@ -258,7 +287,15 @@ describe('SCIM Users', () => {
 });
 
 describe('SCIM list paging, filters and attribute selection', () => {
-  const names = ['pg.alpha@example.com', 'pg.bravo@example.com', 'pg.charlie@example.com', 'pg.delta@example.com', 'pg.echo@example.com', 'pg.foxtrot@example.com', 'pg.golf@example.com'];
+  const names = [
+    'pg.alpha@example.com',
+    'pg.bravo@example.com',
+    'pg.charlie@example.com',
+    'pg.delta@example.com',
+    'pg.echo@example.com',
+    'pg.foxtrot@example.com',
+    'pg.golf@example.com',
+  ];
 
   beforeAll(async () => {
     for (const [i, userName] of names.entries()) {
@@ -339,8 +376,16 @@ describe('SCIM list paging, filters and attribute selection', () => {
     const notAlpha = await userNames('userName ne "pg.alpha@example.com"');
     expect(notAlpha).toHaveLength(total - 1);
     expect(notAlpha).not.toContain('pg.alpha@example.com');
-    expect(await userNames('userName sw "pg." and active eq true')).toEqual(['pg.alpha@example.com', 'pg.charlie@example.com', 'pg.echo@example.com', 'pg.golf@example.com']);
-    expect(await userNames('userName eq "pg.delta@example.com" or displayName eq "Paging F"')).toEqual(['pg.delta@example.com', 'pg.foxtrot@example.com']);
+    expect(await userNames('userName sw "pg." and active eq true')).toEqual([
+      'pg.alpha@example.com',
+      'pg.charlie@example.com',
+      'pg.echo@example.com',
+      'pg.golf@example.com',
+    ]);
+    expect(await userNames('userName eq "pg.delta@example.com" or displayName eq "Paging F"')).toEqual([
+      'pg.delta@example.com',
+      'pg.foxtrot@example.com',
+    ]);
     expect(await userNames('(userName sw "pg.d" or userName sw "pg.e") and active eq false')).toEqual(['pg.delta@example.com']);
   });
 
@@ -368,7 +413,10 @@ describe('SCIM list paging, filters and attribute selection', () => {
     expect(two.json.Resources[0].displayName).toBe('Paging E');
     expect(two.json.Resources[0]).not.toHaveProperty('userName');
 
-    const excluded = await w.get(`${BASE}/Users`, { filter: 'userName eq "pg.echo@example.com"', excludedAttributes: 'emails,displayName' });
+    const excluded = await w.get(`${BASE}/Users`, {
+      filter: 'userName eq "pg.echo@example.com"',
+      excludedAttributes: 'emails,displayName',
+    });
     const e = excluded.json.Resources[0];
     expect(e.userName).toBe('pg.echo@example.com');
     expect(e.active).toBe(true);
@@ -430,7 +478,9 @@ describe('SCIM Groups', () => {
     expect(r.json.id).toMatch(/^\d+$/);
     expect((await w.get(`${BASE}/Groups/${r.json.id}`)).json).toEqual(r.json);
     // The member now lists the group.
-    expect((await w.get(`${BASE}/Users/${u.id}`)).json.groups).toEqual([{ display: 'data-eng', type: 'direct', value: r.json.id, $ref: `Groups/${r.json.id}` }]);
+    expect((await w.get(`${BASE}/Users/${u.id}`)).json.groups).toEqual([
+      { display: 'data-eng', type: 'direct', value: r.json.id, $ref: `Groups/${r.json.id}` },
+    ]);
 
     const dup = await w.post(`${BASE}/Groups`, { schemas: [GROUP_SCHEMA], displayName: 'data-eng' });
     expect(dup.status).toBe(409);
@@ -461,7 +511,8 @@ describe('SCIM Groups', () => {
     const a = await createUser('pm.a@example.com');
     const b = await createUser('pm.b@example.com');
     const c = await createUser('pm.c@example.com');
-    const memberIds = async (): Promise<string[]> => ((await w.get(`${BASE}/Groups/${g.id}`)).json.members ?? []).map((m: { value: string }) => m.value);
+    const memberIds = async (): Promise<string[]> =>
+      ((await w.get(`${BASE}/Groups/${g.id}`)).json.members ?? []).map((m: { value: string }) => m.value);
 
     let r = await w.patch(`${BASE}/Groups/${g.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: a.id }, { value: b.id }] }));
     expect(r.status).toBe(204);
@@ -476,7 +527,9 @@ describe('SCIM Groups', () => {
     expect(r.status).toBe(204);
     expect(await memberIds()).toEqual([a.id, c.id]);
     expect((await w.get(`${BASE}/Users/${b.id}`)).json).not.toHaveProperty('groups');
-    expect((await w.get(`${BASE}/Users/${a.id}`)).json.groups).toEqual([{ display: 'patch-members', type: 'direct', value: g.id, $ref: `Groups/${g.id}` }]);
+    expect((await w.get(`${BASE}/Users/${a.id}`)).json.groups).toEqual([
+      { display: 'patch-members', type: 'direct', value: g.id, $ref: `Groups/${g.id}` },
+    ]);
 
     r = await w.patch(`${BASE}/Groups/${g.id}`, patchOp({ op: 'remove', path: 'members', value: [{ value: a.id }] }));
     expect(r.status).toBe(204);
@@ -485,9 +538,15 @@ describe('SCIM Groups', () => {
 
   test('PATCH adds and removes group entitlements', async () => {
     const g = await createGroup('patch-ents');
-    let r = await w.patch(`${BASE}/Groups/${g.id}`, patchOp({ op: 'add', path: 'entitlements', value: [{ value: 'allow-cluster-create' }, { value: 'workspace-access' }] }));
+    let r = await w.patch(
+      `${BASE}/Groups/${g.id}`,
+      patchOp({ op: 'add', path: 'entitlements', value: [{ value: 'allow-cluster-create' }, { value: 'workspace-access' }] }),
+    );
     expect(r.status).toBe(204);
-    expect((await w.get(`${BASE}/Groups/${g.id}`)).json.entitlements).toEqual([{ value: 'allow-cluster-create' }, { value: 'workspace-access' }]);
+    expect((await w.get(`${BASE}/Groups/${g.id}`)).json.entitlements).toEqual([
+      { value: 'allow-cluster-create' },
+      { value: 'workspace-access' },
+    ]);
     // Entra ID provisioning capitalises op names ("Add", "Remove").
     r = await w.patch(`${BASE}/Groups/${g.id}`, patchOp({ op: 'Remove', path: 'entitlements[value eq "allow-cluster-create"]' }));
     expect(r.status).toBe(204);
@@ -508,7 +567,9 @@ describe('SCIM Groups', () => {
     expect(c.groups).toEqual([{ display: 'nest-parent', type: 'direct', value: parent.id, $ref: `Groups/${parent.id}` }]);
     expect(c.members).toEqual([expect.objectContaining({ value: u.id, $ref: `Users/${u.id}` })]);
     const user = (await w.get(`${BASE}/Users/${u.id}`)).json;
-    expect(user.groups).toEqual(expect.arrayContaining([{ display: 'nest-child', type: 'direct', value: child.id, $ref: `Groups/${child.id}` }]));
+    expect(user.groups).toEqual(
+      expect.arrayContaining([{ display: 'nest-child', type: 'direct', value: child.id, $ref: `Groups/${child.id}` }]),
+    );
 
     // Deleting the parent removes it from the child's groups.
     expect((await w.delete(`${BASE}/Groups/${parent.id}`)).status).toBe(204);
@@ -519,14 +580,20 @@ describe('SCIM Groups', () => {
     const sp = await createSp({ displayName: 'member-sp' });
     const g = await createGroup('sp-holder', { members: [{ value: sp.id }] });
     expect(g.members).toEqual([expect.objectContaining({ value: sp.id, $ref: `ServicePrincipals/${sp.id}` })]);
-    expect((await w.get(`${BASE}/ServicePrincipals/${sp.id}`)).json.groups).toEqual([{ display: 'sp-holder', type: 'direct', value: g.id, $ref: `Groups/${g.id}` }]);
+    expect((await w.get(`${BASE}/ServicePrincipals/${sp.id}`)).json.groups).toEqual([
+      { display: 'sp-holder', type: 'direct', value: g.id, $ref: `Groups/${g.id}` },
+    ]);
   });
 
   test('PUT replaces members and entitlements and can rename; a built-in group cannot be renamed', async () => {
     const a = await createUser('put.g.a@example.com');
     const b = await createUser('put.g.b@example.com');
     const g = await createGroup('put-group', { members: [{ value: a.id }], entitlements: [{ value: 'allow-cluster-create' }] });
-    const r = await w.put(`${BASE}/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: 'put-group-renamed', members: [{ value: b.id }] });
+    const r = await w.put(`${BASE}/Groups/${g.id}`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'put-group-renamed',
+      members: [{ value: b.id }],
+    });
     expect(r.status).toBe(200);
     expect(r.json.displayName).toBe('put-group-renamed');
     expect(r.json.members.map((m: { value: string }) => m.value)).toEqual([b.id]);
@@ -538,7 +605,11 @@ describe('SCIM Groups', () => {
     expectScimError(clash.json, 409, 'Group with name data-eng already exists.');
 
     const admins = await groupByName('admins');
-    const rename = await w.put(`${BASE}/Groups/${admins.id}`, { schemas: [GROUP_SCHEMA], displayName: 'superusers', members: admins.members });
+    const rename = await w.put(`${BASE}/Groups/${admins.id}`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'superusers',
+      members: admins.members,
+    });
     expect(rename.status).toBe(400);
     expectScimError(rename.json, 400);
     expect((await w.get(`${BASE}/Groups/${admins.id}`)).json.displayName).toBe('admins');
@@ -575,7 +646,13 @@ describe('SCIM ServicePrincipals', () => {
       entitlements: [{ value: 'allow-cluster-create' }],
     });
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ schemas: [SP_SCHEMA], applicationId: appId, displayName: 'etl-runner', active: true, entitlements: [{ value: 'allow-cluster-create' }] });
+    expect(r.json).toMatchObject({
+      schemas: [SP_SCHEMA],
+      applicationId: appId,
+      displayName: 'etl-runner',
+      active: true,
+      entitlements: [{ value: 'allow-cluster-create' }],
+    });
     expect(r.json.id).toMatch(/^\d+$/);
     expect(r.json).not.toHaveProperty('userName');
     expect((await w.get(`${BASE}/ServicePrincipals/${r.json.id}`)).json).toEqual(r.json);
@@ -596,7 +673,11 @@ describe('SCIM ServicePrincipals', () => {
     await createSp({ applicationId: appId, displayName: 'first' });
     const r = await w.post(`${BASE}/ServicePrincipals`, { schemas: [SP_SCHEMA], applicationId: appId, displayName: 'second' });
     expect(r.status).toBe(409);
-    expect(r.json).toEqual({ schemas: [ERROR_SCHEMA], detail: `Service principal with application ID ${appId} already exists.`, status: '409' });
+    expect(r.json).toEqual({
+      schemas: [ERROR_SCHEMA],
+      detail: `Service principal with application ID ${appId} already exists.`,
+      status: '409',
+    });
   });
 
   test('filter by applicationId, list paging', async () => {
@@ -616,18 +697,36 @@ describe('SCIM ServicePrincipals', () => {
 
   test('PATCH entitlements and active, PUT, DELETE', async () => {
     const sp = await createSp({ displayName: 'mutable-sp' });
-    let r = await w.patch(`${BASE}/ServicePrincipals/${sp.id}`, patchOp({ op: 'add', path: 'entitlements', value: [{ value: 'databricks-sql-access' }] }));
+    let r = await w.patch(
+      `${BASE}/ServicePrincipals/${sp.id}`,
+      patchOp({ op: 'add', path: 'entitlements', value: [{ value: 'databricks-sql-access' }] }),
+    );
     expect(r.status).toBe(204);
     expect((await w.get(`${BASE}/ServicePrincipals/${sp.id}`)).json.entitlements).toEqual([{ value: 'databricks-sql-access' }]);
-    r = await w.patch(`${BASE}/ServicePrincipals/${sp.id}`, patchOp({ op: 'remove', path: 'entitlements[value eq "databricks-sql-access"]' }, { op: 'replace', path: 'active', value: false }));
+    r = await w.patch(
+      `${BASE}/ServicePrincipals/${sp.id}`,
+      patchOp({ op: 'remove', path: 'entitlements[value eq "databricks-sql-access"]' }, { op: 'replace', path: 'active', value: false }),
+    );
     expect(r.status).toBe(204);
     const after = (await w.get(`${BASE}/ServicePrincipals/${sp.id}`)).json;
     expect(after).not.toHaveProperty('entitlements');
     expect(after.active).toBe(false);
 
-    r = await w.put(`${BASE}/ServicePrincipals/${sp.id}`, { schemas: [SP_SCHEMA], applicationId: sp.applicationId, displayName: 'renamed-sp', active: true, entitlements: [{ value: 'workspace-access' }] });
+    r = await w.put(`${BASE}/ServicePrincipals/${sp.id}`, {
+      schemas: [SP_SCHEMA],
+      applicationId: sp.applicationId,
+      displayName: 'renamed-sp',
+      active: true,
+      entitlements: [{ value: 'workspace-access' }],
+    });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ id: sp.id, applicationId: sp.applicationId, displayName: 'renamed-sp', active: true, entitlements: [{ value: 'workspace-access' }] });
+    expect(r.json).toMatchObject({
+      id: sp.id,
+      applicationId: sp.applicationId,
+      displayName: 'renamed-sp',
+      active: true,
+      entitlements: [{ value: 'workspace-access' }],
+    });
 
     r = await w.delete(`${BASE}/ServicePrincipals/${sp.id}`);
     expect(r.status).toBe(204);
@@ -643,9 +742,16 @@ describe('SCIM Me', () => {
     const r = await w.get(`${BASE}/Me`);
     expect(r.status).toBe(200);
     expect(r.headers.get('x-databricks-org-id')).toBe(emu.workspace.workspaceId);
-    expect(r.json).toMatchObject({ schemas: [USER_SCHEMA, USER_WS_SCHEMA], userName: ADMIN, active: true, emails: [{ type: 'work', value: ADMIN, primary: true }] });
+    expect(r.json).toMatchObject({
+      schemas: [USER_SCHEMA, USER_WS_SCHEMA],
+      userName: ADMIN,
+      active: true,
+      emails: [{ type: 'work', value: ADMIN, primary: true }],
+    });
     const admins = await groupByName('admins');
-    expect(r.json.groups).toEqual(expect.arrayContaining([{ display: 'admins', type: 'direct', value: admins.id, $ref: `Groups/${admins.id}` }]));
+    expect(r.json.groups).toEqual(
+      expect.arrayContaining([{ display: 'admins', type: 'direct', value: admins.id, $ref: `Groups/${admins.id}` }]),
+    );
     // Me is the same resource as Users/<id>.
     expect((await w.get(`${BASE}/Users/${r.json.id}`)).json).toEqual(r.json);
   });

@@ -45,12 +45,19 @@ describe('secrets', () => {
   });
 
   test('ACLs: the creator manages a new scope; "users" as initial manager replaces the creator', async () => {
-    expect((await w.get('/api/2.0/secrets/acls/list', { scope: 'etl' })).json).toEqual({ items: [{ principal: 'admin@example.com', permission: 'MANAGE' }] });
+    expect((await w.get('/api/2.0/secrets/acls/list', { scope: 'etl' })).json).toEqual({
+      items: [{ principal: 'admin@example.com', permission: 'MANAGE' }],
+    });
     await w.post('/api/2.0/secrets/scopes/create', { scope: 'shared', initial_manage_principal: 'users' });
-    expect((await w.get('/api/2.0/secrets/acls/list', { scope: 'shared' })).json).toEqual({ items: [{ principal: 'users', permission: 'MANAGE' }] });
+    expect((await w.get('/api/2.0/secrets/acls/list', { scope: 'shared' })).json).toEqual({
+      items: [{ principal: 'users', permission: 'MANAGE' }],
+    });
     expect((await w.post('/api/2.0/secrets/acls/put', { scope: 'etl', principal: 'users', permission: 'READ' })).status).toBe(200);
     expect((await w.post('/api/2.0/secrets/acls/put', { scope: 'etl', principal: 'users', permission: 'WRITE' })).status).toBe(200);
-    expect((await w.get('/api/2.0/secrets/acls/get', { scope: 'etl', principal: 'users' })).json).toEqual({ principal: 'users', permission: 'WRITE' });
+    expect((await w.get('/api/2.0/secrets/acls/get', { scope: 'etl', principal: 'users' })).json).toEqual({
+      principal: 'users',
+      permission: 'WRITE',
+    });
     const badPerm = await w.post('/api/2.0/secrets/acls/put', { scope: 'etl', principal: 'users', permission: 'OWN' });
     expect(badPerm.status).toBe(400);
     const nobody = await w.post('/api/2.0/secrets/acls/put', { scope: 'etl', principal: 'ghost@example.com', permission: 'READ' });
@@ -60,13 +67,25 @@ describe('secrets', () => {
   });
 
   test('Key Vault-backed scopes need an Entra token and refuse puts', async () => {
-    const kv = { scope: 'kv', scope_backend_type: 'AZURE_KEYVAULT', backend_azure_keyvault: { resource_id: '/subscriptions/x/resourceGroups/y/providers/Microsoft.KeyVault/vaults/z', dns_name: 'https://z.vault.azure.net/' } };
+    const kv = {
+      scope: 'kv',
+      scope_backend_type: 'AZURE_KEYVAULT',
+      backend_azure_keyvault: {
+        resource_id: '/subscriptions/x/resourceGroups/y/providers/Microsoft.KeyVault/vaults/z',
+        dns_name: 'https://z.vault.azure.net/',
+      },
+    };
     const withPat = await w.post('/api/2.0/secrets/scopes/create', kv);
     expect(withPat.status).toBe(400);
     expect(withPat.json.error_code).toBe('BAD_REQUEST');
     emu.workspace.secrets.createScope('kv', 'AZURE_KEYVAULT', 'admin@example.com', undefined, kv.backend_azure_keyvault);
     const scopes = (await w.get('/api/2.0/secrets/scopes/list')).json.scopes;
-    expect(scopes).toContainEqual({ name: 'kv', backend_type: 'AZURE_KEYVAULT', keyvault_metadata: kv.backend_azure_keyvault, is_databricks_managed: false });
+    expect(scopes).toContainEqual({
+      name: 'kv',
+      backend_type: 'AZURE_KEYVAULT',
+      keyvault_metadata: kv.backend_azure_keyvault,
+      is_databricks_managed: false,
+    });
     const put = await w.post('/api/2.0/secrets/put', { scope: 'kv', key: 'a', string_value: 'b' });
     expect(put.status).toBe(400);
     expect(put.json.error_code).toBe('BAD_REQUEST');

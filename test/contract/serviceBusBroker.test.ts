@@ -21,10 +21,10 @@ let client: ServiceBusClient;
 beforeAll(async () => {
   broker = await startServiceBusBroker({
     queues: {
-      'dedup': { duplicateDetectionWindowMs: 400 },
-      'poison': { maxDeliveryCount: 2 },
+      dedup: { duplicateDetectionWindowMs: 400 },
+      poison: { maxDeliveryCount: 2 },
       'short-lock': { lockDurationMs: 500 },
-      'renew': { lockDurationMs: 1000 },
+      renew: { lockDurationMs: 1000 },
       'auto-renew': { lockDurationMs: 600 },
     },
   });
@@ -46,7 +46,10 @@ async function withReceiver<T>(queue: string, options: ServiceBusReceiverOptions
   }
 }
 
-async function send(queue: string, ...messages: { body: unknown; messageId?: string; applicationProperties?: Record<string, string> }[]): Promise<void> {
+async function send(
+  queue: string,
+  ...messages: { body: unknown; messageId?: string; applicationProperties?: Record<string, string> }[]
+): Promise<void> {
   const sender = client.createSender(queue);
   try {
     await sender.sendMessages(messages);
@@ -90,20 +93,41 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
     const held = broker.queue('send').active();
     expect(held.map((m) => m.body)).toEqual([{ job: 7 }, 'no id', { n: 1 }, { n: 2 }, { n: 3 }]);
     expect(held.map((m) => m.sequenceNumber)).toEqual([1, 2, 3, 4, 5]);
-    expect(held[0]).toMatchObject({ messageId: 'alert-1', deliveryCount: 0, state: 'active', locked: false, applicationProperties: { kind: 'failover' } });
+    expect(held[0]).toMatchObject({
+      messageId: 'alert-1',
+      deliveryCount: 0,
+      state: 'active',
+      locked: false,
+      applicationProperties: { kind: 'failover' },
+    });
     // The SDK's lock renewer needs a message id, so the broker assigns one when the sender did not.
     expect(held[1]?.messageId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   test('duplicate detection drops a repeated messageId within the window, and is off by default', async () => {
     await send('dedup', { body: 1, messageId: 'same' }, { body: 2, messageId: 'same' }, { body: 3, messageId: 'other' });
-    expect(broker.queue('dedup').active().map((m) => m.body)).toEqual([1, 3]);
+    expect(
+      broker
+        .queue('dedup')
+        .active()
+        .map((m) => m.body),
+    ).toEqual([1, 3]);
     await sleep(450); // past the 400 ms window
     await send('dedup', { body: 4, messageId: 'same' });
-    expect(broker.queue('dedup').active().map((m) => m.body)).toEqual([1, 3, 4]);
+    expect(
+      broker
+        .queue('dedup')
+        .active()
+        .map((m) => m.body),
+    ).toEqual([1, 3, 4]);
 
     await send('no-dedup', { body: 1, messageId: 'same' }, { body: 2, messageId: 'same' });
-    expect(broker.queue('no-dedup').active().map((m) => m.body)).toEqual([1, 2]);
+    expect(
+      broker
+        .queue('no-dedup')
+        .active()
+        .map((m) => m.body),
+    ).toEqual([1, 2]);
   });
 
   test('peek-lock receive reports the broker fields; complete removes the message', async () => {
@@ -134,7 +158,12 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
     await withReceiver('credit', {}, async (receiver) => {
       const first = await receiveOne(receiver);
       expect(first.body).toBe(1);
-      expect(broker.queue('credit').active().map((m) => m.locked)).toEqual([true, false, false]);
+      expect(
+        broker
+          .queue('credit')
+          .active()
+          .map((m) => m.locked),
+      ).toEqual([true, false, false]);
 
       const rest = await receiver.receiveMessages(2, { maxWaitTimeInMs: 3000 });
       expect(rest.map((m) => m.body)).toEqual([2, 3]);
@@ -200,7 +229,12 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
     });
     expect(broker.queue('poison').messages()).toEqual([]);
     expect(broker.queue('poison').deadLetters()).toMatchObject([
-      { messageId: 'p-1', deliveryCount: 2, deadLetterReason: 'MaxDeliveryCountExceeded', deadLetterErrorDescription: 'Message could not be consumed after 2 delivery attempts.' },
+      {
+        messageId: 'p-1',
+        deliveryCount: 2,
+        deadLetterReason: 'MaxDeliveryCountExceeded',
+        deadLetterErrorDescription: 'Message could not be consumed after 2 delivery attempts.',
+      },
     ]);
 
     await withReceiver('poison', { subQueueType: 'deadLetter' }, async (dlq) => {
@@ -216,7 +250,11 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
     await withReceiver('short-lock', { maxAutoLockRenewalDurationInMs: 0 }, async (receiver) => {
       const first = await receiveOne(receiver);
       expect(first.deliveryCount).toBe(0);
-      await pollUntil(async () => broker.queue('short-lock').active()[0]?.locked, (locked) => locked === false, { timeoutMs: 3000 });
+      await pollUntil(
+        async () => broker.queue('short-lock').active()[0]?.locked,
+        (locked) => locked === false,
+        { timeoutMs: 3000 },
+      );
 
       const second = await receiveOne(receiver);
       expect(second.messageId).toBe('l-1');
@@ -260,7 +298,11 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
         { autoCompleteMessages: true },
       );
       try {
-        await pollUntil(async () => broker.queue('processor').messages().length, (n) => n === 0, { timeoutMs: 5000 });
+        await pollUntil(
+          async () => broker.queue('processor').messages().length,
+          (n) => n === 0,
+          { timeoutMs: 5000 },
+        );
       } finally {
         await subscription.close();
       }
@@ -288,7 +330,11 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
         { autoCompleteMessages: true },
       );
       try {
-        await pollUntil(async () => broker.queue('auto-renew').messages().length, (n) => n === 0, { timeoutMs: 6000 });
+        await pollUntil(
+          async () => broker.queue('auto-renew').messages().length,
+          (n) => n === 0,
+          { timeoutMs: 6000 },
+        );
       } finally {
         await subscription.close();
       }
@@ -311,9 +357,17 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
       ]);
       // The receiver continues after the last peeked sequence number.
       expect((await receiver.peekMessages(2)).map((m) => m.body)).toEqual(['p3']);
-      expect((await receiver.peekMessages(10, { fromSequenceNumber: firstPage[1]!.sequenceNumber! })).map((m) => m.body)).toEqual(['p2', 'p3']);
+      expect((await receiver.peekMessages(10, { fromSequenceNumber: firstPage[1]!.sequenceNumber! })).map((m) => m.body)).toEqual([
+        'p2',
+        'p3',
+      ]);
     });
-    expect(broker.queue('peek').active().map((m) => [m.body, m.locked, m.deliveryCount])).toEqual([
+    expect(
+      broker
+        .queue('peek')
+        .active()
+        .map((m) => [m.body, m.locked, m.deliveryCount]),
+    ).toEqual([
       ['p1', false, 0],
       ['p2', false, 0],
       ['p3', false, 0],
@@ -326,12 +380,22 @@ describe('Service Bus test broker with the real @azure/service-bus client', () =
       const at = new Date(Date.now() + 700);
       const [sequenceNumber] = await sender.scheduleMessages({ body: 'later', messageId: 's-1' }, at);
       const [cancelled] = await sender.scheduleMessages({ body: 'never' }, new Date(Date.now() + 60_000));
-      expect(broker.queue('scheduled').messages().map((m) => [m.body, m.state, m.sequenceNumber])).toEqual([
+      expect(
+        broker
+          .queue('scheduled')
+          .messages()
+          .map((m) => [m.body, m.state, m.sequenceNumber]),
+      ).toEqual([
         ['later', 'scheduled', sequenceNumber?.toNumber()],
         ['never', 'scheduled', cancelled?.toNumber()],
       ]);
       await sender.cancelScheduledMessages([cancelled!]);
-      expect(broker.queue('scheduled').messages().map((m) => m.body)).toEqual(['later']);
+      expect(
+        broker
+          .queue('scheduled')
+          .messages()
+          .map((m) => m.body),
+      ).toEqual(['later']);
 
       await withReceiver('scheduled', {}, async (receiver) => {
         const [peeked] = await receiver.peekMessages(1);

@@ -19,7 +19,8 @@ describe('workspace import and export', () => {
     await w.post('/api/2.0/workspace/mkdirs', { path: '/Shared/rt' });
     const sources = {
       PYTHON: PY,
-      SCALA: '// Databricks notebook source\nval x = 1\n\n// COMMAND ----------\n\n// DBTITLE 1,Title here\n// MAGIC %python\n// MAGIC print(1)\n',
+      SCALA:
+        '// Databricks notebook source\nval x = 1\n\n// COMMAND ----------\n\n// DBTITLE 1,Title here\n// MAGIC %python\n// MAGIC print(1)\n',
       SQL: '-- Databricks notebook source\nSELECT 1\n\n-- COMMAND ----------\n\n-- DBTITLE 0,hidden title\nSELECT 2\n',
       R: '# Databricks notebook source\nprint("Hello World!", quote = FALSE)\n\n# COMMAND ----------\n\nprint(paste("How","are","you?"))\n\n# COMMAND ----------\n\n\n',
     };
@@ -42,21 +43,34 @@ describe('workspace import and export', () => {
     await w.post('/api/2.0/workspace/import', { path: '/Shared/noheader', content: b64('print(1)'), language: 'PYTHON' });
     const out = await w.get('/api/2.0/workspace/export', { path: '/Shared/noheader', direct_download: true });
     expect(out.text).toBe('# Databricks notebook source\nprint(1)\n');
-    await w.post('/api/2.0/workspace/import', { path: '/Shared/empty', content: b64('# Databricks notebook source\n'), language: 'PYTHON' });
-    expect((await w.get('/api/2.0/workspace/export', { path: '/Shared/empty', direct_download: true })).text).toBe('# Databricks notebook source\n');
+    await w.post('/api/2.0/workspace/import', {
+      path: '/Shared/empty',
+      content: b64('# Databricks notebook source\n'),
+      language: 'PYTHON',
+    });
+    expect((await w.get('/api/2.0/workspace/export', { path: '/Shared/empty', direct_download: true })).text).toBe(
+      '# Databricks notebook source\n',
+    );
   });
 
   test('AUTO import: header + extension makes a notebook without the extension, anything else a file', async () => {
     await w.post('/api/2.0/workspace/mkdirs', { path: '/Shared/auto' });
     let r = await w.post('/api/2.0/workspace/import', { path: '/Shared/auto/etl.py', content: b64(PY), format: 'AUTO' });
     expect(r.status).toBe(200);
-    expect((await w.get('/api/2.0/workspace/get-status', { path: '/Shared/auto/etl' })).json).toMatchObject({ object_type: 'NOTEBOOK', language: 'PYTHON' });
+    expect((await w.get('/api/2.0/workspace/get-status', { path: '/Shared/auto/etl' })).json).toMatchObject({
+      object_type: 'NOTEBOOK',
+      language: 'PYTHON',
+    });
     r = await w.post('/api/2.0/workspace/import', { path: '/Shared/auto/plain.py', content: b64('print(1)\n'), format: 'AUTO' });
     expect(r.status).toBe(200);
     const status = (await w.get('/api/2.0/workspace/get-status', { path: '/Shared/auto/plain.py' })).json;
     expect(status).toMatchObject({ object_type: 'FILE', size: 9 });
     expect(status.language).toBeUndefined();
-    await w.post('/api/2.0/workspace/import', { path: '/Shared/auto/q.SQL', content: b64('-- Databricks notebook source\nSELECT 1\n'), format: 'AUTO' });
+    await w.post('/api/2.0/workspace/import', {
+      path: '/Shared/auto/q.SQL',
+      content: b64('-- Databricks notebook source\nSELECT 1\n'),
+      format: 'AUTO',
+    });
     expect((await w.get('/api/2.0/workspace/get-status', { path: '/Shared/auto/q' })).json.language).toBe('SQL');
     await w.post('/api/2.0/workspace/import', { path: '/Shared/auto/nb-as-file', content: b64(PY), format: 'AUTO' });
     expect((await w.get('/api/2.0/workspace/get-status', { path: '/Shared/auto/nb-as-file' })).json.object_type).toBe('FILE');
@@ -69,7 +83,11 @@ describe('workspace import and export', () => {
     expect(doc.nbformat).toBe(4);
     expect(doc.metadata['application/vnd.databricks.v1+notebook'].language).toBe('python');
     expect(doc.cells.map((c: { cell_type: string }) => c.cell_type)).toEqual(['code', 'markdown']);
-    const r = await w.post('/api/2.0/workspace/import', { path: '/Shared/auto/from-ipynb', content: exported.json.content, format: 'JUPYTER' });
+    const r = await w.post('/api/2.0/workspace/import', {
+      path: '/Shared/auto/from-ipynb',
+      content: exported.json.content,
+      format: 'JUPYTER',
+    });
     expect(r.status).toBe(200);
     const back = await w.get('/api/2.0/workspace/export', { path: '/Shared/auto/from-ipynb', direct_download: true });
     expect(back.text).toBe(PY);
@@ -95,7 +113,12 @@ describe('workspace import and export', () => {
     expect(again.status).toBe(400);
     expect(again.json.error_code).toBe('RESOURCE_ALREADY_EXISTS');
     expect((await w.post('/api/2.0/workspace/import', { ...body, overwrite: true })).status).toBe(200);
-    const clash = await w.post('/api/2.0/workspace/import', { path: '/Shared/auto/plain.py', content: b64(PY), language: 'PYTHON', overwrite: true });
+    const clash = await w.post('/api/2.0/workspace/import', {
+      path: '/Shared/auto/plain.py',
+      content: b64(PY),
+      language: 'PYTHON',
+      overwrite: true,
+    });
     expect(clash.status).toBe(400);
     expect(clash.json).toEqual({ error_code: 'RESOURCE_ALREADY_EXISTS', message: "Node named 'plain.py' already exists" });
   });
@@ -123,7 +146,7 @@ describe('workspace import and export', () => {
   test('missing path, missing parent, non-empty delete', async () => {
     const missing = await w.get('/api/2.0/workspace/get-status', { path: '/nope/x' });
     expect(missing.status).toBe(404);
-    expect(missing.json).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Path (/nope/x) doesn\'t exist.' });
+    expect(missing.json).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: "Path (/nope/x) doesn't exist." });
     const orphan = await w.post('/api/2.0/workspace/import', { path: '/nope/x', content: b64('x'), format: 'AUTO' });
     expect(orphan.status).toBe(404);
     expect(orphan.json.message).toBe('The parent folder (/nope) does not exist.');

@@ -12,11 +12,15 @@ afterAll(() => emu.stop());
 
 describe('global init scripts', () => {
   test('create, list (no content), get (content), positions shift on insert, update, delete', async () => {
-    const a = (await w.post('/api/2.0/global-init-scripts', { name: 'a', script: b64('#!/bin/bash\necho a\n'), enabled: true })).json.script_id;
+    const a = (await w.post('/api/2.0/global-init-scripts', { name: 'a', script: b64('#!/bin/bash\necho a\n'), enabled: true })).json
+      .script_id;
     expect(a).toMatch(/^[0-9A-F]{16}$/);
     const b = (await w.post('/api/2.0/global-init-scripts', { name: 'b', script: b64('echo b'), position: 0 })).json.script_id;
     const list = (await w.get('/api/2.0/global-init-scripts')).json.scripts;
-    expect(list.map((s: { name: string; position: number }) => [s.name, s.position])).toEqual([['b', 0], ['a', 1]]);
+    expect(list.map((s: { name: string; position: number }) => [s.name, s.position])).toEqual([
+      ['b', 0],
+      ['a', 1],
+    ]);
     expect(list[0].script).toBeUndefined();
     expect(list[1]).toMatchObject({ enabled: true, created_by: 'admin@example.com' });
     const got = (await w.get(`/api/2.0/global-init-scripts/${a}`)).json;

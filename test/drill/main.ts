@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   const ws = primary.workspace;
   const notebooks = [...ws.tree.walk()].filter((n) => n.objectType === 'NOTEBOOK').length;
   say(`  primary   emulated workspace at ${primary.url} (sample "${values.size}", seed ${seed}):`);
-  say(`            ${notebooks} notebooks, ${ws.clusters.records.size} clusters, ${ws.jobs.records.size} jobs, ${ws.principals.users.size} users, ${ws.principals.groups.size} groups, ${ws.secrets.scopes.size} secret scopes`);
+  say(
+    `            ${notebooks} notebooks, ${ws.clusters.records.size} clusters, ${ws.jobs.records.size} jobs, ${ws.principals.users.size} users, ${ws.principals.groups.size} groups, ${ws.secrets.scopes.size} secret scopes`,
+  );
 
   // The DR workspace is reached with an Entra ID token, as the function app's managed
   // identity reaches it in Azure (Key Vault-backed secret scopes need one).
@@ -77,8 +79,16 @@ async function main(): Promise<void> {
     // The DR region's storage for the sample's mount points; they authenticate as the cluster's identity.
     DR_FAILOVER_MAPPINGS: JSON.stringify({
       mounts: [
-        { mountPoint: '/mnt/raw', source: 'abfss://raw@drdatalake.dfs.core.windows.net/', extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' } },
-        { mountPoint: '/mnt/curated', source: 'abfss://curated@drdatalake.dfs.core.windows.net/', extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' } },
+        {
+          mountPoint: '/mnt/raw',
+          source: 'abfss://raw@drdatalake.dfs.core.windows.net/',
+          extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' },
+        },
+        {
+          mountPoint: '/mnt/curated',
+          source: 'abfss://curated@drdatalake.dfs.core.windows.net/',
+          extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' },
+        },
       ],
     }),
   };
@@ -107,8 +117,14 @@ async function main(): Promise<void> {
   say('1. Full backup of the primary');
   const first = await backup();
   const s1 = first.manifest.stats;
-  say(`   snapshot ${first.snapshotId}: ${first.manifest.artifacts.length} artifacts in ${seconds(s1.durationMs)}, ${s1.uploadedObjects} objects stored, ${s1.requests} API requests`);
-  say(`   ${Object.entries(first.counts).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  say(
+    `   snapshot ${first.snapshotId}: ${first.manifest.artifacts.length} artifacts in ${seconds(s1.durationMs)}, ${s1.uploadedObjects} objects stored, ${s1.requests} API requests`,
+  );
+  say(
+    `   ${Object.entries(first.counts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
 
   say('2. Incremental backup after one notebook changed');
   const changed = [...ws.tree.walk()].find((n) => n.objectType === 'NOTEBOOK' && n.notebook?.language === 'PYTHON');
@@ -116,38 +132,59 @@ async function main(): Promise<void> {
   if (changed) changed.modifiedAt = Date.now();
   const second = await backup();
   const s2 = second.manifest.stats;
-  say(`   snapshot ${second.snapshotId}: ${s2.reused} artifacts reused, ${s2.exported} read again, ${s2.uploadedObjects} new object(s) in ${seconds(s2.durationMs)}`);
+  say(
+    `   snapshot ${second.snapshotId}: ${s2.reused} artifacts reused, ${s2.exported} read again, ${s2.uploadedObjects} new object(s) in ${seconds(s2.durationMs)}`,
+  );
 
   say('3. Verify every object of the latest snapshot');
   const report = await verifySnapshot(store, second.manifest);
-  say(`   ${report.ok ? 'intact' : 'FAILED'}: ${report.objectsChecked} objects, ${(report.bytesChecked / 1024 / 1024).toFixed(1)} MiB checked`);
+  say(
+    `   ${report.ok ? 'intact' : 'FAILED'}: ${report.objectsChecked} objects, ${(report.bytesChecked / 1024 / 1024).toFixed(1)} MiB checked`,
+  );
 
   say('4. Fail over into the secondary');
-  const failover = await withDrClient((client) => runFailover({ manifest: second.manifest, store, target: drProfile, client, mappings: config.failover.mappings }));
+  const failover = await withDrClient((client) =>
+    runFailover({ manifest: second.manifest, store, target: drProfile, client, mappings: config.failover.mappings }),
+  );
   const c = failover.counts;
-  say(`   ${failover.status}: ${c.create ?? 0} created, ${c.update ?? 0} updated, ${c.unchanged ?? 0} unchanged, ${c.skip ?? 0} skipped, ${c.failed ?? 0} failed in ${seconds(failover.durationMs)} (${failover.stats.requests} API requests)`);
+  say(
+    `   ${failover.status}: ${c.create ?? 0} created, ${c.update ?? 0} updated, ${c.unchanged ?? 0} unchanged, ${c.skip ?? 0} skipped, ${c.failed ?? 0} failed in ${seconds(failover.durationMs)} (${failover.stats.requests} API requests)`,
+  );
   say(`   job schedules arrive paused; ${failover.byKind.clusters?.create ?? 0} clusters created and terminated at once`);
 
   say('5. Verify the secondary against the snapshot (the DR drill)');
   const verifyStarted = new Date();
-  const verify = await withDrClient((client) => verifyTarget({ manifest: second.manifest, store, target: drProfile, client, mappings: config.failover.mappings }));
+  const verify = await withDrClient((client) =>
+    verifyTarget({ manifest: second.manifest, store, target: drProfile, client, mappings: config.failover.mappings }),
+  );
   await recordVerifyRun(store, verify, { source: 'primary', target: 'secondary', requestedBy: 'npm start', startedAt: verifyStarted });
   for (const line of summarizeVerify(verify, 10)) say(`   ${line}`);
 
   say('6. Fail over again: a re-run must change nothing');
-  const again = await withDrClient((client) => runFailover({ manifest: second.manifest, store, target: drProfile, client, mappings: config.failover.mappings }));
+  const again = await withDrClient((client) =>
+    runFailover({ manifest: second.manifest, store, target: drProfile, client, mappings: config.failover.mappings }),
+  );
   const changes = (again.counts.create ?? 0) + (again.counts.update ?? 0);
-  say(`   ${changes === 0 ? 'nothing to do' : `${changes} CHANGES`}: ${again.counts.unchanged ?? 0} unchanged in ${seconds(again.durationMs)}`);
+  say(
+    `   ${changes === 0 ? 'nothing to do' : `${changes} CHANGES`}: ${again.counts.unchanged ?? 0} unchanged in ${seconds(again.durationMs)}`,
+  );
 
   say();
   const ok = report.ok && failover.status === 'succeeded' && verify.ok && changes === 0;
   say(`Summary: ${ok ? 'the drill passed' : 'THE DRILL FAILED'} in ${seconds(performance.now() - t0)} in total.`);
-  say(`  The primary's ${second.manifest.artifacts.length} artifacts were backed up, and restored into the secondary in ${seconds(failover.durationMs)}:`);
-  say(`  ${Object.entries(failover.byKind).map(([k, n]) => `${k} ${Object.values(n).reduce((a, b) => a + (b ?? 0), 0)}`).join(', ')}`);
+  say(
+    `  The primary's ${second.manifest.artifacts.length} artifacts were backed up, and restored into the secondary in ${seconds(failover.durationMs)}:`,
+  );
+  say(
+    `  ${Object.entries(failover.byKind)
+      .map(([k, n]) => `${k} ${Object.values(n).reduce((a, b) => a + (b ?? 0), 0)}`)
+      .join(', ')}`,
+  );
   const needs = failover.needsHuman;
   if (needs.length > 0) {
     say(`What a person must still do in the DR workspace (${needs.length}):`);
-    for (const line of summarizeFailover(failover).slice(summarizeFailover(failover).findIndex((l) => l.startsWith('  What a person')) + 1)) say(line);
+    for (const line of summarizeFailover(failover).slice(summarizeFailover(failover).findIndex((l) => l.startsWith('  What a person')) + 1))
+      say(line);
   }
   if (!ok) process.exitCode = 1;
 
@@ -168,10 +205,11 @@ async function main(): Promise<void> {
   say(`  the CLI           DR_WORKSPACE_PRIMARY_HOST=${primary.url} DR_WORKSPACE_PRIMARY_TOKEN=${token} \\`);
   say(`                    DR_STORAGE_CONNECTION_STRING='${storage.connectionString}' npm run cli -- snapshots list`);
   say('Press Ctrl+C to stop.');
-  const stop = (): void => void app
-    .stop()
-    .then(() => Promise.all([primary.stop(), secondary.stop(), storage.stop()]))
-    .then(() => process.exit(0));
+  const stop = (): void =>
+    void app
+      .stop()
+      .then(() => Promise.all([primary.stop(), secondary.stop(), storage.stop()]))
+      .then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -12,10 +12,7 @@ const SP_MANAGEMENT_TOKEN = 'x-databricks-azure-sp-management-token';
 const WORKSPACE_RESOURCE_ID = 'x-databricks-azure-workspace-resource-id';
 
 function unauthenticated(): AuthError {
-  return new AuthError(
-    401,
-    `Credential was not sent or was of an unsupported type for this API. [ReqId: ${randomUUID()}]`,
-  );
+  return new AuthError(401, `Credential was not sent or was of an unsupported type for this API. [ReqId: ${randomUUID()}]`);
 }
 
 function invalidToken(): AuthError {

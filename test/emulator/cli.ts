@@ -88,7 +88,8 @@ async function main(): Promise<void> {
   const seed = number(values.seed, '--seed');
   if (seed !== undefined) options.seed = seed;
   if (values.preset !== undefined) {
-    if (values.preset !== 'realistic' && values.preset !== 'none') throw new Error(`--preset must be "realistic" or "none", got "${values.preset}".`);
+    if (values.preset !== 'realistic' && values.preset !== 'none')
+      throw new Error(`--preset must be "realistic" or "none", got "${values.preset}".`);
     options.preset = values.preset;
   }
   const latency = number(values['latency-ms'], '--latency-ms');
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
   const lost = number(values['lost-responses'], '--lost-responses');
   if (lost !== undefined) options.lostResponseRate = lost;
   if (values['int64-ids'] !== undefined) {
-    if (values['int64-ids'] !== 'realistic' && values['int64-ids'] !== 'beyond-2^53') throw new Error('--int64-ids must be "realistic" or "beyond-2^53".');
+    if (values['int64-ids'] !== 'realistic' && values['int64-ids'] !== 'beyond-2^53')
+      throw new Error('--int64-ids must be "realistic" or "beyond-2^53".');
     options.int64Ids = values['int64-ids'];
   }
   const startMs = number(values['cluster-start-ms'], '--cluster-start-ms');

@@ -26,7 +26,11 @@ export class ApiError extends Error {
  * and there is no `error_code` (databricks-api.md §6.4).
  */
 export class ScimError extends ApiError {
-  constructor(status: number, detail: string, readonly scimType?: string) {
+  constructor(
+    status: number,
+    detail: string,
+    readonly scimType?: string,
+  ) {
     super(status, `SCIM_${status}`, detail);
     this.name = 'ScimError';
   }
@@ -55,7 +59,11 @@ export class AuthError extends ApiError {
 
 /** A response whose body is an HTML page (gateway errors, some auth failures). */
 export class HtmlError extends ApiError {
-  constructor(status: number, readonly title: string, readonly pre: string) {
+  constructor(
+    status: number,
+    readonly title: string,
+    readonly pre: string,
+  ) {
     super(status, 'HTML', title);
     this.name = 'HtmlError';
   }
@@ -73,8 +81,7 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export const invalidParameter = (message: string): ApiError =>
-  new ApiError(400, 'INVALID_PARAMETER_VALUE', message);
+export const invalidParameter = (message: string): ApiError => new ApiError(400, 'INVALID_PARAMETER_VALUE', message);
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BAD_REQUEST', message);
 
@@ -85,11 +92,9 @@ export const invalidState = (message: string): ApiError => new ApiError(400, 'IN
 export const notFound = (message: string): ApiError => new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', message);
 
 /** Legacy 2.0 APIs (workspace, DBFS, secrets) report "already exists" with HTTP 400. */
-export const alreadyExists = (message: string): ApiError =>
-  new ApiError(400, 'RESOURCE_ALREADY_EXISTS', message);
+export const alreadyExists = (message: string): ApiError => new ApiError(400, 'RESOURCE_ALREADY_EXISTS', message);
 
-export const permissionDenied = (message: string): ApiError =>
-  new ApiError(403, 'PERMISSION_DENIED', message);
+export const permissionDenied = (message: string): ApiError => new ApiError(403, 'PERMISSION_DENIED', message);
 
 /** API 1.2 (command execution) errors: the legacy `{"error": "..."}` body, no error_code. */
 export class LegacyError extends ApiError {

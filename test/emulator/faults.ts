@@ -68,10 +68,7 @@ interface ActiveFault extends ScriptedFault {
 }
 
 /** The outcome of the fault model for one request. */
-export type FaultDecision =
-  | { kind: 'pass' }
-  | { kind: 'drop' }
-  | { kind: 'error'; error: ApiError };
+export type FaultDecision = { kind: 'pass' } | { kind: 'drop' } | { kind: 'error'; error: ApiError };
 
 /** Error body and reason phrase of the API gateway's throttling answer. */
 function throttled(retryAfterSeconds: number | undefined): ApiError {
@@ -119,7 +116,10 @@ export class FaultModel {
 
   inject(fault: ScriptedFault): void {
     const matcher = fault.path.startsWith('re:')
-      ? ((re: RegExp) => (p: string) => re.test(p))(new RegExp(fault.path.slice(3)))
+      ? (
+          (re: RegExp) => (p: string) =>
+            re.test(p)
+        )(new RegExp(fault.path.slice(3)))
       : (p: string) => p === fault.path;
     this.scripted.push({ ...fault, remaining: fault.times ?? 1, skip: fault.after ?? 0, matcher });
   }
@@ -181,7 +181,11 @@ export class FaultModel {
     if (limits) {
       const named = (RATE_LIMITED_FAMILIES as readonly string[]).includes(family);
       const isRead = routeKey.startsWith('GET ');
-      const rate = named ? limits.families?.[family as RateLimitedFamily] : isRead ? limits.default : (limits.defaultWrite ?? limits.default);
+      const rate = named
+        ? limits.families?.[family as RateLimitedFamily]
+        : isRead
+          ? limits.default
+          : (limits.defaultWrite ?? limits.default);
       if (rate !== undefined && rate > 0) {
         const key = named ? family : routeKey;
         let bucket = this.buckets.get(key);
@@ -232,12 +236,7 @@ export class FaultModel {
     if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
     return {
       kind: 'error',
-      error: new ApiError(
-        fault.status,
-        fault.errorCode ?? defaultCodeFor(fault.status),
-        fault.message ?? 'Injected fault',
-        headers,
-      ),
+      error: new ApiError(fault.status, fault.errorCode ?? defaultCodeFor(fault.status), fault.message ?? 'Injected fault', headers),
     };
   }
 }

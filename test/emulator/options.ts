@@ -148,12 +148,7 @@ export function resolveFaultOptions(options: EmulatorOptions): ResolvedFaultOpti
   const realistic = options.preset === 'realistic';
   return {
     latency: options.latency ?? (realistic ? REALISTIC_LATENCY : undefined),
-    rateLimits:
-      options.rateLimits === undefined
-        ? realistic
-          ? { ...REALISTIC_RATE_LIMITS }
-          : false
-        : options.rateLimits,
+    rateLimits: options.rateLimits === undefined ? (realistic ? { ...REALISTIC_RATE_LIMITS } : false) : options.rateLimits,
     errors: {
       rate500: options.errors?.rate500 ?? 0,
       rate503: options.errors?.rate503 ?? 0,

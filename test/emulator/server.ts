@@ -77,7 +77,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch {
       // SCIM answers bad JSON in its own error schema, with prose in scimType.
       if (url.startsWith('/api/2.0/preview/scim/')) {
-        throw new ScimError(400, 'Request is unparsable, syntactically incorrect, or violates schema.', 'Invalid JSON provided in request body.');
+        throw new ScimError(
+          400,
+          'Request is unparsable, syntactically incorrect, or violates schema.',
+          'Invalid JSON provided in request body.',
+        );
       }
       throw malformed('Invalid JSON given in the body of the request - failed to parse given JSON');
     }
@@ -108,7 +112,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (result.body === undefined) return reply.send();
       return reply.type('application/json; charset=utf-8').send(toJson(result.body));
     }
-    return reply.code(200).type('application/json; charset=utf-8').send(toJson(result ?? {}));
+    return reply
+      .code(200)
+      .type('application/json; charset=utf-8')
+      .send(toJson(result ?? {}));
   };
 
   const sendError = (reply: FastifyReply, error: ApiError): FastifyReply => {
@@ -218,9 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const configure = body.obj('configure');
     if (configure) {
-      faults.configure(
-        resolveFaultOptions({ ...(configure as EmulatorOptions), seed }),
-      );
+      faults.configure(resolveFaultOptions({ ...(configure as EmulatorOptions), seed }));
     }
     return send(reply, {});
   });

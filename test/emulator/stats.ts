@@ -48,7 +48,9 @@ export class Stats {
   snapshot(): StatsSnapshot {
     return {
       total: this.total,
-      endpoints: Object.fromEntries([...this.endpoints].map(([k, v]) => [k, { count: v.count, family: v.family, statuses: { ...v.statuses } }])),
+      endpoints: Object.fromEntries(
+        [...this.endpoints].map(([k, v]) => [k, { count: v.count, family: v.family, statuses: { ...v.statuses } }]),
+      ),
       families: Object.fromEntries(this.families),
       since: this.since.toISOString(),
     };

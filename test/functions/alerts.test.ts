@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 async function post(body: unknown): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${host.url}/api/alerts?code=${host.key}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${host.url}/api/alerts?code=${host.key}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: r.status, body: await r.json() };
 }
 
@@ -88,7 +92,9 @@ test('a payload that is not in the common schema (the published budget sample) g
   const budget = JSON.parse(readFileSync(`${DIR}/invalid/budget.json`, 'utf8')) as unknown;
   const r = await post(budget);
   expect(r.status).toBe(400);
-  expect(r.body.detail).toBe('"schemaId" must be "azureMonitorCommonAlertSchema", got "AIP Budget Notification". Turn on "Enable the common alert schema" for this receiver in the action group.');
+  expect(r.body.detail).toBe(
+    '"schemaId" must be "azureMonitorCommonAlertSchema", got "AIP Budget Notification". Turn on "Enable the common alert schema" for this receiver in the action group.',
+  );
   expect(failoverMessages()).toEqual([]);
 });
 
@@ -109,7 +115,11 @@ test('the same Fired alert posted twice queues one failover; another alert of th
   expect(second.status).toBe(202);
   expect(second.body).toMatchObject({ runId: first.body.runId, duplicate: true });
   expect(failoverMessages().map((m) => m.messageId)).toEqual([first.body.runId]);
-  expect(failoverMessages()[0]?.body).toMatchObject({ dryRun: false, requestedBy: 'azure-monitor', reason: expect.stringMatching(new RegExp(`^Azure Monitor alert "${ALERT_RULE}" \\(Sev\\d\\) fired at `)) });
+  expect(failoverMessages()[0]?.body).toMatchObject({
+    dryRun: false,
+    requestedBy: 'azure-monitor',
+    reason: expect.stringMatching(new RegExp(`^Azure Monitor alert "${ALERT_RULE}" \\(Sev\\d\\) fired at `)),
+  });
   expect(await readRun(ops.store, first.body.runId)).toMatchObject({ status: 'queued', alertId: alert['data'].essentials.alertId });
 
   // The failover it queued runs; the alert delivered once more after that still starts nothing new.
@@ -132,8 +142,15 @@ test('Resolved, another rule or a stale alert: 200 and nothing queued', async ()
   const resolved = fired(sample, ALERT_RULE, 'r-1');
   resolved['data'].essentials.monitorCondition = 'Resolved';
   expect((await post(resolved)).body).toMatchObject({ queued: false, why: 'resolved' });
-  expect((await post(fired(sample, 'some-other-rule', 'r-2'))).body).toMatchObject({ queued: false, why: 'rule-not-configured', message: expect.stringContaining(`is not one of DR_ALERT_RULES (${ALERT_RULE})`) });
-  expect((await post(fired(sample, ALERT_RULE, 'r-3', new Date(Date.now() - 3 * 3_600_000)))).body).toMatchObject({ queued: false, why: 'stale' });
+  expect((await post(fired(sample, 'some-other-rule', 'r-2'))).body).toMatchObject({
+    queued: false,
+    why: 'rule-not-configured',
+    message: expect.stringContaining(`is not one of DR_ALERT_RULES (${ALERT_RULE})`),
+  });
+  expect((await post(fired(sample, ALERT_RULE, 'r-3', new Date(Date.now() - 3 * 3_600_000)))).body).toMatchObject({
+    queued: false,
+    why: 'stale',
+  });
   expect(failoverMessages()).toEqual([]);
 });
 

@@ -31,11 +31,19 @@ interface Answer {
   body: any;
 }
 
-async function call(method: string, path: string, options: { body?: unknown; raw?: string; headers?: Record<string, string>; key?: string | null } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; headers?: Record<string, string>; key?: string | null } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== null) headers['x-functions-key'] = options.key ?? host.key;
   if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${host.url}/api/${path}`, { method, headers, ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+  const response = await fetch(`${host.url}/api/${path}`, {
+    method,
+    headers,
+    ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -85,17 +93,53 @@ describe('a bad request gets 400 (or 404/415) with a message that says what to s
   test.each([
     ['failover', 'not JSON', { raw: '{"dryRun": tru', headers: { 'content-type': 'application/json' } }, 400, /The body is not valid JSON/],
     ['failover', 'not an object', { body: [1, 2] }, 400, /must be a JSON object/],
-    ['failover', 'wrong types', { body: { dryRun: 'yes', kinds: ['widgets'] } }, 400, /"dryRun" must be true or false; "kinds" must be a non-empty list of: /],
+    [
+      'failover',
+      'wrong types',
+      { body: { dryRun: 'yes', kinds: ['widgets'] } },
+      400,
+      /"dryRun" must be true or false; "kinds" must be a non-empty list of: /,
+    ],
     ['failover', 'no reason for a real failover', { body: { snapshot: 'latest' } }, 400, /say why in "reason"/],
     ['failover', 'an internal field', { body: { reason: 'x', runId: 'mine' } }, 400, /runId are set by the service/],
-    ['failover', 'an unknown target', { body: { reason: 'x', target: 'tertiary' } }, 400, /The target profile "tertiary" is not configured. Set DR_WORKSPACE_TERTIARY_HOST/],
-    ['failover', 'a snapshot that does not exist', { body: { reason: 'x', snapshot: '20200101T000000.000Z-abcd' } }, 404, /Snapshot 20200101T000000.000Z-abcd of "primary" does not exist. List them with GET \/api\/snapshots/],
-    ['failover', 'a form instead of JSON', { raw: 'reason=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, /Content-Type: application\/json/],
+    [
+      'failover',
+      'an unknown target',
+      { body: { reason: 'x', target: 'tertiary' } },
+      400,
+      /The target profile "tertiary" is not configured. Set DR_WORKSPACE_TERTIARY_HOST/,
+    ],
+    [
+      'failover',
+      'a snapshot that does not exist',
+      { body: { reason: 'x', snapshot: '20200101T000000.000Z-abcd' } },
+      404,
+      /Snapshot 20200101T000000.000Z-abcd of "primary" does not exist. List them with GET \/api\/snapshots/,
+    ],
+    [
+      'failover',
+      'a form instead of JSON',
+      { raw: 'reason=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+      /Content-Type: application\/json/,
+    ],
     ['verify', 'a dry-run flag', { body: { dryRun: true } }, 400, /A verify run writes nothing/],
     ['backup', 'an unknown source', { body: { source: 'nowhere' } }, 400, /The source profile "nowhere" is not configured/],
     ['backup', 'an unknown field', { body: { snapshot: 'latest' } }, 400, /unknown field\(s\) snapshot/],
-    ['alerts', 'not the common alert schema', { body: { schemaId: 'Microsoft.Insights/activityLogs', data: {} } }, 400, /"schemaId" must be "azureMonitorCommonAlertSchema".*Enable the common alert schema/],
-    ['alerts', 'essentials missing fields', { body: { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { monitorCondition: 'Sometimes' } } } }, 400, /^The alert is invalid: "data.essentials.alertId" is missing; "data.essentials.monitorCondition" must be "Fired" or "Resolved", got "Sometimes"\.$/],
+    [
+      'alerts',
+      'not the common alert schema',
+      { body: { schemaId: 'Microsoft.Insights/activityLogs', data: {} } },
+      400,
+      /"schemaId" must be "azureMonitorCommonAlertSchema".*Enable the common alert schema/,
+    ],
+    [
+      'alerts',
+      'essentials missing fields',
+      { body: { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { monitorCondition: 'Sometimes' } } } },
+      400,
+      /^The alert is invalid: "data.essentials.alertId" is missing; "data.essentials.monitorCondition" must be "Fired" or "Resolved", got "Sometimes"\.$/,
+    ],
   ])('POST /api/%s with %s', async (route, _label, options, status, message) => {
     const before = queued(FAILOVER_QUEUE).length + queued(BACKUP_QUEUE).length;
     const r = await call('POST', route, options);
@@ -133,7 +177,13 @@ test('POST /api/failover queues one message; the failover function runs it; GET 
   expect(statusUrl).toBe(`${host.url}/api/runs/${runId}`);
   expect(post.body).toMatchObject({ type: 'failover', status: 'queued', duplicate: false });
   expect(queued(FAILOVER_QUEUE).map((m) => m.messageId)).toEqual([runId]);
-  expect(queued(FAILOVER_QUEUE)[0]?.body).toMatchObject({ schema: 'databricks-dr/failover-request', version: 1, runId, reason: 'regional outage drill', requestedBy: 'http' });
+  expect(queued(FAILOVER_QUEUE)[0]?.body).toMatchObject({
+    schema: 'databricks-dr/failover-request',
+    version: 1,
+    runId,
+    reason: 'regional outage drill',
+    requestedBy: 'http',
+  });
 
   // Sent again while queued (a client retry): the same run, nothing new on the queue.
   const again = await call('POST', 'failover', { body: { reason: 'regional outage drill' } });
@@ -150,7 +200,14 @@ test('POST /api/failover queues one message; the failover function runs it; GET 
 
   const done = await call('GET', `runs/${runId}`);
   expect(done.status).toBe(200);
-  expect(done.body.run).toMatchObject({ runId, type: 'failover', status: 'succeeded', snapshotId: ops.manifest.snapshotId, target: 'secondary', requestedBy: 'http' });
+  expect(done.body.run).toMatchObject({
+    runId,
+    type: 'failover',
+    status: 'succeeded',
+    snapshotId: ops.manifest.snapshotId,
+    target: 'secondary',
+    requestedBy: 'http',
+  });
   expect(done.body.report).toMatchObject({ runId, status: 'succeeded', itemsTotal: ops.manifest.artifacts.length });
   expect(done.body.report.counts.create).toBeGreaterThan(0);
   // By default the report lists what changed; items=all lists every object.

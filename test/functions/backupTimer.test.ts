@@ -43,10 +43,18 @@ function context(): { ctx: InvocationContext; lines: Array<{ level: string; text
   return { ctx, lines };
 }
 
-const timer = (isPastDue = false): Timer => ({ isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: '2026-11-26T00:00:00Z', next: '2026-11-26T00:15:00Z', lastUpdated: '2026-11-26T00:00:00Z' } });
+const timer = (isPastDue = false): Timer => ({
+  isPastDue,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: '2026-11-26T00:00:00Z', next: '2026-11-26T00:15:00Z', lastUpdated: '2026-11-26T00:00:00Z' },
+});
 
 beforeAll(async () => {
-  emu = await startEmulator({ fixture: generateSampleWorkspace({ seed: 3, ...SAMPLE_SIZES.tiny }), seed: 3, latency: { fixedMs: 3, jitterMs: 2 } });
+  emu = await startEmulator({
+    fixture: generateSampleWorkspace({ seed: 3, ...SAMPLE_SIZES.tiny }),
+    seed: 3,
+    latency: { fixedMs: 3, jitterMs: 2 },
+  });
 });
 afterAll(async () => {
   process.env = saved;
@@ -67,7 +75,10 @@ test('a tick takes an incremental backup and logs a summary; a past-due tick say
   expect(late.lines.some((l) => l.level === 'warning' && l.text.includes('past due'))).toBe(true);
   expect(late.lines.some((l) => l.text.includes('"exported"'))).toBe(true);
   const blobs = [];
-  for await (const b of BlobServiceClient.fromConnectionString(testConnectionString()).getContainerClient(container).listBlobsFlat({ prefix: 'workspaces/' })) blobs.push(b.name);
+  for await (const b of BlobServiceClient.fromConnectionString(testConnectionString())
+    .getContainerClient(container)
+    .listBlobsFlat({ prefix: 'workspaces/' }))
+    blobs.push(b.name);
   expect(blobs.filter((n) => n.endsWith('.json.gz') && n.includes('/snapshots/'))).toHaveLength(2);
   expect(late.lines.map((l) => l.text).join('\n')).not.toContain('dapi-timer');
 });

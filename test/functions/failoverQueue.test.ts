@@ -44,7 +44,13 @@ let manifest: Manifest;
 beforeAll(async () => {
   broker = await startServiceBusBroker({ queues: { [QUEUE]: { maxDeliveryCount: 3, lockDurationMs: 30_000 } } });
   client = new ServiceBusClient(broker.connectionString);
-  primary = await startEmulator({ fixture: generateSampleWorkspace({ seed: 4, ...SAMPLE_SIZES.tiny }), seed: 4, clusterStartMs: 20, clusterStopMs: 10, runDurationMs: 20 });
+  primary = await startEmulator({
+    fixture: generateSampleWorkspace({ seed: 4, ...SAMPLE_SIZES.tiny }),
+    seed: 4,
+    clusterStartMs: 20,
+    clusterStopMs: 10,
+    runDurationMs: 20,
+  });
   ({ store, container, cleanup } = await freshStore('fn-failover'));
   manifest = (await backupOnce(primary.url, store)).manifest;
 });
@@ -106,7 +112,16 @@ test('a failover message replays the latest snapshot, completes, and leaves a ru
     expect(broker.queue(QUEUE).messages()).toEqual([]);
     expect(broker.queue(QUEUE).deadLetters()).toEqual([]);
     const run = await readRun(store, 'msg-ok-1');
-    expect(run).toMatchObject({ runId: 'msg-ok-1', type: 'failover', status: 'succeeded', snapshotId: manifest.snapshotId, reason: 'drill', requestedBy: 'test', part: 1, target: 'secondary' });
+    expect(run).toMatchObject({
+      runId: 'msg-ok-1',
+      type: 'failover',
+      status: 'succeeded',
+      snapshotId: manifest.snapshotId,
+      reason: 'drill',
+      requestedBy: 'test',
+      part: 1,
+      target: 'secondary',
+    });
     const report = await readReport(store, workspaceKey(secondary.url), 'msg-ok-1');
     expect(report?.items).toHaveLength(manifest.artifacts.length);
     expect(report?.items.every((i) => i.action !== 'failed')).toBe(true);
@@ -117,7 +132,10 @@ test('a failover message replays the latest snapshot, completes, and leaves a ru
     const before = writesTo(secondary);
     expect((await deliverNext()).outcome).toBe('completed');
     expect(writesTo(secondary)).toBe(before);
-    expect((await readReport(store, workspaceKey(secondary.url), 'msg-ok-1'))?.counts).toEqual({ unchanged: manifest.artifacts.length - (report?.counts.skip ?? 0), ...(report?.counts.skip ? { skip: report.counts.skip } : {}) });
+    expect((await readReport(store, workspaceKey(secondary.url), 'msg-ok-1'))?.counts).toEqual({
+      unchanged: manifest.artifacts.length - (report?.counts.skip ?? 0),
+      ...(report?.counts.skip ? { skip: report.counts.skip } : {}),
+    });
   } finally {
     await secondary.stop();
   }
@@ -127,35 +145,68 @@ describe('bad messages are dead-lettered with their reason, and nothing is writt
   test.each([
     ['not JSON', '{"schema": "databricks-dr/failover-request", "version": 1', 'MalformedJson', /not JSON/],
     ['another schema', { schema: 'something-else', version: 1 }, 'UnsupportedSchema', /"schema" must be "databricks-dr\/failover-request"/],
-    ['a newer version', { schema: 'databricks-dr/failover-request', version: 2 }, 'UnsupportedVersion', /reads failover requests of version 1; the message has version 2/],
-    ['an invalid field', request({ dryRun: 'yes', kinds: ['widgets'] }), 'InvalidMessage', /"dryRun" must be true or false; "kinds" must be a non-empty list/],
-    ['an unknown target', request({ target: 'tertiary' }), 'UnknownTarget', /The target profile "tertiary" is not configured. Set DR_WORKSPACE_TERTIARY_HOST/],
-    ['an unknown snapshot', request({ snapshot: '20200101T000000.000Z-abcd' }), 'UnknownSnapshot', /Snapshot 20200101T000000.000Z-abcd of \S+ does not exist/],
-  ])('%s', async (_label, body, reason, description) => {
-    const secondary = await startEmulator({ seed: 13 });
-    try {
-      await useEnv(secondary.url);
-      const id = `bad-${reason}`;
-      await send(body, id, typeof body === 'string' ? 'text/plain' : 'application/json');
-      const r = await deliverNext();
-      expect(r.outcome).toBe('completed');
-      const dead = broker.queue(QUEUE).deadLetters().filter((m) => m.messageId === id);
-      expect(dead).toHaveLength(1);
-      expect(dead[0]?.deadLetterReason).toBe(reason);
-      expect(dead[0]?.deadLetterErrorDescription).toMatch(description);
-      expect(dead[0]?.deliveryCount).toBe(0);
-      expect(broker.queue(QUEUE).messages()).toEqual([]);
-      expect(writesTo(secondary)).toBe(0);
-      expect(r.lines.some((l) => l.startsWith('warning: Failover message dead-lettered'))).toBe(true);
-    } finally {
-      await secondary.stop();
-    }
-  }, 30_000);
+    [
+      'a newer version',
+      { schema: 'databricks-dr/failover-request', version: 2 },
+      'UnsupportedVersion',
+      /reads failover requests of version 1; the message has version 2/,
+    ],
+    [
+      'an invalid field',
+      request({ dryRun: 'yes', kinds: ['widgets'] }),
+      'InvalidMessage',
+      /"dryRun" must be true or false; "kinds" must be a non-empty list/,
+    ],
+    [
+      'an unknown target',
+      request({ target: 'tertiary' }),
+      'UnknownTarget',
+      /The target profile "tertiary" is not configured. Set DR_WORKSPACE_TERTIARY_HOST/,
+    ],
+    [
+      'an unknown snapshot',
+      request({ snapshot: '20200101T000000.000Z-abcd' }),
+      'UnknownSnapshot',
+      /Snapshot 20200101T000000.000Z-abcd of \S+ does not exist/,
+    ],
+  ])(
+    '%s',
+    async (_label, body, reason, description) => {
+      const secondary = await startEmulator({ seed: 13 });
+      try {
+        await useEnv(secondary.url);
+        const id = `bad-${reason}`;
+        await send(body, id, typeof body === 'string' ? 'text/plain' : 'application/json');
+        const r = await deliverNext();
+        expect(r.outcome).toBe('completed');
+        const dead = broker
+          .queue(QUEUE)
+          .deadLetters()
+          .filter((m) => m.messageId === id);
+        expect(dead).toHaveLength(1);
+        expect(dead[0]?.deadLetterReason).toBe(reason);
+        expect(dead[0]?.deadLetterErrorDescription).toMatch(description);
+        expect(dead[0]?.deliveryCount).toBe(0);
+        expect(broker.queue(QUEUE).messages()).toEqual([]);
+        expect(writesTo(secondary)).toBe(0);
+        expect(r.lines.some((l) => l.startsWith('warning: Failover message dead-lettered'))).toBe(true);
+      } finally {
+        await secondary.stop();
+      }
+    },
+    30_000,
+  );
 });
 
 test('a run longer than the time budget saves its progress and continues in follow-up messages', async () => {
   // Latency makes the run outlast a 5-second budget.
-  const secondary = await startEmulator({ seed: 14, latency: { fixedMs: 250, jitterMs: 10 }, clusterStartMs: 20, clusterStopMs: 10, runDurationMs: 20 });
+  const secondary = await startEmulator({
+    seed: 14,
+    latency: { fixedMs: 250, jitterMs: 10 },
+    clusterStartMs: 20,
+    clusterStopMs: 10,
+    runDurationMs: 20,
+  });
   try {
     await useEnv(secondary.url, { DR_FAILOVER_TIME_BUDGET_SECONDS: '5' });
     await send(request({ runId: 'long-run' }), 'long-run');
@@ -172,7 +223,12 @@ test('a run longer than the time budget saves its progress and continues in foll
     // One report for the whole run: what the first part created is still "create".
     expect(report?.items).toHaveLength(manifest.artifacts.length);
     expect(report?.byKind.notebooks?.create).toBe(manifest.counts.notebooks);
-    expect(broker.queue(QUEUE).deadLetters().filter((m) => String(m.messageId).startsWith('long-run'))).toEqual([]);
+    expect(
+      broker
+        .queue(QUEUE)
+        .deadLetters()
+        .filter((m) => String(m.messageId).startsWith('long-run')),
+    ).toEqual([]);
   } finally {
     await secondary.stop();
   }
@@ -189,7 +245,12 @@ test('a transient failure is thrown: redelivered with a rising delivery count, t
     await send(request({ reason: 'storage is down' }), 'transient-1');
     const counts: number[] = [];
     for (let i = 0; i < 3; i++) {
-      counts.push(broker.queue(QUEUE).messages().find((m) => m.messageId === 'transient-1')?.deliveryCount ?? -1);
+      counts.push(
+        broker
+          .queue(QUEUE)
+          .messages()
+          .find((m) => m.messageId === 'transient-1')?.deliveryCount ?? -1,
+      );
       const r = await deliverNext();
       expect(r.outcome).toBe('abandoned');
       expect(r.error?.message).toMatch(/Blob storage failed to .*The storage endpoint did not answer/);
@@ -197,7 +258,10 @@ test('a transient failure is thrown: redelivered with a rising delivery count, t
     // Delivered three times (0, 1, 2 earlier failures), then dead-lettered by the queue's max delivery count.
     expect(counts).toEqual([0, 1, 2]);
     expect(broker.queue(QUEUE).messages()).toEqual([]);
-    const dead = broker.queue(QUEUE).deadLetters().filter((m) => m.messageId === 'transient-1');
+    const dead = broker
+      .queue(QUEUE)
+      .deadLetters()
+      .filter((m) => m.messageId === 'transient-1');
     expect(dead.map((m) => m.deadLetterReason)).toEqual(['MaxDeliveryCountExceeded']);
     expect(writesTo(secondary)).toBe(0);
   } finally {

@@ -47,7 +47,11 @@ describe('a full backup', () => {
       expect(m.uncaptured.find((u) => u.key === '/Shared/libraries/legacy-utils-1.0')?.reason).toMatch(/cannot export libraries/);
 
       // Principals, with memberships and entitlements.
-      expect(byKind('users').map((a) => a.key).sort()).toEqual([...ws.principals.users.values()].map((u) => u.userName).sort());
+      expect(
+        byKind('users')
+          .map((a) => a.key)
+          .sort(),
+      ).toEqual([...ws.principals.users.values()].map((u) => u.userName).sort());
       expect(byKind('servicePrincipals')).toHaveLength(ws.principals.servicePrincipals.size);
       const nested = byKind('groups').find((a) => a.key === 'all-data-teams');
       const nestedDoc = JSON.parse((await store.getObject(nested?.hash as string)).toString());
@@ -56,7 +60,11 @@ describe('a full backup', () => {
 
       // Clusters: only UI/API ones, spec without read-only fields, libraries, pinned state.
       const allPurpose = [...ws.clusters.records.values()].filter((c) => c.source === 'UI' || c.source === 'API');
-      expect(byKind('clusters').map((a) => a.key).sort()).toEqual(allPurpose.map((c) => c.clusterId).sort());
+      expect(
+        byKind('clusters')
+          .map((a) => a.key)
+          .sort(),
+      ).toEqual(allPurpose.map((c) => c.clusterId).sort());
       for (const c of allPurpose) {
         const doc = JSON.parse((await store.getObject(byKind('clusters').find((a) => a.key === c.clusterId)?.hash as string)).toString());
         expect(doc.spec).toEqual(JSON.parse(JSON.stringify(c.spec)));
@@ -84,19 +92,26 @@ describe('a full backup', () => {
         for (const { value } of ws.secrets.scope(a.key).secrets.values()) expect(text).not.toContain(value.toString());
       }
       expect(m.uncaptured.filter((u) => u.kind === 'secretScopes').length).toBeGreaterThan(0);
-      expect(byKind('mounts').map((a) => a.key).sort()).toEqual([...ws.dbfs.mounts.keys()].sort());
+      expect(
+        byKind('mounts')
+          .map((a) => a.key)
+          .sort(),
+      ).toEqual([...ws.dbfs.mounts.keys()].sort());
 
       // DBFS: the init-script prefix and everything clusters and jobs reference, the large script intact.
       const large = byKind('dbfsFiles').find((a) => a.key === '/databricks/init-scripts/bootstrap-large.sh');
       expect(large?.size).toBeGreaterThan(1024 * 1024);
-      expect((await store.getObject(large?.hash as string)).equals(ws.dbfs.get('/databricks/init-scripts/bootstrap-large.sh').content)).toBe(true);
+      expect(
+        (await store.getObject(large?.hash as string)).equals(ws.dbfs.get('/databricks/init-scripts/bootstrap-large.sh').content),
+      ).toBe(true);
       for (const ref of [...byKind('clusters'), ...byKind('jobs')].flatMap((a) => a.refs).filter((r) => r.kind === 'dbfsFiles')) {
         expect(byKind('dbfsFiles').some((a) => a.key === ref.value) || m.uncaptured.some((u) => u.key === ref.value)).toBe(true);
       }
 
       // Permissions of every object type, direct grants only.
       const types = new Set(byKind('permissions').map((a) => a.key.split(':')[0]));
-      for (const t of ['directories', 'notebooks', 'files', 'repos', 'clusters', 'cluster-policies', 'instance-pools', 'jobs']) expect(types).toContain(t);
+      for (const t of ['directories', 'notebooks', 'files', 'repos', 'clusters', 'cluster-policies', 'instance-pools', 'jobs'])
+        expect(types).toContain(t);
       const jobAcl = byKind('permissions').find((a) => a.key.startsWith('jobs:'));
       const aclDoc = JSON.parse((await store.getObject(jobAcl?.hash as string)).toString());
       expect(aclDoc.acl.filter((g: { permission_level: string }) => g.permission_level === 'IS_OWNER')).toHaveLength(1);
@@ -124,7 +139,9 @@ describe('incremental backups', () => {
       const target = [...emu.workspace.tree.walk()].find((n) => n.objectType === 'NOTEBOOK' && n.notebook?.language === 'SQL');
       const w = api(emu.url);
       const source = '-- Databricks notebook source\nSELECT 42 AS answer\n';
-      expect((await w.post('/api/2.0/workspace/import', { path: target?.path, content: b64(source), language: 'SQL', overwrite: true })).status).toBe(200);
+      expect(
+        (await w.post('/api/2.0/workspace/import', { path: target?.path, content: b64(source), language: 'SQL', overwrite: true })).status,
+      ).toBe(200);
       emu.stats.reset();
       const third = await backupOnce(emu.url, store);
       expect(EXPORTS()).toBe(1);
@@ -178,7 +195,8 @@ describe('faults', () => {
       const error = await backupOnce(slow.url, store, {
         signal: controller.signal,
         onProgress: (e) => {
-          if (e.type === 'artifact' && e.kind === 'notebooks' && e.action === 'exported' && ++exported === 20) controller.abort(new DrError('ABORTED', 'test stop'));
+          if (e.type === 'artifact' && e.kind === 'notebooks' && e.action === 'exported' && ++exported === 20)
+            controller.abort(new DrError('ABORTED', 'test stop'));
         },
       }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ABORTED' });
@@ -192,7 +210,9 @@ describe('faults', () => {
       // The notebooks exported before the stop were not exported again.
       const notebooks = done.manifest.artifacts.filter((a) => a.kind === 'notebooks').length;
       const files = done.manifest.artifacts.filter((a) => a.kind === 'files').length;
-      expect(slow.stats.count('GET', '/api/2.0/workspace/export')).toBe(notebooks + files - saved - (checkpoint?.artifacts.filter((a) => a.kind === 'files').length ?? 0));
+      expect(slow.stats.count('GET', '/api/2.0/workspace/export')).toBe(
+        notebooks + files - saved - (checkpoint?.artifacts.filter((a) => a.kind === 'files').length ?? 0),
+      );
       expect(done.manifest.stats.reused).toBeGreaterThanOrEqual(saved);
       expect(await store.readCheckpoint(done.workspaceKey)).toBeUndefined();
       expect((await verifySnapshot(store, done.manifest)).ok).toBe(true);

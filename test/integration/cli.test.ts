@@ -28,7 +28,6 @@ import { api, b64 } from '../support/http.js';
 import { freePort } from '../support/spawn.js';
 import { testConnectionString } from '../support/storage.js';
 
-
 /**
  * Loaded with NODE_OPTIONS=--import into a CLI process, it makes the process believe
  * it runs two hours from now: prune then sees the objects as older than its one-hour
@@ -171,7 +170,10 @@ describe('databricks-dr CLI', () => {
       for (let i = 0; i < 3; i++) {
         if (i > 0) {
           const source = `# Databricks notebook source\nprint("version ${i}")\n`;
-          expect((await w.post('/api/2.0/workspace/import', { path: target?.path, content: b64(source), language: 'PYTHON', overwrite: true })).status).toBe(200);
+          expect(
+            (await w.post('/api/2.0/workspace/import', { path: target?.path, content: b64(source), language: 'PYTHON', overwrite: true }))
+              .status,
+          ).toBe(200);
         }
         // In-process backups (the prune command is under test), each committed in a later
         // second than the one before: ids order snapshots by second only (see the BUG test below).
@@ -212,7 +214,10 @@ describe('databricks-dr CLI', () => {
       expect(await snapshotIds(container)).toEqual([ids[2]]);
 
       // An hour later, the objects only the deleted snapshots used are collected.
-      const later = await cli(['snapshots', 'prune', '--keep', '1', '--keep-days', '0'], { ...env, NODE_OPTIONS: `--import ${pathToFileURL(laterClock).href}` });
+      const later = await cli(['snapshots', 'prune', '--keep', '1', '--keep-days', '0'], {
+        ...env,
+        NODE_OPTIONS: `--import ${pathToFileURL(laterClock).href}`,
+      });
       expect(later.code).toBe(0);
       expect(later.stdout).toContain(`Deleted 0 snapshots (kept 1) and ${garbage.length} objects (kept ${live.size}).`);
       expect(await objectCount(container)).toBe(live.size);
@@ -273,7 +278,10 @@ describe('databricks-dr CLI', () => {
 
       const second = await cli(['backup', '--source', 'primary'], env);
       expect(second.code).toBe(0);
-      const summary = /^Snapshot (\S+) of (\S+) committed in .+\.\n {2}(\d+) artifacts: (\d+) read from the workspace, (\d+) reused unchanged from (\S+)\./.exec(second.stdout);
+      const summary =
+        /^Snapshot (\S+) of (\S+) committed in .+\.\n {2}(\d+) artifacts: (\d+) read from the workspace, (\d+) reused unchanged from (\S+)\./.exec(
+          second.stdout,
+        );
       expect(summary).not.toBeNull();
       const id2 = summary?.[1] as string;
       expect(id2).toMatch(SNAPSHOT_ID);
@@ -304,7 +312,11 @@ describe('databricks-dr CLI', () => {
       expect(listed.ok).toBe(true);
       expect(listed.container).toBe(container);
       expect(listed.snapshots.map((s: { snapshotId: string }) => s.snapshotId)).toEqual([r1.snapshotId, id2]);
-      expect(listed.snapshots[0]).toMatchObject({ workspaceKey: key, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), sizeBytes: expect.any(Number) });
+      expect(listed.snapshots[0]).toMatchObject({
+        workspaceKey: key,
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        sizeBytes: expect.any(Number),
+      });
 
       expect(show.code).toBe(0);
       expect(show.stdout).toContain(`Snapshot ${r1.snapshotId} of ${key} (${tiny.url}, profile primary)`);
@@ -342,7 +354,9 @@ describe('databricks-dr CLI', () => {
       // Valid gzip, other content.
       await containerClient(container)
         .getBlockBlobClient(objectPath(hash))
-        .uploadData(gzipSync(Buffer.from('# Databricks notebook source\nprint("tampered")\n')), { blobHTTPHeaders: { blobContentEncoding: 'gzip' } });
+        .uploadData(gzipSync(Buffer.from('# Databricks notebook source\nprint("tampered")\n')), {
+          blobHTTPHeaders: { blobContentEncoding: 'gzip' },
+        });
 
       const human = await cli(['snapshots', 'verify', id], env);
       expect(human.code).toBe(5);
@@ -398,7 +412,10 @@ describe('databricks-dr CLI', () => {
       const container = newContainer('storage');
       const closed = testConnectionString().replace(/BlobEndpoint=http:\/\/[^/;]+/, `BlobEndpoint=http://127.0.0.1:${await freePort()}`);
       expect(closed).not.toBe(testConnectionString());
-      const run = await cli(['backup', '--source', 'primary', '--json'], cliEnv(tiny.url, container, { DR_STORAGE_CONNECTION_STRING: closed }));
+      const run = await cli(
+        ['backup', '--source', 'primary', '--json'],
+        cliEnv(tiny.url, container, { DR_STORAGE_CONNECTION_STRING: closed }),
+      );
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/databricks-dr: Blob storage failed to open container "cli-storage-[0-9a-f]+"/);
       expect(run.stderr).toMatch(/storage endpoint did not answer/);
@@ -431,7 +448,12 @@ describe('databricks-dr CLI', () => {
       expect(run.stderr).toContain(`DATABRICKS_CONFIG_FILE: ${missing} does not exist.`);
       const result = onlyJson(run);
       expect(result.error.code).toBe('CONFIG_INVALID');
-      expect(result.error.problems.map((p: { setting: string }) => p.setting).sort()).toEqual(['DATABRICKS_CONFIG_FILE', 'DR_BACKUP_SCHEDULE', 'DR_CONTAINER', 'DR_RETENTION_COUNT']);
+      expect(result.error.problems.map((p: { setting: string }) => p.setting).sort()).toEqual([
+        'DATABRICKS_CONFIG_FILE',
+        'DR_BACKUP_SCHEDULE',
+        'DR_CONTAINER',
+        'DR_RETENTION_COUNT',
+      ]);
       for (const p of result.error.problems) expect(p.fix).toMatch(/\w/);
       expect(await snapshotIds(container)).toEqual([]);
     },
@@ -442,7 +464,10 @@ describe('databricks-dr CLI', () => {
     'bad input: an unknown profile exits 2 and lists the configured profiles',
     async () => {
       const container = newContainer('profile');
-      const run = await cli(['backup', '--source', 'secondary'], cliEnv(tiny.url, container, { DR_WORKSPACE_STAGING_HOST: tiny.url, DR_WORKSPACE_STAGING_TOKEN: TOKEN }));
+      const run = await cli(
+        ['backup', '--source', 'secondary'],
+        cliEnv(tiny.url, container, { DR_WORKSPACE_STAGING_HOST: tiny.url, DR_WORKSPACE_STAGING_TOKEN: TOKEN }),
+      );
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(/profile "secondary": it does not exist; configured profiles: (primary, staging|staging, primary)\./);
@@ -506,15 +531,23 @@ describe('databricks-dr CLI', () => {
       const source = '# Databricks notebook source\nprint("the same notebook, twice")\n';
       const w = api(emu.url);
       for (const path of ['/Shared/copy-a', '/Shared/copy-b']) {
-        expect((await w.post('/api/2.0/workspace/import', { path, content: b64(source), language: 'PYTHON', overwrite: true })).status).toBe(200);
+        expect(
+          (await w.post('/api/2.0/workspace/import', { path, content: b64(source), language: 'PYTHON', overwrite: true })).status,
+        ).toBe(200);
       }
       const { snapshotId, manifest } = await backupOnce(emu.url, storeOf(container));
       const hash = manifest.artifacts.find((a) => a.key === '/Shared/copy-a')?.hash as string;
       expect(manifest.artifacts.find((a) => a.key === '/Shared/copy-b')?.hash).toBe(hash);
-      await containerClient(container).getBlockBlobClient(objectPath(hash)).uploadData(gzipSync(Buffer.from('tampered')));
+      await containerClient(container)
+        .getBlockBlobClient(objectPath(hash))
+        .uploadData(gzipSync(Buffer.from('tampered')));
       const run = await cli(['snapshots', 'verify', snapshotId, '--json'], cliEnv(emu.url, container));
       expect(run.code).toBe(5);
-      expect(onlyJson(run).problems.map((p: { key: string }) => p.key).sort()).toEqual(['/Shared/copy-a', '/Shared/copy-b']);
+      expect(
+        onlyJson(run)
+          .problems.map((p: { key: string }) => p.key)
+          .sort(),
+      ).toEqual(['/Shared/copy-a', '/Shared/copy-b']);
     },
     60_000,
   );

@@ -92,7 +92,9 @@ describe('requests and lossless JSON', () => {
     expect(job.settings.name).toBe('lossless ids');
 
     // A bigint in a request body arrives with every digit.
-    expect(await c.post('/api/2.1/jobs/reset', { job_id: created.job_id, new_settings: { name: 'renamed', max_concurrent_runs: 1 } })).toEqual({});
+    expect(
+      await c.post('/api/2.1/jobs/reset', { job_id: created.job_id, new_settings: { name: 'renamed', max_concurrent_runs: 1 } }),
+    ).toEqual({});
     const renamed = await c.get<{ job_id: bigint; settings: { name: string } }>('/api/2.2/jobs/get', { job_id: created.job_id });
     expect(renamed.settings.name).toBe('renamed');
     expect(String(renamed.job_id)).toBe(String(created.job_id));
@@ -127,7 +129,9 @@ describe('requests and lossless JSON', () => {
     }
     expect(e).toBeInstanceOf(DrError);
     expect((e as DrError).code).toBe('CONFIG_INVALID');
-    expect((e as DrError).message).toBe('Invalid workspace host "adb 1234.azuredatabricks.net": expected a URL such as https://adb-1234567890123456.7.azuredatabricks.net');
+    expect((e as DrError).message).toBe(
+      'Invalid workspace host "adb 1234.azuredatabricks.net": expected a URL such as https://adb-1234567890123456.7.azuredatabricks.net',
+    );
     expect(() => new DatabricksClient({ host: 'ftp://adb-1.1.azuredatabricks.net', auth })).toThrow(
       'Invalid workspace host "ftp://adb-1.1.azuredatabricks.net": the scheme must be https (or http for a local emulator).',
     );
@@ -140,7 +144,11 @@ describe('throttling', () => {
     emu.faults.inject({ method: 'GET', path: EXPORT, status: 429, retryAfter: 1 });
     const startedA = performance.now();
     const a = c.get<{ content: string }>(EXPORT, { path: NOTEBOOK }).then((r) => ({ r, ms: performance.now() - startedA }));
-    await pollUntil(async () => c.stats().byFamily['workspace.export']?.throttled ?? 0, (n) => n === 1, { timeoutMs: 5000, intervalMs: 2 });
+    await pollUntil(
+      async () => c.stats().byFamily['workspace.export']?.throttled ?? 0,
+      (n) => n === 1,
+      { timeoutMs: 5000, intervalMs: 2 },
+    );
 
     // Issued after the 429: same family waits for the pause, another family does not.
     const startedB = performance.now();
@@ -229,7 +237,9 @@ describe('retries', () => {
     expect(api.errorCode).toBe('TEMPORARILY_UNAVAILABLE');
     expect(api.category).toBe('unavailable');
     expect(api.apiMessage).toBe('No webapps are available to handle your request. Please try again later.');
-    expect(api.message).toBe(`GET ${GET_STATUS} failed: 503 TEMPORARILY_UNAVAILABLE: No webapps are available to handle your request. Please try again later.`);
+    expect(api.message).toBe(
+      `GET ${GET_STATUS} failed: 503 TEMPORARILY_UNAVAILABLE: No webapps are available to handle your request. Please try again later.`,
+    );
     expect(emu.stats.count('GET', GET_STATUS)).toBe(3);
     expect(c.stats().retries).toBe(2);
   });
@@ -240,7 +250,14 @@ describe('retries', () => {
     emu.faults.inject({ method: 'POST', path: JOBS_CREATE, status: 500 });
     const e = await rejection(c.post(JOBS_CREATE, { name: 'not twice' }));
     expect(e).toBeInstanceOf(DatabricksApiError);
-    expect(e).toMatchObject({ status: 500, errorCode: 'INTERNAL_ERROR', category: 'internal', method: 'POST', path: JOBS_CREATE, apiMessage: 'Injected fault' });
+    expect(e).toMatchObject({
+      status: 500,
+      errorCode: 'INTERNAL_ERROR',
+      category: 'internal',
+      method: 'POST',
+      path: JOBS_CREATE,
+      apiMessage: 'Injected fault',
+    });
     expect(emu.stats.count('POST', JOBS_CREATE)).toBe(1);
     expect(jobCount()).toBe(before);
     expect(c.stats().retries).toBe(0);
@@ -296,7 +313,15 @@ describe('errors that are not retried', () => {
     const c = client();
     const e = await rejection(c.get(GET_STATUS, { path: '/Shared/does-not-exist' }));
     expect(e).toBeInstanceOf(DatabricksApiError);
-    expect(e).toMatchObject({ code: 'DATABRICKS_API', status: 404, errorCode: 'RESOURCE_DOES_NOT_EXIST', category: 'not_found', retryable: false, method: 'GET', path: GET_STATUS });
+    expect(e).toMatchObject({
+      code: 'DATABRICKS_API',
+      status: 404,
+      errorCode: 'RESOURCE_DOES_NOT_EXIST',
+      category: 'not_found',
+      retryable: false,
+      method: 'GET',
+      path: GET_STATUS,
+    });
     expect((e as DatabricksApiError).apiMessage).toBe("Path (/Shared/does-not-exist) doesn't exist.");
     expect(e.message).toBe(`GET ${GET_STATUS} failed: 404 RESOURCE_DOES_NOT_EXIST: Path (/Shared/does-not-exist) doesn't exist.`);
     expect(emu.stats.count('GET', GET_STATUS)).toBe(1);
@@ -306,7 +331,12 @@ describe('errors that are not retried', () => {
   test('400: a missing cluster is not_found (legacy quirk), a bad parameter is invalid; one request each', async () => {
     const c = client();
     const missing = await rejection(c.get('/api/2.0/clusters/get', { cluster_id: '0101-000000-nosuchcl' }));
-    expect(missing).toMatchObject({ status: 400, errorCode: 'INVALID_PARAMETER_VALUE', category: 'not_found', apiMessage: 'Cluster 0101-000000-nosuchcl does not exist' });
+    expect(missing).toMatchObject({
+      status: 400,
+      errorCode: 'INVALID_PARAMETER_VALUE',
+      category: 'not_found',
+      apiMessage: 'Cluster 0101-000000-nosuchcl does not exist',
+    });
     expect(emu.stats.count('GET', '/api/2.0/clusters/get')).toBe(1);
 
     const bad = await rejection(c.get(EXPORT, { path: NOTEBOOK, format: 'BOGUS' }));
@@ -323,7 +353,12 @@ describe('errors that are not retried', () => {
     const wrong = 'dapi-wrong-token-abcdef0123456789';
     const c = client({ auth: new PatAuth(wrong) });
     const e = await rejection(c.get(GET_STATUS, { path: NOTEBOOK }));
-    expect(e).toMatchObject({ status: 403, errorCode: 'PERMISSION_DENIED', category: 'unauthenticated', apiMessage: 'Invalid access token.' });
+    expect(e).toMatchObject({
+      status: 403,
+      errorCode: 'PERMISSION_DENIED',
+      category: 'unauthenticated',
+      apiMessage: 'Invalid access token.',
+    });
     expect(e.message).toBe(
       `GET ${GET_STATUS} failed: 403 PERMISSION_DENIED: Invalid access token. The workspace ${emu.url} refused the credential (personal access token). ` +
         "Check the personal access token or Entra identity configured in this workspace's profile, and that it has not expired.",
@@ -334,7 +369,12 @@ describe('errors that are not retried', () => {
 
   test('403: permission denied, with a token echoed by the service redacted', async () => {
     const c = client();
-    emu.faults.inject({ method: 'GET', path: '/api/2.0/workspace/list', status: 403, message: `Token ${TOKEN} lacks CAN_MANAGE on /Shared (Authorization: Bearer ${TOKEN})` });
+    emu.faults.inject({
+      method: 'GET',
+      path: '/api/2.0/workspace/list',
+      status: 403,
+      message: `Token ${TOKEN} lacks CAN_MANAGE on /Shared (Authorization: Bearer ${TOKEN})`,
+    });
     const e = await rejection(c.get('/api/2.0/workspace/list', { path: '/Shared' }));
     expect(e).toMatchObject({ status: 403, errorCode: 'PERMISSION_DENIED', category: 'permission_denied', retryable: false });
     expect(e.message).not.toContain(TOKEN);
@@ -348,7 +388,9 @@ describe('errors that are not retried', () => {
     const c = client({ auth: none });
     const e = await rejection(c.get('/api/2.0/clusters/list'));
     expect(e).toMatchObject({ status: 401, errorCode: 'UNAUTHENTICATED', category: 'unauthenticated' });
-    expect((e as DatabricksApiError).apiMessage).toMatch(/^Credential was not sent or was of an unsupported type for this API\. \[ReqId: [0-9a-f-]{36}\]$/);
+    expect((e as DatabricksApiError).apiMessage).toMatch(
+      /^Credential was not sent or was of an unsupported type for this API\. \[ReqId: [0-9a-f-]{36}\]$/,
+    );
     expect(emu.stats.count('GET', '/api/2.0/clusters/list')).toBe(1);
   });
 });
@@ -368,7 +410,9 @@ describe('unreachable workspace', () => {
     expect((e as DrError).code).toBe('WORKSPACE_UNREACHABLE');
     expect((e as DrError).retryable).toBe(true);
     expect(e.message).toMatch(
-      new RegExp(`^Cannot reach the Databricks workspace at http://127\\.0\\.0\\.1:${port} \\(GET /api/2\\.0/clusters/list\\): .*\\[ECONNREFUSED\\]\\. Check the host in the profile, DNS and network access from here, then try again\\.$`),
+      new RegExp(
+        `^Cannot reach the Databricks workspace at http://127\\.0\\.0\\.1:${port} \\(GET /api/2\\.0/clusters/list\\): .*\\[ECONNREFUSED\\]\\. Check the host in the profile, DNS and network access from here, then try again\\.$`,
+      ),
     );
     expect(e.message).not.toContain(TOKEN);
     expect(c.stats()).toMatchObject({ requests: 3, retries: 2 });
@@ -383,7 +427,12 @@ describe('unreachable workspace', () => {
 describe('Microsoft Entra ID', () => {
   test('a user token from a TokenCredential reaches SCIM Me; only the Databricks scope is asked for', async () => {
     const calls: string[] = [];
-    const user = jwt({ aud: AZURE_DATABRICKS_APP_ID, iss: 'https://sts.windows.net/tenant/', exp: Math.floor(Date.now() / 1000) + 3600, upn: 'admin@example.com' });
+    const user = jwt({
+      aud: AZURE_DATABRICKS_APP_ID,
+      iss: 'https://sts.windows.net/tenant/',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      upn: 'admin@example.com',
+    });
     const auth = new EntraAuth(staticCredential({ [AZURE_DATABRICKS_SCOPE]: user }, calls));
     expect(auth.description).toBe('Microsoft Entra ID (token credential)');
     const me = await client({ auth }).get<{ userName: string; groups: Array<{ display: string }> }>('/api/2.0/preview/scim/v2/Me');
@@ -419,8 +468,14 @@ describe('Microsoft Entra ID', () => {
   test('without the resource id an unknown service principal is refused (permission_denied, not provisioned)', async () => {
     const appId = '0a0a0a0a-2222-4333-8444-955566667777';
     const sp = jwt({ aud: AZURE_DATABRICKS_APP_ID, exp: Math.floor(Date.now() / 1000) + 3600, appid: appId });
-    const e = await rejection(client({ auth: new EntraAuth(staticCredential({ [AZURE_DATABRICKS_SCOPE]: sp })) }).get('/api/2.0/preview/scim/v2/Me'));
-    expect(e).toMatchObject({ status: 403, category: 'permission_denied', apiMessage: `Service principal ${appId} is not a member of this workspace.` });
+    const e = await rejection(
+      client({ auth: new EntraAuth(staticCredential({ [AZURE_DATABRICKS_SCOPE]: sp })) }).get('/api/2.0/preview/scim/v2/Me'),
+    );
+    expect(e).toMatchObject({
+      status: 403,
+      category: 'permission_denied',
+      apiMessage: `Service principal ${appId} is not a member of this workspace.`,
+    });
     expect(e.message).not.toContain(sp);
     expect(emu.workspace.principals.servicePrincipalCaller(appId)).toBeUndefined();
   });
@@ -431,14 +486,20 @@ describe('Microsoft Entra ID', () => {
         throw new Error('AADSTS700016: application not found');
       },
     };
-    const e = await rejection(client({ auth: new EntraAuth(failing, { credentialName: 'test credential' }) }).get('/api/2.0/preview/scim/v2/Me'));
+    const e = await rejection(
+      client({ auth: new EntraAuth(failing, { credentialName: 'test credential' }) }).get('/api/2.0/preview/scim/v2/Me'),
+    );
     expect(e).toBeInstanceOf(DrError);
     expect((e as DrError).code).toBe('CONFIG_INVALID');
-    expect(e.message).toBe('Could not get a Microsoft Entra ID token for 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default with Microsoft Entra ID (test credential): AADSTS700016: application not found');
+    expect(e.message).toBe(
+      'Could not get a Microsoft Entra ID token for 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default with Microsoft Entra ID (test credential): AADSTS700016: application not found',
+    );
 
     const empty = await rejection(client({ auth: new EntraAuth(staticCredential({})) }).get('/api/2.0/preview/scim/v2/Me'));
     expect((empty as DrError).code).toBe('CONFIG_INVALID');
-    expect(empty.message).toBe('Microsoft Entra ID (token credential) returned no token for 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default.');
+    expect(empty.message).toBe(
+      'Microsoft Entra ID (token credential) returned no token for 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default.',
+    );
     expect(emu.stats.snapshot().total).toBe(0);
   });
 });
@@ -475,7 +536,11 @@ describe('abort', () => {
     const controller = new AbortController();
     const started = performance.now();
     const waiting = rejection(c.get(GET_STATUS, { path: NOTEBOOK }, { signal: controller.signal }));
-    await pollUntil(async () => c.stats().throttled, (n) => n === 1, { timeoutMs: 5000, intervalMs: 2 });
+    await pollUntil(
+      async () => c.stats().throttled,
+      (n) => n === 1,
+      { timeoutMs: 5000, intervalMs: 2 },
+    );
     controller.abort(new DrError('ABORTED', 'stop now'));
     const e = await waiting;
     expect(e).toMatchObject({ code: 'ABORTED', message: 'stop now' });

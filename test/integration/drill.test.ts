@@ -5,7 +5,9 @@ test('npm start: the local drill backs up the primary, fails over into the secon
   expect(await p.exit()).toBe(0);
   const out = p.stdout();
   expect(out).toMatch(/1\. Full backup of the primary\n {3}snapshot \S+: \d+ artifacts/);
-  expect(out).toMatch(/2\. Incremental backup after one notebook changed\n {3}snapshot \S+: \d+ artifacts reused, \d+ read again, 1 new object\(s\)/);
+  expect(out).toMatch(
+    /2\. Incremental backup after one notebook changed\n {3}snapshot \S+: \d+ artifacts reused, \d+ read again, 1 new object\(s\)/,
+  );
   expect(out).toMatch(/intact: \d+ objects/);
   expect(out).toMatch(/4\. Fail over into the secondary\n {3}succeeded: \d+ created, \d+ updated, \d+ unchanged, 0 skipped, 0 failed/);
   expect(out).toMatch(/5\. Verify the secondary against the snapshot \(the DR drill\)\n {3}No drift: /);

@@ -19,7 +19,15 @@ import { freshStore } from '../support/storage.js';
 
 const fixture = generateSampleWorkspace({ seed: 21, ...SAMPLE_SIZES.small });
 // The mount authenticates as the cluster's managed identity here, so it needs no secret values.
-const MAPPINGS = JSON.stringify({ mounts: [{ mountPoint: '/mnt/raw', source: 'abfss://raw@drdatalake.dfs.core.windows.net/', extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' } }] });
+const MAPPINGS = JSON.stringify({
+  mounts: [
+    {
+      mountPoint: '/mnt/raw',
+      source: 'abfss://raw@drdatalake.dfs.core.windows.net/',
+      extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' },
+    },
+  ],
+});
 
 let primary: EmulatorHandle;
 let store: SnapshotStore;
@@ -41,9 +49,12 @@ async function secondary(options: Parameters<typeof startEmulator>[0] = {}): Pro
   return { emu, config: drConfig(primary.url, emu.url, { DR_FAILOVER_MAPPINGS: MAPPINGS }) };
 }
 
-const allPurpose = (ws: Workspace) => [...ws.clusters.records.values()].filter((c) => (c.source === 'UI' || c.source === 'API') && !c.permanentlyDeleted);
-const tagged = (ws: Workspace, sourceId: string) => allPurpose(ws).filter((c) => (c.spec['custom_tags'] as Record<string, string> | undefined)?.[SOURCE_TAG] === sourceId);
-const jobsTagged = (ws: Workspace, sourceId: string) => [...ws.jobs.records.values()].filter((j) => (j.settings['tags'] as Record<string, string> | undefined)?.[SOURCE_TAG] === sourceId);
+const allPurpose = (ws: Workspace) =>
+  [...ws.clusters.records.values()].filter((c) => (c.source === 'UI' || c.source === 'API') && !c.permanentlyDeleted);
+const tagged = (ws: Workspace, sourceId: string) =>
+  allPurpose(ws).filter((c) => (c.spec['custom_tags'] as Record<string, string> | undefined)?.[SOURCE_TAG] === sourceId);
+const jobsTagged = (ws: Workspace, sourceId: string) =>
+  [...ws.jobs.records.values()].filter((j) => (j.settings['tags'] as Record<string, string> | undefined)?.[SOURCE_TAG] === sourceId);
 const grants = (ws: Workspace, type: string, id: string) =>
   ws.permissions
     .directGrants(type as never, id)
@@ -103,8 +114,16 @@ describe('a failover of the generated workspace', () => {
       const policy = c.spec['policy_id'] as string | undefined;
       if (policy) expect(dst.policies.get(copy.spec['policy_id'] as string).name).toBe(src.policies.get(policy).name);
       const pool = c.spec['instance_pool_id'] as string | undefined;
-      if (pool) expect(dst.pools.get(copy.spec['instance_pool_id'] as string).spec['instance_pool_name']).toBe(src.pools.get(pool).spec['instance_pool_name']);
-      expect(copy.libraries.map((l) => JSON.stringify(l.library)).sort()).toEqual(c.libraries.filter((l) => l.status !== 'UNINSTALL_ON_RESTART').map((l) => JSON.stringify(l.library)).sort());
+      if (pool)
+        expect(dst.pools.get(copy.spec['instance_pool_id'] as string).spec['instance_pool_name']).toBe(
+          src.pools.get(pool).spec['instance_pool_name'],
+        );
+      expect(copy.libraries.map((l) => JSON.stringify(l.library)).sort()).toEqual(
+        c.libraries
+          .filter((l) => l.status !== 'UNINSTALL_ON_RESTART')
+          .map((l) => JSON.stringify(l.library))
+          .sort(),
+      );
     }
 
     // Jobs: one copy each, paused, every cluster and job reference remapped.
@@ -138,20 +157,29 @@ describe('a failover of the generated workspace', () => {
     let checkedGrants = 0;
     for (const n of src.tree.walk()) {
       const type = { NOTEBOOK: 'notebooks', DIRECTORY: 'directories', FILE: 'files', REPO: 'repos', LIBRARY: undefined }[n.objectType];
-      if (!type || n.path.startsWith('/Repos/') && n.objectType !== 'REPO' && n.objectType !== 'DIRECTORY') continue;
+      if (!type || (n.path.startsWith('/Repos/') && n.objectType !== 'REPO' && n.objectType !== 'DIRECTORY')) continue;
       const wanted = grants(src, type, String(n.objectId));
       if (wanted.length === 0) continue;
       const copy = dst.tree.find(n.path);
       expect(grants(dst, type, String(copy?.objectId))).toEqual(wanted);
       checkedGrants += 1;
     }
-    for (const c of allPurpose(src)) expect(grants(dst, 'clusters', tagged(dst, c.clusterId)[0]!.clusterId)).toEqual(grants(src, 'clusters', c.clusterId));
-    for (const j of src.jobs.records.values()) expect(grants(dst, 'jobs', String(jobsTagged(dst, String(j.jobId))[0]!.jobId))).toEqual(grants(src, 'jobs', String(j.jobId)));
+    for (const c of allPurpose(src))
+      expect(grants(dst, 'clusters', tagged(dst, c.clusterId)[0]!.clusterId)).toEqual(grants(src, 'clusters', c.clusterId));
+    for (const j of src.jobs.records.values())
+      expect(grants(dst, 'jobs', String(jobsTagged(dst, String(j.jobId))[0]!.jobId))).toEqual(grants(src, 'jobs', String(j.jobId)));
     expect(checkedGrants).toBeGreaterThan(5);
 
     // Principals with their memberships and entitlements.
     const names = (ws: Workspace, ids: string[]) =>
-      ids.map((id) => ws.principals.users.get(id)?.userName ?? ws.principals.servicePrincipals.get(id)?.applicationId ?? `group:${ws.principals.groups.get(id)?.displayName}`).sort();
+      ids
+        .map(
+          (id) =>
+            ws.principals.users.get(id)?.userName ??
+            ws.principals.servicePrincipals.get(id)?.applicationId ??
+            `group:${ws.principals.groups.get(id)?.displayName}`,
+        )
+        .sort();
     for (const u of src.principals.users.values()) {
       const copy = [...dst.principals.users.values()].find((x) => x.userName === u.userName);
       expect(copy?.entitlements.sort()).toEqual([...u.entitlements].sort());
@@ -165,7 +193,8 @@ describe('a failover of the generated workspace', () => {
       else expect(names(dst, copy!.members)).toEqual(expected);
       expect([...copy!.entitlements].sort()).toEqual([...g.entitlements].sort());
     }
-    for (const sp of src.principals.servicePrincipals.values()) expect([...dst.principals.servicePrincipals.values()].some((x) => x.applicationId === sp.applicationId)).toBe(true);
+    for (const sp of src.principals.servicePrincipals.values())
+      expect([...dst.principals.servicePrincipals.values()].some((x) => x.applicationId === sp.applicationId)).toBe(true);
 
     // Secrets: scopes and ACLs, never values; the keys needing values are reported.
     for (const scope of src.secrets.scopes.values()) {
@@ -174,7 +203,9 @@ describe('a failover of the generated workspace', () => {
       for (const [principal, level] of scope.acls) expect(copy?.acls.get(principal)).toBe(level);
       expect(copy?.secrets.size).toBe(0);
       if (scope.backendType === 'DATABRICKS' && scope.secrets.size > 0) {
-        expect(report.needsHuman.find((n) => n.kind === 'secretScopes' && n.key === scope.name)?.reason).toContain([...scope.secrets.keys()].sort()[0]);
+        expect(report.needsHuman.find((n) => n.kind === 'secretScopes' && n.key === scope.name)?.reason).toContain(
+          [...scope.secrets.keys()].sort()[0],
+        );
       }
     }
 
@@ -227,13 +258,18 @@ describe('references that cannot be resolved', () => {
       const kinds = manifest.kinds.filter((k) => k !== 'clusters');
       const report = await failoverOnce(config, manifest, store, { kinds });
       const failedJobs = report.items.filter((i) => i.kind === 'jobs' && i.action === 'failed');
-      const jobsWithClusterRefs = manifest.artifacts.filter((a) => a.kind === 'jobs' && a.refs.some((r) => r.kind === 'clusters' && r.by === 'id'));
+      const jobsWithClusterRefs = manifest.artifacts.filter(
+        (a) => a.kind === 'jobs' && a.refs.some((r) => r.kind === 'clusters' && r.by === 'id'),
+      );
       expect(jobsWithClusterRefs.length).toBeGreaterThan(0);
       for (const a of jobsWithClusterRefs) {
-        expect(failedJobs.find((i) => i.key === a.key)?.note).toMatch(/existing_cluster_id refers to clusters \S+, which is not in the target workspace/);
+        expect(failedJobs.find((i) => i.key === a.key)?.note).toMatch(
+          /existing_cluster_id refers to clusters \S+, which is not in the target workspace/,
+        );
       }
       // A job that runs one of those jobs fails in turn, naming the job it needs.
-      for (const i of failedJobs.filter((f) => !jobsWithClusterRefs.some((a) => a.key === f.key))) expect(i.note).toMatch(/run_job_task\.job_id refers to jobs /);
+      for (const i of failedJobs.filter((f) => !jobsWithClusterRefs.some((a) => a.key === f.key)))
+        expect(i.note).toMatch(/run_job_task\.job_id refers to jobs /);
       expect(report.status).toBe('failed');
       expect(report.byKind.notebooks?.create).toBe(manifest.counts.notebooks);
       // The jobs that did not need a cluster are there.
@@ -247,12 +283,25 @@ describe('references that cannot be resolved', () => {
 describe('mounts', () => {
   test('a mount whose credentials have no value yet waits for them, then a re-run mounts it', async () => {
     const emu = await startEmulator({ seed: 6, clusterStartMs: 50, clusterStopMs: 20, runDurationMs: 50 });
-    const mappings = JSON.stringify({ mounts: [{ mountPoint: '/mnt/raw', source: 'abfss://raw@drdatalake.dfs.core.windows.net/', extraConfigs: { 'fs.azure.account.key.drdatalake.dfs.core.windows.net': '{{secrets/data-engineering-secrets/storage-key}}' } }] });
+    const mappings = JSON.stringify({
+      mounts: [
+        {
+          mountPoint: '/mnt/raw',
+          source: 'abfss://raw@drdatalake.dfs.core.windows.net/',
+          extraConfigs: { 'fs.azure.account.key.drdatalake.dfs.core.windows.net': '{{secrets/data-engineering-secrets/storage-key}}' },
+        },
+      ],
+    });
     const config = drConfig(primary.url, emu.url, { DR_FAILOVER_MAPPINGS: mappings });
     try {
-      const first = await failoverOnce(config, manifest, store, { kinds: ['users', 'groups', 'servicePrincipals', 'secretScopes', 'mounts'] });
+      const first = await failoverOnce(config, manifest, store, {
+        kinds: ['users', 'groups', 'servicePrincipals', 'secretScopes', 'mounts'],
+      });
       const mount = first.items.find((i) => i.kind === 'mounts' && i.key === '/mnt/raw');
-      expect(mount).toMatchObject({ action: 'failed', note: 'The mount\'s credentials need secret values that the target does not have yet: data-engineering-secrets/storage-key.' });
+      expect(mount).toMatchObject({
+        action: 'failed',
+        note: "The mount's credentials need secret values that the target does not have yet: data-engineering-secrets/storage-key.",
+      });
       expect(first.needsHuman.some((n) => n.key === '/mnt/raw' && /put-secret/.test(n.action ?? ''))).toBe(true);
       expect(emu.stats.count('POST', '/api/2.2/jobs/runs/submit')).toBe(0);
 
@@ -282,11 +331,15 @@ describe('conflicts', () => {
       const edited = renderSource(node.notebook!);
 
       const reported = await failoverOnce(config, manifest, store, { kinds: ['notebooks'], conflictPolicy: 'report' });
-      expect(actions(reported, (a) => a !== 'unchanged')).toEqual([`notebooks ${node.path} conflict (The notebook's content differs in the target.)`]);
+      expect(actions(reported, (a) => a !== 'unchanged')).toEqual([
+        `notebooks ${node.path} conflict (The notebook's content differs in the target.)`,
+      ]);
       expect(renderSource(emu.workspace.tree.get(node.path).notebook!)).toBe(edited);
 
       const updated = await failoverOnce(config, manifest, store, { kinds: ['notebooks'], conflictPolicy: 'update' });
-      expect(actions(updated, (a) => a !== 'unchanged')).toEqual([`notebooks ${node.path} update (The notebook's content differs in the target.)`]);
+      expect(actions(updated, (a) => a !== 'unchanged')).toEqual([
+        `notebooks ${node.path} update (The notebook's content differs in the target.)`,
+      ]);
       expect(renderSource(emu.workspace.tree.get(node.path).notebook!)).toBe(renderSource(primary.workspace.tree.get(node.path).notebook!));
     } finally {
       await emu.stop();
@@ -307,11 +360,19 @@ describe('cutover and failback', () => {
       const client = clientFor(target, cfg.rateLimits, nullLogger);
       const primaryClient = clientFor(requireProfile(cfg, 'primary'), cfg.rateLimits, nullLogger);
       try {
-        const cut = await runCutover({ store: s2, target, client, sourceKey: original.workspace.key, oldPrimary: { profile: requireProfile(cfg, 'primary'), client: primaryClient } });
+        const cut = await runCutover({
+          store: s2,
+          target,
+          client,
+          sourceKey: original.workspace.key,
+          oldPrimary: { profile: requireProfile(cfg, 'primary'), client: primaryClient },
+        });
         expect(cut.ok).toBe(true);
         for (const j of oldPrimary.workspace.jobs.records.values()) {
           const copy = jobsTagged(emu.workspace, String(j.jobId))[0]!;
-          const schedule = fixture.jobs?.find((x) => String(x.job_id) === String(j.jobId))?.settings['schedule'] as { pause_status?: string } | undefined;
+          const schedule = fixture.jobs?.find((x) => String(x.job_id) === String(j.jobId))?.settings['schedule'] as
+            | { pause_status?: string }
+            | undefined;
           if (schedule) {
             expect((copy.settings['schedule'] as { pause_status: string }).pause_status).toBe(schedule.pause_status ?? 'UNPAUSED');
             expect((j.settings['schedule'] as { pause_status: string }).pause_status).toBe('PAUSED');
@@ -327,12 +388,19 @@ describe('cutover and failback', () => {
         expect(actions(after, (a) => a !== 'unchanged' && a !== 'skip')).toEqual([]);
 
         // Failback: back up the DR workspace and replay it into the old primary.
-        const drSnapshot = (await backupOnce(emu.url, s2, { env: { DR_WORKSPACE_PRIMARY_TOKEN: fakeEntraToken(SECONDARY_ADMIN) } })).manifest;
+        const drSnapshot = (await backupOnce(emu.url, s2, { env: { DR_WORKSPACE_PRIMARY_TOKEN: fakeEntraToken(SECONDARY_ADMIN) } }))
+          .manifest;
         const before = census(oldPrimary.workspace);
         const back = clientFor(requireProfile(cfg, 'primary'), cfg.rateLimits, nullLogger);
         try {
           const { runFailover } = await import('../../shared/failover/failover.js');
-          const report = await runFailover({ manifest: drSnapshot, store: s2, target: requireProfile(cfg, 'primary'), client: back, mappings: cfg.failover.mappings });
+          const report = await runFailover({
+            manifest: drSnapshot,
+            store: s2,
+            target: requireProfile(cfg, 'primary'),
+            client: back,
+            mappings: cfg.failover.mappings,
+          });
           expect(actions(report, (a) => a === 'failed' || a === 'conflict')).toEqual([]);
           expect(report.byKind.clusters?.create ?? 0).toBe(0);
           expect(report.byKind.jobs?.create ?? 0).toBe(0);
@@ -340,7 +408,9 @@ describe('cutover and failback', () => {
           expect({ ...after, users: 0, nodes: 0 }).toEqual({ ...before, users: 0, nodes: 0 });
           // The DR workspace's own admin is the only principal the primary did not have.
           expect(after['users']! - before['users']!).toBeLessThanOrEqual(1);
-          expect([...oldPrimary.workspace.principals.users.values()].some((u) => u.userName === SECONDARY_ADMIN)).toBe(after['users']! > before['users']!);
+          expect([...oldPrimary.workspace.principals.users.values()].some((u) => u.userName === SECONDARY_ADMIN)).toBe(
+            after['users']! > before['users']!,
+          );
         } finally {
           back.close();
         }

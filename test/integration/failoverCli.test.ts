@@ -20,7 +20,15 @@ import { actions, drConfig, failoverOnce, SECONDARY_ADMIN, verifyOnce } from '..
 
 const fixture = generateSampleWorkspace({ seed: 33, ...SAMPLE_SIZES.small });
 const FAST = { clusterStartMs: 50, clusterStopMs: 20, runDurationMs: 50 };
-const MAPPINGS = JSON.stringify({ mounts: [{ mountPoint: '/mnt/raw', source: 'abfss://raw@drdatalake.dfs.core.windows.net/', extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' } }] });
+const MAPPINGS = JSON.stringify({
+  mounts: [
+    {
+      mountPoint: '/mnt/raw',
+      source: 'abfss://raw@drdatalake.dfs.core.windows.net/',
+      extraConfigs: { 'fs.azure.account.auth.type': 'OAuth' },
+    },
+  ],
+});
 
 let primary: EmulatorHandle;
 let container: string;
@@ -126,7 +134,15 @@ describe('failover through the CLI', () => {
     expect(drift.code).toBe(6);
     const dr = onlyJson(drift);
     expect(dr.ok).toBe(false);
-    expect(dr.drift).toEqual([{ kind: 'notebooks', key: node.path, drift: 'differs', detail: "The notebook's content differs in the target.", targetId: String(node.objectId) }]);
+    expect(dr.drift).toEqual([
+      {
+        kind: 'notebooks',
+        key: node.path,
+        drift: 'differs',
+        detail: "The notebook's content differs in the target.",
+        targetId: String(node.objectId),
+      },
+    ]);
 
     const cut = await cli(['cutover', '--old-primary', 'none'], e);
     expect(cut.code).toBe(0);
@@ -134,7 +150,11 @@ describe('failover through the CLI', () => {
     expect(cut.stdout).toContain('its schedules were left alone');
     // The old primary is down: cutover says so and still succeeds; running it again changes nothing.
     const dead = `http://127.0.0.1:${await freePort()}`;
-    const down = await cli(['cutover', '--old-primary', 'oldprod'], { ...e, DR_WORKSPACE_OLDPROD_HOST: dead, DR_WORKSPACE_OLDPROD_TOKEN: 'dapi-old' });
+    const down = await cli(['cutover', '--old-primary', 'oldprod'], {
+      ...e,
+      DR_WORKSPACE_OLDPROD_HOST: dead,
+      DR_WORKSPACE_OLDPROD_TOKEN: 'dapi-old',
+    });
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/: 0 job\(s\) unpaused, \d+ already as in the source/);
     expect(down.stdout).toContain(`The old primary (${dead}) cannot be reached; pause its schedules when it is back`);
@@ -158,26 +178,30 @@ describe('failover through the CLI', () => {
   }, 60_000);
 
   // Each case kills the CLI at a different point: after this share of a clean run's writes.
-  test.concurrent.each([0.03, 0.4, 0.85])('kill -9 after %f of the writes, then the re-run reaches the clean end state with no duplicates', async (share) => {
-    const killAfter = Math.max(1, Math.round(share * cleanWrites));
-    const emu = await secondary();
-    const e = env(emu.url);
-    const { proc, done } = startCli(['failover', '--json'], e);
-    await until(() => writesTo(emu) >= killAfter || proc.child.exitCode !== null, 45_000);
-    expect(proc.child.exitCode).toBeNull();
-    proc.child.kill('SIGKILL');
-    expect((await done).signal).toBe('SIGKILL');
-    expect(census(emu.workspace)).not.toEqual(reference);
+  test.concurrent.each([0.03, 0.4, 0.85])(
+    'kill -9 after %f of the writes, then the re-run reaches the clean end state with no duplicates',
+    async (share) => {
+      const killAfter = Math.max(1, Math.round(share * cleanWrites));
+      const emu = await secondary();
+      const e = env(emu.url);
+      const { proc, done } = startCli(['failover', '--json'], e);
+      await until(() => writesTo(emu) >= killAfter || proc.child.exitCode !== null, 45_000);
+      expect(proc.child.exitCode).toBeNull();
+      proc.child.kill('SIGKILL');
+      expect((await done).signal).toBe('SIGKILL');
+      expect(census(emu.workspace)).not.toEqual(reference);
 
-    // The killed run's lease blocks a new run until it expires; expire it now.
-    await expireLock(container, workspaceKey(emu.url));
-    const rerun = await cli(['failover', '--json'], e);
-    expect(rerun.code).toBe(0);
-    expect(onlyJson(rerun).status).toBe('succeeded');
-    expect(census(emu.workspace)).toEqual(reference);
-    const verify = await cli(['verify'], e);
-    expect(verify.code).toBe(0);
-  }, 120_000);
+      // The killed run's lease blocks a new run until it expires; expire it now.
+      await expireLock(container, workspaceKey(emu.url));
+      const rerun = await cli(['failover', '--json'], e);
+      expect(rerun.code).toBe(0);
+      expect(onlyJson(rerun).status).toBe('succeeded');
+      expect(census(emu.workspace)).toEqual(reference);
+      const verify = await cli(['verify'], e);
+      expect(verify.code).toBe(0);
+    },
+    120_000,
+  );
 });
 
 describe('faults during a failover', () => {

@@ -66,7 +66,9 @@ describe('manifests', () => {
     // Tamper with a manifest: its recorded hash no longer matches.
     const blob = store.container.getBlockBlobClient('workspaces/ws/snapshots/20260101T000000Z-0001.json.gz');
     const meta = (await blob.getProperties()).metadata;
-    await blob.uploadData(gzipSync(Buffer.from(JSON.stringify({ ...manifest('20260101T000000Z-0001'), runNumber: 7 }))), { metadata: meta ?? {} });
+    await blob.uploadData(gzipSync(Buffer.from(JSON.stringify({ ...manifest('20260101T000000Z-0001'), runNumber: 7 }))), {
+      metadata: meta ?? {},
+    });
     await expect(store.readManifest('ws', '20260101T000000Z-0001')).rejects.toMatchObject({ code: 'SNAPSHOT_CORRUPT' });
     await expect(store.readManifest('ws', '20990101T000000Z-0000')).rejects.toMatchObject({ code: 'SNAPSHOT_NOT_FOUND' });
     await expect(store.readManifest('ws', 'latest-ish')).rejects.toMatchObject({ code: 'USAGE' });
@@ -93,7 +95,8 @@ describe('unreachable storage', () => {
   test('fails with STORAGE_UNAVAILABLE and says what to check', async () => {
     const { SnapshotStore } = await import('../../shared/snapshot/store.js');
     const dead = SnapshotStore.fromConfig({
-      connectionString: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+      connectionString:
+        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;',
       container: 'x',
     });
     const error = await dead.ensureContainer().catch((e: unknown) => e);
@@ -113,11 +116,13 @@ describe('streamed objects', () => {
     const { hash, size, created } = await store.putObjectStream(chunks(1, 12));
     expect(size).toBe(12 * 1024 * 1024);
     expect(created).toBe(true);
-    const whole = Buffer.concat(await (async () => {
-      const all: Buffer[] = [];
-      for await (const c of chunks(1, 12)()) all.push(c);
-      return all;
-    })());
+    const whole = Buffer.concat(
+      await (async () => {
+        const all: Buffer[] = [];
+        for await (const c of chunks(1, 12)()) all.push(c);
+        return all;
+      })(),
+    );
     expect(hash).toBe(sha256(whole));
     expect(await store.verifyObject(hash)).toBe(size);
     expect((await store.putObjectStream(chunks(1, 12))).created).toBe(false);

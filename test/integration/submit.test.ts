@@ -10,7 +10,10 @@ const request: FailoverRequest = { schema: 'databricks-dr/failover-request', ver
 
 function recording(): { senders: OperationSenders; sent: string[] } {
   const sent: string[] = [];
-  const send = (_r: FailoverRequest | BackupRequest, o: { messageId: string }): Promise<void> => (sent.push(o.messageId), Promise.resolve());
+  const send = (_r: FailoverRequest | BackupRequest, o: { messageId: string }): Promise<void> => (
+    sent.push(o.messageId),
+    Promise.resolve()
+  );
   return { senders: { failover: { send }, backup: { send } }, sent };
 }
 
@@ -20,7 +23,15 @@ test('a queued run whose message seems lost is sent again, with the same message
     const services = { store } as unknown as Services;
     const at = (ms: number): string => new Date(ms).toISOString();
     const now = Date.now();
-    const queued = (runId: string, updatedMs: number) => ({ schema: 'databricks-dr/run' as const, runId, type: 'failover' as const, status: 'queued' as const, part: 1, createdAt: at(updatedMs), updatedAt: at(updatedMs) });
+    const queued = (runId: string, updatedMs: number) => ({
+      schema: 'databricks-dr/run' as const,
+      runId,
+      type: 'failover' as const,
+      status: 'queued' as const,
+      part: 1,
+      createdAt: at(updatedMs),
+      updatedAt: at(updatedMs),
+    });
     await createRun(store, queued('alert-stale', now - 3 * 60_000));
     await createRun(store, queued('alert-fresh', now - 10_000));
 
@@ -41,7 +52,10 @@ test('a message that cannot be sent marks the new run failed and says nothing wa
     const services = { store } as unknown as Services;
     const broken = (): Promise<void> => Promise.reject(new Error('connection refused'));
     const senders: OperationSenders = { failover: { send: broken }, backup: { send: broken } };
-    await expect(submitOperation(services, senders, { type: 'failover', request }, { runId: 'r-1' })).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE', message: expect.stringMatching(/could not be put on the queue: connection refused\. Nothing was started; try again\.$/) });
+    await expect(submitOperation(services, senders, { type: 'failover', request }, { runId: 'r-1' })).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+      message: expect.stringMatching(/could not be put on the queue: connection refused\. Nothing was started; try again\.$/),
+    });
     expect(await readRun(store, 'r-1')).toMatchObject({ status: 'failed', error: expect.stringContaining('connection refused') });
   } finally {
     await cleanup();

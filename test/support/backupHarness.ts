@@ -7,11 +7,18 @@ import type { Manifest } from '../../shared/snapshot/types.js';
 
 /** Configuration pointing the "primary" profile at an emulator. */
 export function configFor(url: string, extra: Record<string, string> = {}): Config {
-  return loadConfig({ DR_WORKSPACE_PRIMARY_HOST: url, DR_WORKSPACE_PRIMARY_TOKEN: 'dapi-primary', ...extra }, { readFile: () => undefined });
+  return loadConfig(
+    { DR_WORKSPACE_PRIMARY_HOST: url, DR_WORKSPACE_PRIMARY_TOKEN: 'dapi-primary', ...extra },
+    { readFile: () => undefined },
+  );
 }
 
 /** One backup of the emulator at `url` into `store`, with a fresh client. */
-export async function backupOnce(url: string, store: SnapshotStore, options: Partial<BackupOptions> & { env?: Record<string, string> } = {}): Promise<BackupResult> {
+export async function backupOnce(
+  url: string,
+  store: SnapshotStore,
+  options: Partial<BackupOptions> & { env?: Record<string, string> } = {},
+): Promise<BackupResult> {
   const config = configFor(url, options.env);
   const profile = requireProfile(config, 'primary');
   const client = options.client ?? clientFor(profile, config.rateLimits, nullLogger, { retry: { baseDelayMs: 20, maxDelayMs: 200 } });

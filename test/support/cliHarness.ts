@@ -68,7 +68,12 @@ export interface Run {
 export function startCli(args: string[], env: NodeJS.ProcessEnv): { proc: Spawned; done: Promise<Run> } {
   const proc = spawnTs(CLI, args, env);
   // 'close', not 'exit': stdout may still hold data when 'exit' fires.
-  const done = once(proc.child, 'close').then(() => ({ code: proc.child.exitCode, signal: proc.child.signalCode, stdout: proc.stdout(), stderr: proc.stderr() }));
+  const done = once(proc.child, 'close').then(() => ({
+    code: proc.child.exitCode,
+    signal: proc.child.signalCode,
+    stdout: proc.stdout(),
+    stderr: proc.stderr(),
+  }));
   return { proc, done };
 }
 
@@ -96,4 +101,3 @@ export async function until(done: () => boolean, timeoutMs: number): Promise<voi
 export async function expireLock(container: string, key: string): Promise<void> {
   await containerClient(container).getBlobClient(lockPath(key)).getBlobLeaseClient().breakLease(0);
 }
-

@@ -7,12 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 
 function lockedPackages(file) {
   const lock = JSON.parse(readFileSync(file, 'utf8'));
-  return Object.entries(lock.packages ?? {})
-    // Optional packages (other platforms' binaries) are legitimately absent.
-    .filter(([path, meta]) => path.startsWith('node_modules/') && !meta.optional)
-    .map(([path, meta]) => `${path}@${meta.version}`)
-    .sort()
-    .join('\n');
+  return (
+    Object.entries(lock.packages ?? {})
+      // Optional packages (other platforms' binaries) are legitimately absent.
+      .filter(([path, meta]) => path.startsWith('node_modules/') && !meta.optional)
+      .map(([path, meta]) => `${path}@${meta.version}`)
+      .sort()
+      .join('\n')
+  );
 }
 
 const installed = 'node_modules/.package-lock.json';
@@ -20,7 +22,9 @@ let current = false;
 if (existsSync(installed)) {
   try {
     const have = new Set(lockedPackages(installed).split('\n'));
-    current = lockedPackages('package-lock.json').split('\n').every((p) => have.has(p));
+    current = lockedPackages('package-lock.json')
+      .split('\n')
+      .every((p) => have.has(p));
   } catch {
     current = false;
   }

@@ -9,5 +9,15 @@ import { AZURE_DATABRICKS_APP_ID } from '../emulator/auth.js';
 export function fakeEntraToken(upn: string): string {
   const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return [part({ alg: 'none', typ: 'JWT' }), part({ aud: AZURE_DATABRICKS_APP_ID, iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000000/', upn, iat: now, exp: now + 86_400 }), 'unsigned'].join('.');
+  return [
+    part({ alg: 'none', typ: 'JWT' }),
+    part({
+      aud: AZURE_DATABRICKS_APP_ID,
+      iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000000/',
+      upn,
+      iat: now,
+      exp: now + 86_400,
+    }),
+    'unsigned',
+  ].join('.');
 }

@@ -28,7 +28,12 @@ export function drConfig(primaryUrl: string, secondaryUrl: string, extra: Record
 const FAST_RETRY = { retry: { baseDelayMs: 20, maxDelayMs: 200 } };
 
 /** One failover of `manifest` into the secondary, with a fresh client. */
-export async function failoverOnce(config: Config, manifest: Manifest, store: SnapshotStore, options: Partial<FailoverOptions> = {}): Promise<FailoverReport> {
+export async function failoverOnce(
+  config: Config,
+  manifest: Manifest,
+  store: SnapshotStore,
+  options: Partial<FailoverOptions> = {},
+): Promise<FailoverReport> {
   const target = requireProfile(config, 'secondary');
   const client = options.client ?? clientFor(target, config.rateLimits, nullLogger, FAST_RETRY);
   try {

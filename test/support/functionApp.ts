@@ -26,7 +26,9 @@ export async function httpFunctions(): Promise<HttpFunction[]> {
 }
 
 /** The Service Bus queue functions: the setting naming each queue, and the handler. */
-export async function queueFunctions(): Promise<{ name: string; queueSetting: 'DR_FAILOVER_QUEUE' | 'DR_BACKUP_QUEUE'; handler: QueueHandler }[]> {
+export async function queueFunctions(): Promise<
+  { name: string; queueSetting: 'DR_FAILOVER_QUEUE' | 'DR_BACKUP_QUEUE'; handler: QueueHandler }[]
+> {
   const { failoverQueue } = await import('../../functions/failoverQueue.js');
   const { backupQueue } = await import('../../functions/backupQueue.js');
   return [

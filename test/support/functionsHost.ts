@@ -10,7 +10,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import functions, { type HttpHandler, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import functions, {
+  type HttpHandler,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from '@azure/functions';
 import type { ServiceBusClient } from '@azure/service-bus';
 
 // @azure/functions is CommonJS, and Node's ESM loader cannot see these classes as named
@@ -26,7 +32,12 @@ export interface Delivery {
 }
 
 /** Deliver one message from `queue` to `handler` and settle it as the host would. */
-export async function deliver(client: ServiceBusClient, queue: string, handler: QueueHandler, options: { functionName?: string; maxWaitMs?: number } = {}): Promise<Delivery> {
+export async function deliver(
+  client: ServiceBusClient,
+  queue: string,
+  handler: QueueHandler,
+  options: { functionName?: string; maxWaitMs?: number } = {},
+): Promise<Delivery> {
   const receiver = client.createReceiver(queue);
   try {
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: options.maxWaitMs ?? 3000 });
@@ -34,7 +45,12 @@ export async function deliver(client: ServiceBusClient, queue: string, handler: 
     const lines: string[] = [];
     const context = new Context({
       functionName: options.functionName ?? queue,
-      triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount ?? 0, lockToken: message.lockToken, enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString() },
+      triggerMetadata: {
+        messageId: message.messageId,
+        deliveryCount: message.deliveryCount ?? 0,
+        lockToken: message.lockToken,
+        enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString(),
+      },
       logHandler: (level, ...args) => lines.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`),
     });
     try {
@@ -85,7 +101,8 @@ export async function startHttpHost(functions: HttpFunction[], options: { key?: 
       };
       if (!match) return send(404);
       if (!match.f.options.methods.includes((req.method ?? 'GET') as HttpMethod)) return send(405);
-      if (match.f.options.authLevel !== 'anonymous' && (req.headers['x-functions-key'] ?? url.searchParams.get('code')) !== key) return send(401);
+      if (match.f.options.authLevel !== 'anonymous' && (req.headers['x-functions-key'] ?? url.searchParams.get('code')) !== key)
+        return send(401);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
       const body = Buffer.concat(chunks);
@@ -96,9 +113,14 @@ export async function startHttpHost(functions: HttpFunction[], options: { key?: 
         params: (match.m?.groups ?? {}) as Record<string, string>,
         ...(body.length > 0 ? { body: { bytes: body } } : {}),
       });
-      const context = new Context({ functionName: match.f.name, logHandler: (level, ...args) => lines.push(`${match.f.name} ${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`) });
+      const context = new Context({
+        functionName: match.f.name,
+        logHandler: (level, ...args) =>
+          lines.push(`${match.f.name} ${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`),
+      });
       const response = (await match.f.handler(request, context)) as HttpResponseInit;
-      const out = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : typeof response.body === 'string' ? response.body : '';
+      const out =
+        response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : typeof response.body === 'string' ? response.body : '';
       res.writeHead(response.status ?? 200, Object.fromEntries(Object.entries((response.headers ?? {}) as Record<string, string>)));
       res.end(out);
     })().catch((error: unknown) => {
@@ -122,7 +144,11 @@ export async function startHttpHost(functions: HttpFunction[], options: { key?: 
 }
 
 /** A request for calling a handler directly, as the host would build it. */
-export function httpRequest(method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; params?: Record<string, string> } = {}): HttpRequest {
+export function httpRequest(
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; params?: Record<string, string> } = {},
+): HttpRequest {
   const text = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   return new Request({
     method,
@@ -135,5 +161,8 @@ export function httpRequest(method: string, path: string, options: { body?: unkn
 
 /** An InvocationContext whose log lines land in `lines`. */
 export function invocation(name: string, lines: string[] = []): InvocationContext {
-  return new Context({ functionName: name, logHandler: (level, ...args) => lines.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`) });
+  return new Context({
+    functionName: name,
+    logHandler: (level, ...args) => lines.push(`${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`),
+  });
 }

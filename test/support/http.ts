@@ -33,7 +33,10 @@ export async function call(base: string, method: string, path: string, options: 
   if (options.form) body = options.form;
   else if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body, (_k, v: unknown) => (typeof v === 'bigint' ? `__BIG__${v}` : v)).replace(/"__BIG__(\d+)"/g, '$1');
+    body =
+      typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body, (_k, v: unknown) => (typeof v === 'bigint' ? `__BIG__${v}` : v)).replace(/"__BIG__(\d+)"/g, '$1');
   }
   const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
   const bytes = Buffer.from(await response.arrayBuffer());
@@ -46,8 +49,10 @@ export async function call(base: string, method: string, path: string, options: 
 /** Bound helpers for one emulator. */
 export function api(base: string, token: string | null = 'dapi-test-token') {
   return {
-    get: (path: string, query?: CallOptions['query'], extra: Partial<CallOptions> = {}) => call(base, 'GET', path, { token, ...(query ? { query } : {}), ...extra }),
-    post: (path: string, body?: unknown, extra: Partial<CallOptions> = {}) => call(base, 'POST', path, { token, body: body ?? {}, ...extra }),
+    get: (path: string, query?: CallOptions['query'], extra: Partial<CallOptions> = {}) =>
+      call(base, 'GET', path, { token, ...(query ? { query } : {}), ...extra }),
+    post: (path: string, body?: unknown, extra: Partial<CallOptions> = {}) =>
+      call(base, 'POST', path, { token, body: body ?? {}, ...extra }),
     put: (path: string, body?: unknown) => call(base, 'PUT', path, { token, body: body ?? {} }),
     patch: (path: string, body?: unknown) => call(base, 'PATCH', path, { token, body: body ?? {} }),
     delete: (path: string, query?: CallOptions['query']) => call(base, 'DELETE', path, { token, ...(query ? { query } : {}) }),

@@ -96,7 +96,9 @@ describe('defaults', () => {
     });
     // Setting every plain default explicitly changes nothing.
     const explicit = Object.fromEntries(
-      Object.entries(documented).filter(([k]) => !k.includes('<') && k !== 'DATABRICKS_CONFIG_FILE' && k !== 'DR_STORAGE_CONNECTION_STRING'),
+      Object.entries(documented).filter(
+        ([k]) => !k.includes('<') && k !== 'DATABRICKS_CONFIG_FILE' && k !== 'DR_STORAGE_CONNECTION_STRING',
+      ),
     );
     explicit['DR_STORAGE_CONNECTION_STRING'] = AZURITE_CONNECTION_STRING;
     expect(load(explicit)).toEqual(load({}));
@@ -116,7 +118,13 @@ describe('defaults', () => {
   });
 
   test('alert, RPO and queue settings: parsed, bad ones named with their fix', () => {
-    const c = load({ DR_ALERT_RULES: ' outage-westeurope , outage-northeurope ', DR_ALERT_ACTION: 'DRY-RUN', DR_ALERT_MAX_AGE_MINUTES: '15', DR_RPO_MINUTES: '20', DR_BACKUP_QUEUE: 'bk' });
+    const c = load({
+      DR_ALERT_RULES: ' outage-westeurope , outage-northeurope ',
+      DR_ALERT_ACTION: 'DRY-RUN',
+      DR_ALERT_MAX_AGE_MINUTES: '15',
+      DR_RPO_MINUTES: '20',
+      DR_BACKUP_QUEUE: 'bk',
+    });
     expect(c.alerts).toEqual({ rules: ['outage-westeurope', 'outage-northeurope'], action: 'dry-run', maxAgeMs: 15 * 60_000 });
     expect(c.rpoMs).toBe(20 * 60_000);
     expect(c.backup.queue).toBe('bk');
@@ -130,7 +138,11 @@ describe('defaults', () => {
 
   test('failover settings: mappings parsed, bad ones named with their fix', () => {
     const c = load({
-      DR_FAILOVER_MAPPINGS: JSON.stringify({ nodeTypes: { Standard_DS3_v2: 'Standard_D4ds_v5' }, keyVaults: { 'kv-prod': { resource_id: '/subscriptions/x/kv-dr', dns_name: 'https://kv-dr.vault.azure.net/' } }, mounts: [{ mountPoint: '/mnt/raw', source: 'abfss://raw@dr.dfs.core.windows.net/' }] }),
+      DR_FAILOVER_MAPPINGS: JSON.stringify({
+        nodeTypes: { Standard_DS3_v2: 'Standard_D4ds_v5' },
+        keyVaults: { 'kv-prod': { resource_id: '/subscriptions/x/kv-dr', dns_name: 'https://kv-dr.vault.azure.net/' } },
+        mounts: [{ mountPoint: '/mnt/raw', source: 'abfss://raw@dr.dfs.core.windows.net/' }],
+      }),
       DR_FAILOVER_CONFLICT_POLICY: 'REPORT',
       DR_FAILOVER_TARGET: 'dr',
     });
@@ -148,19 +160,32 @@ describe('defaults', () => {
     };
     expect(problems({ DR_FAILOVER_MAPPINGS: '{nodeTypes:' })[0]).toMatch(/^DR_FAILOVER_MAPPINGS: The failover mappings are not valid JSON/);
     expect(problems({ DR_FAILOVER_MAPPINGS: '{"nodetypes": {}}' })[0]).toMatch(/Unknown failover mapping field\(s\): nodetypes/);
-    expect(problems({ DR_FAILOVER_MAPPINGS: '{"mounts": [{"mountPoint": "/data", "source": "x"}]}' })[0]).toMatch(/must look like \/mnt\/<name>/);
-    expect(problems({ DR_FAILOVER_MAPPINGS: '{"keyVaults": {"kv": {"dns_name": "x"}}}' })[0]).toMatch(/keyVaults\.kv needs resource_id and dns_name/);
-    expect(problems({ DR_FAILOVER_CONFLICT_POLICY: 'overwrite' })).toEqual(['DR_FAILOVER_CONFLICT_POLICY: "overwrite" is not a conflict policy.']);
+    expect(problems({ DR_FAILOVER_MAPPINGS: '{"mounts": [{"mountPoint": "/data", "source": "x"}]}' })[0]).toMatch(
+      /must look like \/mnt\/<name>/,
+    );
+    expect(problems({ DR_FAILOVER_MAPPINGS: '{"keyVaults": {"kv": {"dns_name": "x"}}}' })[0]).toMatch(
+      /keyVaults\.kv needs resource_id and dns_name/,
+    );
+    expect(problems({ DR_FAILOVER_CONFLICT_POLICY: 'overwrite' })).toEqual([
+      'DR_FAILOVER_CONFLICT_POLICY: "overwrite" is not a conflict policy.',
+    ]);
     expect(problems({ DR_FAILOVER_QUEUE: '-bad queue' })).toEqual(['DR_FAILOVER_QUEUE: "-bad queue" is not a Service Bus queue name.']);
   });
 
   test('Service Bus: a connection string or a namespace with a managed identity, not both', () => {
     expect(load({}).serviceBus).toBeUndefined();
-    expect(load({ DR_SERVICEBUS: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true' }).serviceBus).toEqual({
+    expect(
+      load({ DR_SERVICEBUS: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true' })
+        .serviceBus,
+    ).toEqual({
       connectionString: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
     });
-    expect(load({ DR_SERVICEBUS__fullyQualifiedNamespace: 'dr-sb.servicebus.windows.net', DR_SERVICEBUS__clientId: 'abc' }).serviceBus).toEqual({ namespace: 'dr-sb.servicebus.windows.net', clientId: 'abc' });
-    expect(() => load({ DR_SERVICEBUS: 'Endpoint=sb://x/;SharedAccessKey=v', DR_SERVICEBUS__fullyQualifiedNamespace: 'x' })).toThrow(/both are set/);
+    expect(
+      load({ DR_SERVICEBUS__fullyQualifiedNamespace: 'dr-sb.servicebus.windows.net', DR_SERVICEBUS__clientId: 'abc' }).serviceBus,
+    ).toEqual({ namespace: 'dr-sb.servicebus.windows.net', clientId: 'abc' });
+    expect(() => load({ DR_SERVICEBUS: 'Endpoint=sb://x/;SharedAccessKey=v', DR_SERVICEBUS__fullyQualifiedNamespace: 'x' })).toThrow(
+      /both are set/,
+    );
     try {
       load({ DR_SERVICEBUS: 'AccountKey=s3cr3tvalue' });
       throw new Error('expected a ConfigError');
@@ -227,26 +252,50 @@ describe('explicit settings', () => {
   });
 
   test('the integer bounds are inclusive', () => {
-    const c = load({ DR_BACKUP_TIME_BUDGET_SECONDS: '30', DR_RETENTION_COUNT: '100000', DR_RETENTION_DAYS: '3650', DR_DBFS_MAX_FILE_MB: '100000', DR_PERMISSIONS_REFRESH_RUNS: '1' });
+    const c = load({
+      DR_BACKUP_TIME_BUDGET_SECONDS: '30',
+      DR_RETENTION_COUNT: '100000',
+      DR_RETENTION_DAYS: '3650',
+      DR_DBFS_MAX_FILE_MB: '100000',
+      DR_PERMISSIONS_REFRESH_RUNS: '1',
+    });
     expect(c.backup.timeBudgetMs).toBe(30_000);
     expect(c.backup.retention).toEqual({ count: 100_000, days: 3650 });
     expect(c.backup.dbfsMaxFileBytes).toBe(100_000 * 1024 * 1024);
     expect(c.backup.permissionsRefreshRuns).toBe(1);
     const e = configError(() => load({ DR_BACKUP_TIME_BUDGET_SECONDS: '29', DR_PERMISSIONS_REFRESH_RUNS: '1001' }));
     expect(e.problems).toEqual([
-      { setting: 'DR_BACKUP_TIME_BUDGET_SECONDS', problem: '"29" is not a whole number between 30 and 86400.', fix: 'Set DR_BACKUP_TIME_BUDGET_SECONDS to a number such as 1500, or remove it to use the default.' },
-      { setting: 'DR_PERMISSIONS_REFRESH_RUNS', problem: '"1001" is not a whole number between 1 and 1000.', fix: 'Set DR_PERMISSIONS_REFRESH_RUNS to a number such as 8, or remove it to use the default.' },
+      {
+        setting: 'DR_BACKUP_TIME_BUDGET_SECONDS',
+        problem: '"29" is not a whole number between 30 and 86400.',
+        fix: 'Set DR_BACKUP_TIME_BUDGET_SECONDS to a number such as 1500, or remove it to use the default.',
+      },
+      {
+        setting: 'DR_PERMISSIONS_REFRESH_RUNS',
+        problem: '"1001" is not a whole number between 1 and 1000.',
+        fix: 'Set DR_PERMISSIONS_REFRESH_RUNS to a number such as 8, or remove it to use the default.',
+      },
     ]);
   });
 
   test('storage by account URL (Entra ID): trailing slashes dropped, client id kept, no connection string', () => {
-    const c = load({ DR_STORAGE_ACCOUNT_URL: 'https://drsnapshots.blob.core.windows.net//', DR_STORAGE_CLIENT_ID: '0f0f0f0f-1111-2222-3333-444444444444' });
-    expect(c.storage).toEqual({ accountUrl: 'https://drsnapshots.blob.core.windows.net', clientId: '0f0f0f0f-1111-2222-3333-444444444444', container: 'databricks-dr' });
+    const c = load({
+      DR_STORAGE_ACCOUNT_URL: 'https://drsnapshots.blob.core.windows.net//',
+      DR_STORAGE_CLIENT_ID: '0f0f0f0f-1111-2222-3333-444444444444',
+    });
+    expect(c.storage).toEqual({
+      accountUrl: 'https://drsnapshots.blob.core.windows.net',
+      clientId: '0f0f0f0f-1111-2222-3333-444444444444',
+      container: 'databricks-dr',
+    });
   });
 
   test('storage by connection string; DR_STORAGE_CLIENT_ID only applies to an account URL', () => {
     const cs = 'DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=a2V5a2V5a2V5;EndpointSuffix=core.windows.net';
-    expect(load({ DR_STORAGE_CONNECTION_STRING: cs, DR_STORAGE_CLIENT_ID: 'ignored' }).storage).toEqual({ connectionString: cs, container: 'databricks-dr' });
+    expect(load({ DR_STORAGE_CONNECTION_STRING: cs, DR_STORAGE_CLIENT_ID: 'ignored' }).storage).toEqual({
+      connectionString: cs,
+      container: 'databricks-dr',
+    });
     const blobOnly = 'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;SharedAccessSignature=sv=2022&sig=abc';
     expect(load({ DR_STORAGE_CONNECTION_STRING: blobOnly }).storage.connectionString).toBe(blobOnly);
   });
@@ -262,7 +311,11 @@ describe('explicit settings', () => {
     for (const bad of ['ab', 'x'.repeat(64), 'Databricks-DR', 'a--b', '-ab', 'ab-', 'dr_snapshots', 'dr.snapshots']) {
       const e = configError(() => load({ DR_CONTAINER: bad }));
       expect(e.problems).toEqual([
-        { setting: 'DR_CONTAINER', problem: `"${bad}" is not a valid blob container name.`, fix: 'Use 3–63 lower-case letters, digits and single hyphens, starting with a letter or digit, e.g. databricks-dr.' },
+        {
+          setting: 'DR_CONTAINER',
+          problem: `"${bad}" is not a valid blob container name.`,
+          fix: 'Use 3–63 lower-case letters, digits and single hyphens, starting with a letter or digit, e.g. databricks-dr.',
+        },
       ]);
     }
   });
@@ -335,11 +388,31 @@ describe('every problem is reported at once', () => {
         fix: 'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net; a connection string belongs in DR_STORAGE_CONNECTION_STRING.',
       },
       { setting: 'DR_EXCLUDE_KINDS', problem: 'unknown kinds: widgets, notebook.', fix: `Use kinds from: ${KIND_NAMES.join(', ')}.` },
-      { setting: 'DR_EXCLUDE_PATHS', problem: '"relative/path" is not an absolute workspace path.', fix: 'Start every path with "/", e.g. /Users/someone@contoso.com/scratch.' },
-      { setting: 'DR_DBFS_PREFIXES', problem: '"databricks/x" is not an absolute DBFS path.', fix: 'Use paths such as dbfs:/databricks/init-scripts.' },
-      { setting: 'DR_RETENTION_DAYS', problem: '"-1" is not a whole number between 0 and 3650.', fix: 'Set DR_RETENTION_DAYS to a number such as 7, or remove it to use the default.' },
-      { setting: 'DR_DBFS_MAX_FILE_MB', problem: '"1.5" is not a whole number between 1 and 100000.', fix: 'Set DR_DBFS_MAX_FILE_MB to a number such as 512, or remove it to use the default.' },
-      { setting: 'DR_RATE_LIMITS', problem: '"dbfs" must be a positive number of requests per second.', fix: 'e.g. {"workspace.export": 40}' },
+      {
+        setting: 'DR_EXCLUDE_PATHS',
+        problem: '"relative/path" is not an absolute workspace path.',
+        fix: 'Start every path with "/", e.g. /Users/someone@contoso.com/scratch.',
+      },
+      {
+        setting: 'DR_DBFS_PREFIXES',
+        problem: '"databricks/x" is not an absolute DBFS path.',
+        fix: 'Use paths such as dbfs:/databricks/init-scripts.',
+      },
+      {
+        setting: 'DR_RETENTION_DAYS',
+        problem: '"-1" is not a whole number between 0 and 3650.',
+        fix: 'Set DR_RETENTION_DAYS to a number such as 7, or remove it to use the default.',
+      },
+      {
+        setting: 'DR_DBFS_MAX_FILE_MB',
+        problem: '"1.5" is not a whole number between 1 and 100000.',
+        fix: 'Set DR_DBFS_MAX_FILE_MB to a number such as 512, or remove it to use the default.',
+      },
+      {
+        setting: 'DR_RATE_LIMITS',
+        problem: '"dbfs" must be a positive number of requests per second.',
+        fix: 'e.g. {"workspace.export": 40}',
+      },
       { setting: 'DR_LOG_LEVEL', problem: '"verbose" is not a log level.', fix: 'Use debug, info, warn or error.' },
     ]);
     expect(e.message.startsWith('The configuration has 8 problems:\n  1. DR_STORAGE_ACCOUNT_URL: ')).toBe(true);
@@ -443,8 +516,16 @@ describe('profiles from the Databricks config file', () => {
     ['msi', 'azure_client_id = mi-client', { type: 'azure', method: 'managed-identity', clientId: 'mi-client' }],
     ['azure-msi', '', { type: 'azure', method: 'managed-identity' }],
     ['default', 'azure_client_id = mi-client', { type: 'azure', method: 'default', clientId: 'mi-client' }],
-    ['client-secret', 'azure_tenant_id = t\nazure_client_id = c\nazure_client_secret = s', { type: 'azure', method: 'client-secret', tenantId: 't', clientId: 'c', clientSecret: 's' }],
-    ['azure-client-secret', 'azure_tenant_id = t\nazure_client_id = c\nazure_client_secret = s', { type: 'azure', method: 'client-secret', tenantId: 't', clientId: 'c', clientSecret: 's' }],
+    [
+      'client-secret',
+      'azure_tenant_id = t\nazure_client_id = c\nazure_client_secret = s',
+      { type: 'azure', method: 'client-secret', tenantId: 't', clientId: 'c', clientSecret: 's' },
+    ],
+    [
+      'azure-client-secret',
+      'azure_tenant_id = t\nazure_client_id = c\nazure_client_secret = s',
+      { type: 'azure', method: 'client-secret', tenantId: 't', clientId: 'c', clientSecret: 's' },
+    ],
     ['azure-cli', '', { type: 'azure', method: 'azure-cli' }],
   ])('auth_type = %s', (authType, extra, expected) => {
     const c = loadIni(`[w]\nhost = https://adb-1.1.azuredatabricks.net\nauth_type = ${authType}\n${extra}\n`);
@@ -466,7 +547,9 @@ describe('profiles from the Databricks config file', () => {
   test('DATABRICKS_CONFIG_FILE expands ~ and resolves relative paths; the real file is read by default', () => {
     const seen: string[] = [];
     const readFile = (p: string) => (seen.push(p), '[x]\nhost = https://x.azuredatabricks.net\ntoken = dapi0000000000000000\n');
-    expect(loadConfig({ DATABRICKS_CONFIG_FILE: '~/dr/cfg' }, { readFile }).profiles.get('x')?.origin).toBe(`${resolve(homedir(), 'dr/cfg')} [x]`);
+    expect(loadConfig({ DATABRICKS_CONFIG_FILE: '~/dr/cfg' }, { readFile }).profiles.get('x')?.origin).toBe(
+      `${resolve(homedir(), 'dr/cfg')} [x]`,
+    );
     loadConfig({ DATABRICKS_CONFIG_FILE: 'rel/cfg' }, { readFile });
     expect(seen).toEqual([resolve(homedir(), 'dr/cfg'), resolve(process.cwd(), 'rel/cfg')]);
 
@@ -474,14 +557,23 @@ describe('profiles from the Databricks config file', () => {
     writeFileSync(file, '[primary]\nhost = https://adb-9.9.azuredatabricks.net\ntoken = dapi9999999999999999\n');
     try {
       const c = loadConfig({ DATABRICKS_CONFIG_FILE: file });
-      expect(c.profiles.get('primary')).toEqual({ name: 'primary', host: 'https://adb-9.9.azuredatabricks.net', auth: { type: 'pat', token: 'dapi9999999999999999' }, origin: `${file} [primary]` });
+      expect(c.profiles.get('primary')).toEqual({
+        name: 'primary',
+        host: 'https://adb-9.9.azuredatabricks.net',
+        auth: { type: 'pat', token: 'dapi9999999999999999' },
+        origin: `${file} [primary]`,
+      });
     } finally {
       rmSync(file, { force: true });
     }
     // The default reader treats a missing file as absent; an explicit path that is missing is a problem.
     const e = configError(() => loadConfig({ DATABRICKS_CONFIG_FILE: file }));
     expect(e.problems).toEqual([
-      { setting: 'DATABRICKS_CONFIG_FILE', problem: `${file} does not exist.`, fix: 'Create it with a [primary] section (host, token), or unset DATABRICKS_CONFIG_FILE.' },
+      {
+        setting: 'DATABRICKS_CONFIG_FILE',
+        problem: `${file} does not exist.`,
+        fix: 'Create it with a [primary] section (host, token), or unset DATABRICKS_CONFIG_FILE.',
+      },
     ]);
   });
 
@@ -498,7 +590,11 @@ describe('profiles from the Databricks config file', () => {
       ),
     );
     expect(e.problems).toEqual([
-      { setting: 'DATABRICKS_CONFIG_FILE', problem: `cannot read ${path}: EACCES: permission denied, open '${path}'`, fix: 'Make the file readable, or point DATABRICKS_CONFIG_FILE elsewhere.' },
+      {
+        setting: 'DATABRICKS_CONFIG_FILE',
+        problem: `cannot read ${path}: EACCES: permission denied, open '${path}'`,
+        fix: 'Make the file readable, or point DATABRICKS_CONFIG_FILE elsewhere.',
+      },
     ]);
   });
 });
@@ -563,7 +659,11 @@ describe('profiles from DR_WORKSPACE_<NAME>_* app settings', () => {
       },
     ]);
     expect(c.profileProblems.get('badauth')).toEqual([
-      { setting: 'DR_WORKSPACE_BADAUTH_AUTH', problem: 'unknown authentication "oauth-m2m".', fix: 'Use one of: pat, managed-identity, msi, azure-msi, default, client-secret, azure-client-secret, azure-cli.' },
+      {
+        setting: 'DR_WORKSPACE_BADAUTH_AUTH',
+        problem: 'unknown authentication "oauth-m2m".',
+        fix: 'Use one of: pat, managed-identity, msi, azure-msi, default, client-secret, azure-client-secret, azure-cli.',
+      },
     ]);
     expect(c.profileProblems.get('patless')).toEqual([
       {
@@ -576,7 +676,11 @@ describe('profiles from DR_WORKSPACE_<NAME>_* app settings', () => {
 
   test('a client-secret profile from app settings gets a fix that names app settings, not config-file keys', () => {
     // settings.ts documents DR_WORKSPACE_<NAME>_AUTH=client-secret, so its fix must be actionable in app settings.
-    const c = load({ DR_WORKSPACE_SP_HOST: 'https://adb-1.1.azuredatabricks.net', DR_WORKSPACE_SP_AUTH: 'client-secret', DR_WORKSPACE_SP_AZURE_CLIENT_ID: 'c' });
+    const c = load({
+      DR_WORKSPACE_SP_HOST: 'https://adb-1.1.azuredatabricks.net',
+      DR_WORKSPACE_SP_AUTH: 'client-secret',
+      DR_WORKSPACE_SP_AZURE_CLIENT_ID: 'c',
+    });
     const problems = c.profileProblems.get('sp') ?? [];
     expect(problems).toHaveLength(1);
     expect(problems[0]?.setting).toBe('DR_WORKSPACE_SP_AZURE_CLIENT_SECRET');
@@ -586,7 +690,10 @@ describe('profiles from DR_WORKSPACE_<NAME>_* app settings', () => {
 
 describe('DATABRICKS_HOST / DATABRICKS_TOKEN', () => {
   test('define the profile DEFAULT', () => {
-    const c = load({ DATABRICKS_HOST: 'adb-1234567890123456.7.azuredatabricks.net', DATABRICKS_TOKEN: 'dapi12345678901234567890123456789012' });
+    const c = load({
+      DATABRICKS_HOST: 'adb-1234567890123456.7.azuredatabricks.net',
+      DATABRICKS_TOKEN: 'dapi12345678901234567890123456789012',
+    });
     expect(c.profiles.get('DEFAULT')).toEqual({
       name: 'DEFAULT',
       host: 'https://adb-1234567890123456.7.azuredatabricks.net',
@@ -597,7 +704,10 @@ describe('DATABRICKS_HOST / DATABRICKS_TOKEN', () => {
   });
 
   test('a host without a token is a managed-identity DEFAULT; a token without a host defines nothing', () => {
-    expect(load({ DATABRICKS_HOST: 'https://adb-1.1.azuredatabricks.net' }).profiles.get('DEFAULT')?.auth).toEqual({ type: 'azure', method: 'managed-identity' });
+    expect(load({ DATABRICKS_HOST: 'https://adb-1.1.azuredatabricks.net' }).profiles.get('DEFAULT')?.auth).toEqual({
+      type: 'azure',
+      method: 'managed-identity',
+    });
     expect(load({ DATABRICKS_TOKEN: 'dapi0000000000000000' }).profiles.size).toBe(0);
   });
 
@@ -614,7 +724,11 @@ describe('DATABRICKS_HOST / DATABRICKS_TOKEN', () => {
     const c = load({ DATABRICKS_HOST: 'https://adb 1.azuredatabricks.net', DATABRICKS_TOKEN: 'dapi0000000000000000' });
     expect(c.profiles.size).toBe(0);
     expect(c.profileProblems.get('DEFAULT')).toEqual([
-      { setting: 'DATABRICKS_HOST', problem: '"https://adb 1.azuredatabricks.net" is not a URL.', fix: 'Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net' },
+      {
+        setting: 'DATABRICKS_HOST',
+        problem: '"https://adb 1.azuredatabricks.net" is not a URL.',
+        fix: 'Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net',
+      },
     ]);
   });
 });
@@ -678,7 +792,11 @@ describe('requireProfile', () => {
     expect([...c.profileProblems.keys()]).toEqual(['nohost', 'patless', 'sp', 'badhost']);
 
     expect(configError(() => requireProfile(c, 'nohost')).problems).toEqual([
-      { setting: `${CFG} [nohost] host`, problem: 'profile "nohost" has no host.', fix: `Set the workspace URL, e.g. host = https://adb-1234567890123456.7.azuredatabricks.net (${CFG} [nohost]).` },
+      {
+        setting: `${CFG} [nohost] host`,
+        problem: 'profile "nohost" has no host.',
+        fix: `Set the workspace URL, e.g. host = https://adb-1234567890123456.7.azuredatabricks.net (${CFG} [nohost]).`,
+      },
     ]);
     expect(configError(() => requireProfile(c, 'patless')).problems).toEqual([
       {
@@ -697,17 +815,25 @@ describe('requireProfile', () => {
     ]);
     expect(sp.message).not.toContain('sp-secret-value-do-not-print');
     expect(configError(() => requireProfile(c, 'badhost')).problems).toEqual([
-      { setting: `${CFG} [badhost] host`, problem: '"https://bad host.azuredatabricks.net" is not a URL.', fix: 'Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net' },
+      {
+        setting: `${CFG} [badhost] host`,
+        problem: '"https://bad host.azuredatabricks.net" is not a URL.',
+        fix: 'Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net',
+      },
     ]);
   });
 
   test('a client-secret profile lacking everything names all three fields', () => {
     const c = loadIni('[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\n');
-    expect(c.profileProblems.get('sp')?.[0]?.problem).toBe('profile "sp" uses a service principal secret but lacks azure_client_id, azure_tenant_id, azure_client_secret.');
+    expect(c.profileProblems.get('sp')?.[0]?.problem).toBe(
+      'profile "sp" uses a service principal secret but lacks azure_client_id, azure_tenant_id, azure_client_secret.',
+    );
   });
 
   test('auth_type names that are Object.prototype members are unknown authentications', () => {
-    const c = loadIni('[a]\nhost = https://a.azuredatabricks.net\nauth_type = constructor\n[b]\nhost = https://b.azuredatabricks.net\nauth_type = toString\n');
+    const c = loadIni(
+      '[a]\nhost = https://a.azuredatabricks.net\nauth_type = constructor\n[b]\nhost = https://b.azuredatabricks.net\nauth_type = toString\n',
+    );
     expect(c.profiles.has('a')).toBe(false);
     expect(c.profiles.has('b')).toBe(false);
     expect(c.profileProblems.get('a')?.[0]?.problem).toBe('unknown authentication "constructor".');
@@ -718,7 +844,10 @@ describe('requireProfile', () => {
 describe('DR_RATE_LIMITS', () => {
   test('overrides named families, adds new ones and sets the defaults, without touching DEFAULT_RATE_LIMITS', () => {
     const before = JSON.stringify(DEFAULT_RATE_LIMITS);
-    const c = load({ DR_RATE_LIMITS: '{"workspace.export": 40, "custom.family": 2.5, "defaultRead": 50, "defaultWrite": 10, "maxConcurrency": 4, "utilization": 0.8}' });
+    const c = load({
+      DR_RATE_LIMITS:
+        '{"workspace.export": 40, "custom.family": 2.5, "defaultRead": 50, "defaultWrite": 10, "maxConcurrency": 4, "utilization": 0.8}',
+    });
     expect(c.rateLimits).toEqual({
       families: { ...DEFAULT_RATE_LIMITS.families, 'workspace.export': 40, 'custom.family': 2.5 },
       defaultRead: 50,
@@ -736,20 +865,40 @@ describe('DR_RATE_LIMITS', () => {
 
   test.each(['{workspace.export: 40}', '[1, 2]', '40', 'null', '"fast"'])('%s is not a JSON object', (raw) => {
     const e = configError(() => load({ DR_RATE_LIMITS: raw }));
-    expect(e.problems).toEqual([{ setting: 'DR_RATE_LIMITS', problem: 'it is not a JSON object.', fix: 'e.g. {"workspace.export": 40, "permissions.read": 80}' }]);
+    expect(e.problems).toEqual([
+      { setting: 'DR_RATE_LIMITS', problem: 'it is not a JSON object.', fix: 'e.g. {"workspace.export": 40, "permissions.read": 80}' },
+    ]);
   });
 
   test('a utilization above 1 is refused', () => {
     const e = configError(() => load({ DR_RATE_LIMITS: '{"utilization": 1.2}' }));
-    expect(e.problems).toEqual([{ setting: 'DR_RATE_LIMITS', problem: "utilization 1.2 is above 1, which would run above the workspace's limits.", fix: 'Use a fraction such as 0.95.' }]);
+    expect(e.problems).toEqual([
+      {
+        setting: 'DR_RATE_LIMITS',
+        problem: "utilization 1.2 is above 1, which would run above the workspace's limits.",
+        fix: 'Use a fraction such as 0.95.',
+      },
+    ]);
   });
 
   test('every non-positive or non-numeric rate is its own problem', () => {
     const e = configError(() => load({ DR_RATE_LIMITS: '{"dbfs": -1, "secrets": "fast", "scim.read": 100, "maxConcurrency": 0}' }));
     expect(e.problems).toEqual([
-      { setting: 'DR_RATE_LIMITS', problem: '"dbfs" must be a positive number of requests per second.', fix: 'e.g. {"workspace.export": 40}' },
-      { setting: 'DR_RATE_LIMITS', problem: '"secrets" must be a positive number of requests per second.', fix: 'e.g. {"workspace.export": 40}' },
-      { setting: 'DR_RATE_LIMITS', problem: '"maxConcurrency" must be a positive number of requests per second.', fix: 'e.g. {"workspace.export": 40}' },
+      {
+        setting: 'DR_RATE_LIMITS',
+        problem: '"dbfs" must be a positive number of requests per second.',
+        fix: 'e.g. {"workspace.export": 40}',
+      },
+      {
+        setting: 'DR_RATE_LIMITS',
+        problem: '"secrets" must be a positive number of requests per second.',
+        fix: 'e.g. {"workspace.export": 40}',
+      },
+      {
+        setting: 'DR_RATE_LIMITS',
+        problem: '"maxConcurrency" must be a positive number of requests per second.',
+        fix: 'e.g. {"workspace.export": 40}',
+      },
     ]);
   });
 });
@@ -766,33 +915,43 @@ describe('secrets never appear in ConfigError messages', () => {
 
   test('tokens, client secrets and the storage key stay out of every problem', () => {
     const e = configError(() =>
-      loadIni(`[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\nazure_client_secret = ${CLIENT_SECRET}\n[tok]\ntoken = ${TOKEN}\n`, {
-        DR_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY}`,
-        DR_STORAGE_ACCOUNT_URL: 'https://drsnap.blob.core.windows.net',
+      loadIni(
+        `[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\nazure_client_secret = ${CLIENT_SECRET}\n[tok]\ntoken = ${TOKEN}\n`,
+        {
+          DR_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY}`,
+          DR_STORAGE_ACCOUNT_URL: 'https://drsnap.blob.core.windows.net',
+          DATABRICKS_HOST: 'https://bad host',
+          DATABRICKS_TOKEN: TOKEN,
+          DR_WORKSPACE_X_TOKEN: TOKEN,
+          DR_WORKSPACE_Y_HOST: 'https://y.azuredatabricks.net',
+          DR_WORKSPACE_Y_AUTH: 'bogus',
+          DR_WORKSPACE_Y_TOKEN: TOKEN,
+          DR_CONTAINER: 'X',
+        },
+      ),
+    );
+    expect(e.problems.map((p) => p.setting)).toEqual(['DR_STORAGE_CONNECTION_STRING / DR_STORAGE_ACCOUNT_URL', 'DR_CONTAINER']);
+    assertClean(e);
+    const c = loadIni(
+      `[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\nazure_client_secret = ${CLIENT_SECRET}\n[tok]\ntoken = ${TOKEN}\n`,
+      {
         DATABRICKS_HOST: 'https://bad host',
         DATABRICKS_TOKEN: TOKEN,
         DR_WORKSPACE_X_TOKEN: TOKEN,
         DR_WORKSPACE_Y_HOST: 'https://y.azuredatabricks.net',
         DR_WORKSPACE_Y_AUTH: 'bogus',
         DR_WORKSPACE_Y_TOKEN: TOKEN,
-        DR_CONTAINER: 'X',
-      }),
+      },
     );
-    expect(e.problems.map((p) => p.setting)).toEqual(['DR_STORAGE_CONNECTION_STRING / DR_STORAGE_ACCOUNT_URL', 'DR_CONTAINER']);
-    assertClean(e);
-    const c = loadIni(`[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\nazure_client_secret = ${CLIENT_SECRET}\n[tok]\ntoken = ${TOKEN}\n`, {
-      DATABRICKS_HOST: 'https://bad host',
-      DATABRICKS_TOKEN: TOKEN,
-      DR_WORKSPACE_X_TOKEN: TOKEN,
-      DR_WORKSPACE_Y_HOST: 'https://y.azuredatabricks.net',
-      DR_WORKSPACE_Y_AUTH: 'bogus',
-      DR_WORKSPACE_Y_TOKEN: TOKEN,
-    });
     for (const name of ['sp', 'tok', 'DEFAULT', 'x', 'y', 'missing']) assertClean(configError(() => requireProfile(c, name)));
   });
 
   test('a connection string pasted into DR_STORAGE_ACCOUNT_URL does not leak its account key', () => {
-    const e = configError(() => load({ DR_STORAGE_ACCOUNT_URL: `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY};EndpointSuffix=core.windows.net` }));
+    const e = configError(() =>
+      load({
+        DR_STORAGE_ACCOUNT_URL: `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY};EndpointSuffix=core.windows.net`,
+      }),
+    );
     expect(e.problems.map((p) => p.setting)).toEqual(['DR_STORAGE_ACCOUNT_URL']);
     assertClean(e);
   });
@@ -800,7 +959,12 @@ describe('secrets never appear in ConfigError messages', () => {
 
 describe('loadConfig reads only settings declared in settings.ts', () => {
   test('undeclared names in the environment are ignored', () => {
-    const c = load({ DR_CONTAINR: 'typo-container', DR_RETENTION: '3', DR_STORAGE_URL: 'https://x.blob.core.windows.net', DR_WORKSPACE_PRIMARY_PASSWORD: 'x' });
+    const c = load({
+      DR_CONTAINR: 'typo-container',
+      DR_RETENTION: '3',
+      DR_STORAGE_URL: 'https://x.blob.core.windows.net',
+      DR_WORKSPACE_PRIMARY_PASSWORD: 'x',
+    });
     expect(c).toEqual(load({}));
   });
 
@@ -855,4 +1019,3 @@ describe('loadConfig reads only settings declared in settings.ts', () => {
     expect(load({}).storage.container).toBe('databricks-dr');
   });
 });
-

@@ -3,7 +3,15 @@ import { jest } from '@jest/globals';
 import { classify, DatabricksApiError, isApiError, parseErrorBody } from '../../shared/databricks/errors.js';
 import { DEFAULT_RATE_LIMITS, FAMILY_RULES, familyFor, limitFor, type RateLimits } from '../../shared/databricks/families.js';
 import { canonicalJson, parseJson, stringifyJson } from '../../shared/databricks/json.js';
-import { backoffDelay, decide, DEFAULT_RETRY, isNetworkError, parseRetryAfter, RetryBudget, type RetryOptions } from '../../shared/databricks/retry.js';
+import {
+  backoffDelay,
+  decide,
+  DEFAULT_RETRY,
+  isNetworkError,
+  parseRetryAfter,
+  RetryBudget,
+  type RetryOptions,
+} from '../../shared/databricks/retry.js';
 import { abortError, type FamilyLimit, FamilyLimiter } from '../../shared/databricks/throttle.js';
 import { DrError } from '../../shared/errors/drError.js';
 import { redact } from '../../shared/errors/redact.js';
@@ -16,38 +24,69 @@ const GATEWAY_503 =
 
 describe('parseErrorBody', () => {
   test('the standard envelope: error_code and message', () => {
-    expect(parseErrorBody(404, 'application/json', '{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Path (/Users/x) doesn\'t exist."}')).toEqual({
+    expect(
+      parseErrorBody(404, 'application/json', '{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Path (/Users/x) doesn\'t exist."}'),
+    ).toEqual({
       errorCode: 'RESOURCE_DOES_NOT_EXIST',
       message: "Path (/Users/x) doesn't exist.",
     });
     // details are ignored, a missing message is empty
     expect(
-      parseErrorBody(400, 'application/json; charset=utf-8', '{"error_code":"INVALID_PARAMETER_VALUE","message":"bad","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"X"}]}'),
+      parseErrorBody(
+        400,
+        'application/json; charset=utf-8',
+        '{"error_code":"INVALID_PARAMETER_VALUE","message":"bad","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"X"}]}',
+      ),
     ).toEqual({ errorCode: 'INVALID_PARAMETER_VALUE', message: 'bad' });
-    expect(parseErrorBody(409, 'application/json', '{"error_code":"RESOURCE_CONFLICT"}')).toEqual({ errorCode: 'RESOURCE_CONFLICT', message: '' });
+    expect(parseErrorBody(409, 'application/json', '{"error_code":"RESOURCE_CONFLICT"}')).toEqual({
+      errorCode: 'RESOURCE_CONFLICT',
+      message: '',
+    });
   });
 
   test('a numeric auth error_code becomes the reason phrase of that code', () => {
-    expect(parseErrorBody(403, 'application/json', '{"error_code":403,"message":"Invalid access token."}')).toEqual({ errorCode: 'PERMISSION_DENIED', message: 'Invalid access token.' });
-    expect(parseErrorBody(401, 'application/json', '{"error_code":401,"message":"Credential was not sent or was of an unsupported type for this API. [ReqId: 1]"}')).toEqual({
+    expect(parseErrorBody(403, 'application/json', '{"error_code":403,"message":"Invalid access token."}')).toEqual({
+      errorCode: 'PERMISSION_DENIED',
+      message: 'Invalid access token.',
+    });
+    expect(
+      parseErrorBody(
+        401,
+        'application/json',
+        '{"error_code":401,"message":"Credential was not sent or was of an unsupported type for this API. [ReqId: 1]"}',
+      ),
+    ).toEqual({
       errorCode: 'UNAUTHENTICATED',
       message: 'Credential was not sent or was of an unsupported type for this API. [ReqId: 1]',
     });
-    expect(parseErrorBody(400, 'application/json', '{"error_code":418,"message":"teapot"}')).toEqual({ errorCode: 'HTTP_418', message: 'teapot' });
+    expect(parseErrorBody(400, 'application/json', '{"error_code":418,"message":"teapot"}')).toEqual({
+      errorCode: 'HTTP_418',
+      message: 'teapot',
+    });
   });
 
   test('API 1.2 {"error"} bodies take the status reason as the code', () => {
-    expect(parseErrorBody(400, 'application/json', '{"error":"Command abc does not exist."}')).toEqual({ errorCode: 'BAD_REQUEST', message: 'Command abc does not exist.' });
+    expect(parseErrorBody(400, 'application/json', '{"error":"Command abc does not exist."}')).toEqual({
+      errorCode: 'BAD_REQUEST',
+      message: 'Command abc does not exist.',
+    });
     expect(parseErrorBody(500, 'application/json', '{"error":"boom"}')).toEqual({ errorCode: 'INTERNAL_ERROR', message: 'boom' });
   });
 
   test('a JSON body with only a message', () => {
-    expect(parseErrorBody(502, 'application/json', '{"message":"upstream failed"}')).toEqual({ errorCode: 'BAD_GATEWAY', message: 'upstream failed' });
+    expect(parseErrorBody(502, 'application/json', '{"message":"upstream failed"}')).toEqual({
+      errorCode: 'BAD_GATEWAY',
+      message: 'upstream failed',
+    });
   });
 
   test('SCIM error bodies: SCIM_<status>, scimType before the detail, "null" detail', () => {
     expect(
-      parseErrorBody(409, 'application/scim+json', '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"User with username a@b.com already exists.","status":"409"}'),
+      parseErrorBody(
+        409,
+        'application/scim+json',
+        '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"User with username a@b.com already exists.","status":"409"}',
+      ),
     ).toEqual({ errorCode: 'SCIM_409', message: 'User with username a@b.com already exists.' });
     expect(
       parseErrorBody(
@@ -56,12 +95,16 @@ describe('parseErrorBody', () => {
         '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"scimType":"invalidSyntax","detail":"Request is unparsable, syntactically incorrect, or violates schema.","status":"400"}',
       ),
     ).toEqual({ errorCode: 'SCIM_400', message: 'invalidSyntax Request is unparsable, syntactically incorrect, or violates schema.' });
-    expect(parseErrorBody(500, 'application/json', '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"null","status":"500"}')).toEqual({
+    expect(
+      parseErrorBody(500, 'application/json', '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"null","status":"500"}'),
+    ).toEqual({
       errorCode: 'SCIM_500',
       message: 'SCIM API Internal Error',
     });
     // status missing: the HTTP status is used
-    expect(parseErrorBody(404, 'application/json', '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"User 1 not found"}')).toEqual({
+    expect(
+      parseErrorBody(404, 'application/json', '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"User 1 not found"}'),
+    ).toEqual({
       errorCode: 'SCIM_404',
       message: 'User 1 not found',
     });
@@ -75,27 +118,42 @@ describe('parseErrorBody', () => {
   });
 
   test('an HTML page with only a <title>: "Error NNN" is dropped and entities decoded', () => {
-    const page = '<html><head><title>Error 400 io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: 2ff8, but was: &lt;none&gt; &amp; &quot;x&quot; &#39;y&#39;.</title></head><body></body></html>';
+    const page =
+      '<html><head><title>Error 400 io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: 2ff8, but was: &lt;none&gt; &amp; &quot;x&quot; &#39;y&#39;.</title></head><body></body></html>';
     expect(parseErrorBody(400, 'text/html', page)).toEqual({
       errorCode: 'BAD_REQUEST',
       message: 'io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: 2ff8, but was: <none> & "x" \'y\'.',
     });
-    expect(parseErrorBody(403, 'text/html', '<html><body><pre>Error 403 Invalid access token.</pre></body></html>')).toEqual({ errorCode: 'PERMISSION_DENIED', message: 'Invalid access token.' });
+    expect(parseErrorBody(403, 'text/html', '<html><body><pre>Error 403 Invalid access token.</pre></body></html>')).toEqual({
+      errorCode: 'PERMISSION_DENIED',
+      message: 'Invalid access token.',
+    });
   });
 
   test('plain text "CODE: message"', () => {
-    expect(parseErrorBody(400, 'text/plain', 'REQUEST_LIMIT_EXCEEDED: GetUserPermissionsRequest RPC token bucket limit has been exceeded.\n')).toEqual({
+    expect(
+      parseErrorBody(400, 'text/plain', 'REQUEST_LIMIT_EXCEEDED: GetUserPermissionsRequest RPC token bucket limit has been exceeded.\n'),
+    ).toEqual({
       errorCode: 'REQUEST_LIMIT_EXCEEDED',
       message: 'GetUserPermissionsRequest RPC token bucket limit has been exceeded.',
     });
-    expect(parseErrorBody(400, 'text/plain', 'INVALID_STATE: line one\nline two')).toEqual({ errorCode: 'INVALID_STATE', message: 'line one\nline two' });
+    expect(parseErrorBody(400, 'text/plain', 'INVALID_STATE: line one\nline two')).toEqual({
+      errorCode: 'INVALID_STATE',
+      message: 'line one\nline two',
+    });
   });
 
   test('other text: the reason phrase and the text, cut at 500 characters', () => {
-    expect(parseErrorBody(502, 'text/plain', '  upstream connect error  ')).toEqual({ errorCode: 'BAD_GATEWAY', message: 'upstream connect error' });
+    expect(parseErrorBody(502, 'text/plain', '  upstream connect error  ')).toEqual({
+      errorCode: 'BAD_GATEWAY',
+      message: 'upstream connect error',
+    });
     expect(parseErrorBody(500, 'text/plain', 'x'.repeat(600)).message).toBe('x'.repeat(500));
     // a broken JSON body falls through to text handling
-    expect(parseErrorBody(500, 'application/json', '{"error_code": "INTER')).toEqual({ errorCode: 'INTERNAL_ERROR', message: '{"error_code": "INTER' });
+    expect(parseErrorBody(500, 'application/json', '{"error_code": "INTER')).toEqual({
+      errorCode: 'INTERNAL_ERROR',
+      message: '{"error_code": "INTER',
+    });
   });
 
   test('an empty body: the reason phrase, and it in words as the message', () => {
@@ -108,19 +166,32 @@ describe('parseErrorBody', () => {
 
 describe('classify', () => {
   test('legacy 400 "does not exist" on clusters, jobs and runs paths is not_found; elsewhere it is invalid', () => {
-    expect(classify(400, 'INVALID_PARAMETER_VALUE', 'Cluster 0101-120000-abcdefgh does not exist', '/api/2.0/clusters/get')).toBe('not_found');
+    expect(classify(400, 'INVALID_PARAMETER_VALUE', 'Cluster 0101-120000-abcdefgh does not exist', '/api/2.0/clusters/get')).toBe(
+      'not_found',
+    );
     expect(classify(400, 'INVALID_PARAMETER_VALUE', 'Cluster x does not exist', '/api/2.1/clusters/get')).toBe('not_found');
     expect(classify(400, 'INVALID_PARAMETER_VALUE', 'Job 1 does not exist.', '/api/2.1/jobs/get')).toBe('not_found');
     expect(classify(400, 'INVALID_PARAMETER_VALUE', 'Run 42 does not exist.', '/api/2.1/jobs/runs/get')).toBe('not_found');
-    expect(classify(400, 'INVALID_STATE', 'Cannot access cluster 0101-x that was terminated or unpinned more than 30 days ago.', '/api/2.0/clusters/get')).toBe('not_found');
+    expect(
+      classify(
+        400,
+        'INVALID_STATE',
+        'Cannot access cluster 0101-x that was terminated or unpinned more than 30 days ago.',
+        '/api/2.0/clusters/get',
+      ),
+    ).toBe('not_found');
     expect(classify(400, 'INVALID_PARAMETER_VALUE', 'Cluster x does not exist', '/api/2.0/workspace/get-status')).toBe('invalid');
     expect(classify(400, 'INVALID_PARAMETER_VALUE', 'Invalid limit 500', '/api/2.1/jobs/list')).toBe('invalid');
   });
 
   test('RESOURCE_ALREADY_EXISTS is already_exists on 400 too, and on 409 SCIM or "already exists"', () => {
-    expect(classify(400, 'RESOURCE_ALREADY_EXISTS', 'Path (/Shared/x) already exists.', '/api/2.0/workspace/mkdirs')).toBe('already_exists');
+    expect(classify(400, 'RESOURCE_ALREADY_EXISTS', 'Path (/Shared/x) already exists.', '/api/2.0/workspace/mkdirs')).toBe(
+      'already_exists',
+    );
     expect(classify(409, 'ALREADY_EXISTS', 'x', '/api/2.0/repos')).toBe('already_exists');
-    expect(classify(409, 'SCIM_409', 'User with username a@b.com already exists.', '/api/2.0/preview/scim/v2/Users')).toBe('already_exists');
+    expect(classify(409, 'SCIM_409', 'User with username a@b.com already exists.', '/api/2.0/preview/scim/v2/Users')).toBe(
+      'already_exists',
+    );
     expect(classify(409, 'RESOURCE_CONFLICT', 'Secret scope x already exists', '/api/2.0/secrets/scopes/create')).toBe('already_exists');
     expect(classify(409, 'RESOURCE_CONFLICT', 'concurrent update', '/api/2.0/permissions/jobs/1')).toBe('conflict');
     expect(classify(400, 'DIRECTORY_NOT_EMPTY', 'Folder (/Shared/x) is not empty', '/api/2.0/workspace/delete')).toBe('conflict');
@@ -148,14 +219,25 @@ describe('classify', () => {
   });
 
   test('transient messages are unavailable even on 400 or 500', () => {
-    expect(classify(503, 'TEMPORARILY_UNAVAILABLE', 'No webapps are available to handle your request. Please try again later.', '/p')).toBe('unavailable');
+    expect(classify(503, 'TEMPORARILY_UNAVAILABLE', 'No webapps are available to handle your request. Please try again later.', '/p')).toBe(
+      'unavailable',
+    );
     expect(classify(400, 'INVALID_STATE', 'ClusterNotReadyException: cluster is starting', '/api/2.0/clusters/get')).toBe('unavailable');
     expect(classify(500, 'INTERNAL_ERROR', 'UnknownWorkerEnvironmentException: x', '/p')).toBe('unavailable');
   });
 
   test('too large: the size error codes and size messages', () => {
-    expect(classify(400, 'MAX_NOTEBOOK_SIZE_EXCEEDED', 'File size imported is (11 bytes), exceeded max size (10 bytes)', '/api/2.0/workspace/import')).toBe('too_large');
-    expect(classify(400, 'MAX_READ_SIZE_EXCEEDED', 'Cannot read more than 1048576 bytes at a time.', '/api/2.0/dbfs/read')).toBe('too_large');
+    expect(
+      classify(
+        400,
+        'MAX_NOTEBOOK_SIZE_EXCEEDED',
+        'File size imported is (11 bytes), exceeded max size (10 bytes)',
+        '/api/2.0/workspace/import',
+      ),
+    ).toBe('too_large');
+    expect(classify(400, 'MAX_READ_SIZE_EXCEEDED', 'Cannot read more than 1048576 bytes at a time.', '/api/2.0/dbfs/read')).toBe(
+      'too_large',
+    );
     expect(classify(400, 'MAX_BLOCK_SIZE_EXCEEDED', 'x', '/api/2.0/dbfs/add-block')).toBe('too_large');
     expect(classify(400, 'BAD_REQUEST', 'Notebook size exceeded limit: 11 > 10', '/api/2.0/workspace/export')).toBe('too_large');
     expect(classify(400, 'BAD_REQUEST', 'Size exceeds 10485760 bytes', '/api/2.0/workspace/export')).toBe('too_large');
@@ -170,7 +252,13 @@ describe('classify', () => {
 
 describe('DatabricksApiError', () => {
   test('carries status, code, category, retryability and a redacted message', () => {
-    const e = new DatabricksApiError(403, 'PERMISSION_DENIED', 'Token dapi0123456789abcdef0123 is not allowed', 'GET', '/api/2.0/workspace/list');
+    const e = new DatabricksApiError(
+      403,
+      'PERMISSION_DENIED',
+      'Token dapi0123456789abcdef0123 is not allowed',
+      'GET',
+      '/api/2.0/workspace/list',
+    );
     expect(e.name).toBe('DatabricksApiError');
     expect(e.code).toBe('DATABRICKS_API');
     expect(e.category).toBe('permission_denied');
@@ -187,7 +275,13 @@ describe('DatabricksApiError', () => {
     expect(mk(429, 'REQUEST_LIMIT_EXCEEDED').retryAfterMs).toBe(1000);
     expect(mk(503, 'TEMPORARILY_UNAVAILABLE').retryable).toBe(true);
     expect(mk(500, 'INTERNAL_ERROR').retryable).toBe(true);
-    for (const [s, c] of [[400, 'INVALID_PARAMETER_VALUE'], [401, 'UNAUTHENTICATED'], [403, 'PERMISSION_DENIED'], [404, 'NOT_FOUND'], [409, 'RESOURCE_CONFLICT']] as const) {
+    for (const [s, c] of [
+      [400, 'INVALID_PARAMETER_VALUE'],
+      [401, 'UNAUTHENTICATED'],
+      [403, 'PERMISSION_DENIED'],
+      [404, 'NOT_FOUND'],
+      [409, 'RESOURCE_CONFLICT'],
+    ] as const) {
       expect(mk(s, c).retryable).toBe(false);
     }
   });
@@ -221,7 +315,8 @@ describe('parseRetryAfter', () => {
   });
 
   test('absent or junk values are undefined', () => {
-    for (const v of [null, undefined, '', '   ', 'soon', '5s', 'NaN', 'Infinity', '1e3', 'in 5 minutes']) expect(parseRetryAfter(v, NOW)).toBeUndefined();
+    for (const v of [null, undefined, '', '   ', 'soon', '5s', 'NaN', 'Infinity', '1e3', 'in 5 minutes'])
+      expect(parseRetryAfter(v, NOW)).toBeUndefined();
   });
 
   test('negative numbers and other junk that Date.parse happens to accept are undefined, not 0', () => {
@@ -235,7 +330,9 @@ describe('backoffDelay', () => {
   const opts = { baseDelayMs: 250, maxDelayMs: 10_000 };
 
   test('the ceiling doubles per attempt up to maxDelayMs (random = 1)', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7, 30].map((a) => backoffDelay(a, opts, () => 1))).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 30].map((a) => backoffDelay(a, opts, () => 1))).toEqual([
+      250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000,
+    ]);
   });
 
   test('full jitter: a fraction of the ceiling, rounded', () => {
@@ -259,34 +356,75 @@ describe('backoffDelay', () => {
 });
 
 describe('decide', () => {
-  const api = (status: number, code: string, retryAfterMs?: number, message = 'm') => new DatabricksApiError(status, code, message, 'POST', '/api/2.1/jobs/create', retryAfterMs);
+  const api = (status: number, code: string, retryAfterMs?: number, message = 'm') =>
+    new DatabricksApiError(status, code, message, 'POST', '/api/2.1/jobs/create', retryAfterMs);
   const half = () => 0.5;
   const one = () => 1;
 
   test('429 is retried even when not idempotent, after Retry-After', () => {
-    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 3000), 0, false, DEFAULT_RETRY, half)).toEqual({ retry: true, delayMs: 3000, throttled: true });
-    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 0), 0, false, DEFAULT_RETRY, half)).toEqual({ retry: true, delayMs: 0, throttled: true });
+    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 3000), 0, false, DEFAULT_RETRY, half)).toEqual({
+      retry: true,
+      delayMs: 3000,
+      throttled: true,
+    });
+    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 0), 0, false, DEFAULT_RETRY, half)).toEqual({
+      retry: true,
+      delayMs: 0,
+      throttled: true,
+    });
   });
 
   test('Retry-After is capped at maxRetryAfterMs', () => {
-    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 120_000), 0, false, DEFAULT_RETRY, half)).toEqual({ retry: true, delayMs: 60_000, throttled: true });
-    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 9000), 0, true, { ...DEFAULT_RETRY, maxRetryAfterMs: 5000 }, half)).toEqual({ retry: true, delayMs: 5000, throttled: true });
-    expect(decide(api(503, 'TEMPORARILY_UNAVAILABLE', 120_000), 0, true, DEFAULT_RETRY, half)).toEqual({ retry: true, delayMs: 60_000, throttled: false });
+    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 120_000), 0, false, DEFAULT_RETRY, half)).toEqual({
+      retry: true,
+      delayMs: 60_000,
+      throttled: true,
+    });
+    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED', 9000), 0, true, { ...DEFAULT_RETRY, maxRetryAfterMs: 5000 }, half)).toEqual({
+      retry: true,
+      delayMs: 5000,
+      throttled: true,
+    });
+    expect(decide(api(503, 'TEMPORARILY_UNAVAILABLE', 120_000), 0, true, DEFAULT_RETRY, half)).toEqual({
+      retry: true,
+      delayMs: 60_000,
+      throttled: false,
+    });
   });
 
   test('429 without Retry-After: backoff plus 500 ms', () => {
-    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED'), 2, false, DEFAULT_RETRY, half)).toEqual({ retry: true, delayMs: 1000, throttled: true });
-    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED'), 0, false, DEFAULT_RETRY, () => 0)).toEqual({ retry: true, delayMs: 500, throttled: true });
+    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED'), 2, false, DEFAULT_RETRY, half)).toEqual({
+      retry: true,
+      delayMs: 1000,
+      throttled: true,
+    });
+    expect(decide(api(429, 'REQUEST_LIMIT_EXCEEDED'), 0, false, DEFAULT_RETRY, () => 0)).toEqual({
+      retry: true,
+      delayMs: 500,
+      throttled: true,
+    });
   });
 
   test('a throttling error code on a 400 is retried as throttled', () => {
-    expect(decide(api(400, 'REQUEST_LIMIT_EXCEEDED'), 1, false, DEFAULT_RETRY, one)).toEqual({ retry: true, delayMs: 1000, throttled: true });
+    expect(decide(api(400, 'REQUEST_LIMIT_EXCEEDED'), 1, false, DEFAULT_RETRY, one)).toEqual({
+      retry: true,
+      delayMs: 1000,
+      throttled: true,
+    });
   });
 
   test('500, 503 and the gateway page are retried only when idempotent', () => {
-    expect(decide(api(503, 'TEMPORARILY_UNAVAILABLE'), 0, true, DEFAULT_RETRY, one)).toEqual({ retry: true, delayMs: 250, throttled: false });
+    expect(decide(api(503, 'TEMPORARILY_UNAVAILABLE'), 0, true, DEFAULT_RETRY, one)).toEqual({
+      retry: true,
+      delayMs: 250,
+      throttled: false,
+    });
     expect(decide(api(503, 'TEMPORARILY_UNAVAILABLE'), 0, false, DEFAULT_RETRY, one)).toEqual({ retry: false });
-    expect(decide(api(503, 'TEMPORARILY_UNAVAILABLE', 2000), 3, true, DEFAULT_RETRY, one)).toEqual({ retry: true, delayMs: 2000, throttled: false });
+    expect(decide(api(503, 'TEMPORARILY_UNAVAILABLE', 2000), 3, true, DEFAULT_RETRY, one)).toEqual({
+      retry: true,
+      delayMs: 2000,
+      throttled: false,
+    });
     expect(decide(api(500, 'INTERNAL_ERROR'), 2, true, DEFAULT_RETRY, half)).toEqual({ retry: true, delayMs: 500, throttled: false });
     expect(decide(api(500, 'INTERNAL_ERROR'), 2, false, DEFAULT_RETRY, half)).toEqual({ retry: false });
     const parsed = parseErrorBody(503, 'text/html', GATEWAY_503);
@@ -332,13 +470,32 @@ describe('decide', () => {
   });
 
   test('the documented defaults', () => {
-    expect(DEFAULT_RETRY).toEqual({ maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 60_000, timeoutMs: 300_000, budget: 500, budgetRatio: 0.2 });
+    expect(DEFAULT_RETRY).toEqual({
+      maxAttempts: 8,
+      baseDelayMs: 250,
+      maxDelayMs: 10_000,
+      maxRetryAfterMs: 60_000,
+      timeoutMs: 300_000,
+      budget: 500,
+      budgetRatio: 0.2,
+    });
   });
 });
 
 describe('isNetworkError', () => {
   test('socket error codes, on the error or its cause, FetchError and socket messages', () => {
-    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']) {
+    for (const code of [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'EPIPE',
+      'ETIMEDOUT',
+      'EAI_AGAIN',
+      'ENOTFOUND',
+      'ECONNABORTED',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'UND_ERR_SOCKET',
+    ]) {
       expect(isNetworkError(Object.assign(new Error('x'), { code }))).toBe(true);
       expect(isNetworkError(new TypeError('fetch failed', { cause: { code } }))).toBe(true);
     }
@@ -743,7 +900,13 @@ describe('limitFor', () => {
   });
 
   test('utilization 1 uses the limits as they are; small rates keep at least one request in flight', () => {
-    const limits: RateLimits = { families: { slow: 1, slower: 0.25, five: 5 }, defaultRead: 3, defaultWrite: 2, maxConcurrency: 2, utilization: 1 };
+    const limits: RateLimits = {
+      families: { slow: 1, slower: 0.25, five: 5 },
+      defaultRead: 3,
+      defaultWrite: 2,
+      maxConcurrency: 2,
+      utilization: 1,
+    };
     expect(limitFor(limits, 'slow')).toEqual({ rate: 1, burstSeconds: 0.5, maxConcurrency: 1 });
     expect(limitFor(limits, 'slower')).toEqual({ rate: 0.25, burstSeconds: 0.5, maxConcurrency: 1 });
     expect(limitFor(limits, 'five')).toEqual({ rate: 5, burstSeconds: 0.5, maxConcurrency: 2 });
@@ -757,15 +920,26 @@ describe('limitFor', () => {
 
 describe('lossless JSON', () => {
   test('integers beyond 2^53 parse as exact bigints; everything else stays a plain number or string', () => {
-    const v = parseJson('{"job_id": 9007199254740993, "small": 42, "float": 2.5, "list": [12345678901234567890, 1], "neg": -9223372036854775808, "s": "12345678901234567890"}') as Record<string, unknown>;
-    expect(v).toEqual({ job_id: 9007199254740993n, small: 42, float: 2.5, list: [12345678901234567890n, 1], neg: -9223372036854775808n, s: '12345678901234567890' });
+    const v = parseJson(
+      '{"job_id": 9007199254740993, "small": 42, "float": 2.5, "list": [12345678901234567890, 1], "neg": -9223372036854775808, "s": "12345678901234567890"}',
+    ) as Record<string, unknown>;
+    expect(v).toEqual({
+      job_id: 9007199254740993n,
+      small: 42,
+      float: 2.5,
+      list: [12345678901234567890n, 1],
+      neg: -9223372036854775808n,
+      s: '12345678901234567890',
+    });
     expect(typeof v['small']).toBe('number');
     // 2^53 - 1 is safe and stays a number even in a document that needs the lossless parser
     expect(parseJson('{"a": 9007199254740991, "b": 9007199254740992}')).toEqual({ a: 9007199254740991, b: 9007199254740992n });
   });
 
   test('stringify writes bigints with their exact digits; parse → stringify is a fixed point', () => {
-    expect(stringifyJson({ spark_context_id: 8223372036854775807n, run_id: 1n, list: [2n ** 64n] })).toBe('{"spark_context_id":8223372036854775807,"run_id":1,"list":[18446744073709551616]}');
+    expect(stringifyJson({ spark_context_id: 8223372036854775807n, run_id: 1n, list: [2n ** 64n] })).toBe(
+      '{"spark_context_id":8223372036854775807,"run_id":1,"list":[18446744073709551616]}',
+    );
     const text = '{"a":9007199254740993,"b":[1,2.5,"x"],"c":{"d":-12345678901234567890}}';
     expect(stringifyJson(parseJson(text))).toBe(text);
     expect(stringifyJson({ a: 1 }, 2)).toBe('{\n  "a": 1\n}');
@@ -773,7 +947,9 @@ describe('lossless JSON', () => {
   });
 
   test('canonicalJson sorts keys recursively, keeps array order and bigints, drops whitespace', () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }, 3], c: 2n ** 64n } })).toBe('{"a":{"c":18446744073709551616,"d":[{"y":2,"z":1},3]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }, 3], c: 2n ** 64n } })).toBe(
+      '{"a":{"c":18446744073709551616,"d":[{"y":2,"z":1},3]},"b":1}',
+    );
     expect(canonicalJson({ b: 1, a: 2 })).toBe(canonicalJson({ a: 2, b: 1 }));
     expect(canonicalJson([3, 1, 2])).toBe('[3,1,2]');
     expect(canonicalJson(parseJson('{ "z" : 9007199254740993 , "a" : [ ] }'))).toBe('{"a":[],"z":9007199254740993}');
@@ -802,18 +978,26 @@ describe('redact', () => {
     expect(redact('DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc+/def==;EndpointSuffix=core.windows.net')).toBe(
       'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=***;EndpointSuffix=core.windows.net',
     );
-    expect(redact('Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=zzz123=')).toBe('Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=***');
-    expect(redact('https://a.blob.core.windows.net/c/b?sv=2021-08-06&sig=abc%2Bdef%3D&se=2030')).toBe('https://a.blob.core.windows.net/c/b?sv=2021-08-06&sig=***&se=2030');
+    expect(redact('Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=zzz123=')).toBe(
+      'Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=***',
+    );
+    expect(redact('https://a.blob.core.windows.net/c/b?sv=2021-08-06&sig=abc%2Bdef%3D&se=2030')).toBe(
+      'https://a.blob.core.windows.net/c/b?sv=2021-08-06&sig=***&se=2030',
+    );
   });
 
   test('"token": "…" and other secret-named pairs', () => {
-    expect(redact('{"token": "abcdef", "client_secret":"xyz", "password" : "p@ss", "name": "keep"}')).toBe('{"token": "***", "client_secret":"***", "password" : "***", "name": "keep"}');
+    expect(redact('{"token": "abcdef", "client_secret":"xyz", "password" : "p@ss", "name": "keep"}')).toBe(
+      '{"token": "***", "client_secret":"***", "password" : "***", "name": "keep"}',
+    );
     expect(redact('access_token=foo&x=1')).toBe('access_token=***&x=1');
     expect(redact('{"string_value":"s3cr3t","key":"k"}')).toBe('{"string_value":"***","key":"k"}');
     expect(redact('nothing secret here')).toBe('nothing secret here');
   });
 
   test('a quoted secret value is redacted whole, spaces and commas included', () => {
-    expect(redact('{"scope":"s","key":"k","string_value":"correct horse, battery staple"}')).toBe('{"scope":"s","key":"k","string_value":"***"}');
+    expect(redact('{"scope":"s","key":"k","string_value":"correct horse, battery staple"}')).toBe(
+      '{"scope":"s","key":"k","string_value":"***"}',
+    );
   });
 });

@@ -7,7 +7,12 @@ import { UnresolvedReference } from '../../shared/failover/types.js';
 import { jobs } from '../../shared/kinds/jobs.js';
 
 describe('remapIds', () => {
-  const ids: Record<string, string> = { 'clusters:0101-1': '0202-9', 'jobs:11': '9007199254740993', 'jobs:12': '(new job nightly)', 'instancePools:p1': 'p9' };
+  const ids: Record<string, string> = {
+    'clusters:0101-1': '0202-9',
+    'jobs:11': '9007199254740993',
+    'jobs:12': '(new job nightly)',
+    'instancePools:p1': 'p9',
+  };
   const resolve = (kind: string, id: string, field: string): string => {
     const t = ids[`${kind}:${id}`];
     if (t === undefined) throw new UnresolvedReference(kind as never, id, field);
@@ -64,14 +69,24 @@ describe('failover requests', () => {
     }
   });
   test('every problem is named', () => {
-    const r = parseFailoverRequest({ schema: 'databricks-dr/failover-request', version: 1, snapshot: 'yesterday', colour: 'red', runId: 'a b' });
+    const r = parseFailoverRequest({
+      schema: 'databricks-dr/failover-request',
+      version: 1,
+      snapshot: 'yesterday',
+      colour: 'red',
+      runId: 'a b',
+    });
     expect(r).toEqual({
       ok: false,
       reason: 'InvalidMessage',
       description:
         'The failover request is invalid: unknown field(s) colour; "runId" must be up to 128 letters, digits, dots, dashes, colons or underscores; "snapshot" must be "latest" or a snapshot id such as 20261126T170512.123Z-3f9a.',
     });
-    expect(parseFailoverRequest([1, 2])).toMatchObject({ ok: false, reason: 'InvalidMessage', description: 'The message body must be a JSON object, not an array.' });
+    expect(parseFailoverRequest([1, 2])).toMatchObject({
+      ok: false,
+      reason: 'InvalidMessage',
+      description: 'The message body must be a JSON object, not an array.',
+    });
   });
 });
 

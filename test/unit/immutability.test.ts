@@ -12,7 +12,10 @@ import { isImmutable, SnapshotStore } from '../../shared/snapshot/store.js';
 
 function refusingContainer(): { container: ContainerClient; written: Map<string, Buffer> } {
   const written = new Map<string, Buffer>();
-  const refusal = Object.assign(new Error('This operation is not permitted as the blob is immutable due to a policy.'), { statusCode: 409, code: 'BlobImmutableDueToPolicy' });
+  const refusal = Object.assign(new Error('This operation is not permitted as the blob is immutable due to a policy.'), {
+    statusCode: 409,
+    code: 'BlobImmutableDueToPolicy',
+  });
   const blob = (name: string) => ({
     deleteIfExists: () => Promise.reject(refusal),
     uploadData: (data: Buffer) => (written.set(name, data), Promise.resolve({})),

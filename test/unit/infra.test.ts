@@ -176,7 +176,10 @@ describe('infra: app settings', () => {
 
   test('no setting holds a key, a connection string with a key, or a listKeys() result', () => {
     for (const { name, value } of appSettings) {
-      expect({ name, value }).toEqual({ name, value: expect.not.stringMatching(/AccountKey=|SharedAccessKey=|listKeys|listConnectionStrings|primaryKey|secondaryKey/i) });
+      expect({ name, value }).toEqual({
+        name,
+        value: expect.not.stringMatching(/AccountKey=|SharedAccessKey=|listKeys|listConnectionStrings|primaryKey|secondaryKey/i),
+      });
     }
     expect(deployed.has('FUNCTIONS_WORKER_RUNTIME')).toBe(false); // Flex Consumption takes it from functionAppConfig.runtime
     expect(deployed.get('DR_SERVICEBUS__credential')).toBe("'managedidentity'");
@@ -231,7 +234,10 @@ describe('infra: app settings', () => {
     const connections = [...new Set([...sources.matchAll(/\bconnection: ['"`]([A-Za-z0-9_]+)['"`]/g)].map((m) => m[1] as string))];
     expect(connections).toContain('DR_SERVICEBUS');
     for (const prefix of connections) {
-      expect({ prefix, identitySettings: appSettings.some((s) => s.name.startsWith(`${prefix}__`)) }).toEqual({ prefix, identitySettings: true });
+      expect({ prefix, identitySettings: appSettings.some((s) => s.name.startsWith(`${prefix}__`)) }).toEqual({
+        prefix,
+        identitySettings: true,
+      });
       expect(deployed.has(prefix)).toBe(false);
     }
     expect(deployed.has('DR_SERVICEBUS__fullyQualifiedNamespace')).toBe(true);
@@ -241,7 +247,9 @@ describe('infra: app settings', () => {
 describe('infra: resources', () => {
   test('every Service Bus queue has duplicate detection, a small delivery count and a TTL', () => {
     const queues = bicepFiles.flatMap((f) =>
-      [...f.text.matchAll(/^resource (\w+) 'Microsoft\.ServiceBus\/namespaces\/queues@[^']+' = (?!.*existing)/gm)].map((m) => body(f.text, 'resource', m[1] as string)),
+      [...f.text.matchAll(/^resource (\w+) 'Microsoft\.ServiceBus\/namespaces\/queues@[^']+' = (?!.*existing)/gm)].map((m) =>
+        body(f.text, 'resource', m[1] as string),
+      ),
     );
     expect(queues.length).toBeGreaterThan(0);
     for (const queue of queues) {
@@ -268,7 +276,8 @@ describe('infra: resources', () => {
     expect(blobService).toMatch(/containerDeleteRetentionPolicy: \{\n\s+enabled: true/);
     expect(storage).toMatch(/allowSharedKeyAccess: false/);
     expect(storage).toMatch(/allowBlobPublicAccess: false/);
-    for (const f of bicepFiles) expect({ path: f.path, sharedKeys: /allowSharedKeyAccess: true/.test(f.text) }).toEqual({ path: f.path, sharedKeys: false });
+    for (const f of bicepFiles)
+      expect({ path: f.path, sharedKeys: /allowSharedKeyAccess: true/.test(f.text) }).toEqual({ path: f.path, sharedKeys: false });
     // DR_STORAGE_ACCOUNT_URL points at that account.
     expect(functionAppModule.get(deployed.get('DR_STORAGE_ACCOUNT_URL') ?? '')).toBe('storage.outputs.snapshotBlobEndpoint');
     expect(storage).toMatch(/^output snapshotBlobEndpoint string = snapshotStorage\.properties\.primaryEndpoints\.blob$/m);
@@ -278,7 +287,8 @@ describe('infra: resources', () => {
     const storage = read('infra/app/storage.bicep');
     // A container-level time-based policy forbids the overwrites the app depends on
     // (checkpoint, run records, failover state, reports): no such resource anywhere.
-    for (const f of bicepFiles) expect({ path: f.path, containerPolicy: /immutabilityPolicies@/.test(f.text) }).toEqual({ path: f.path, containerPolicy: false });
+    for (const f of bicepFiles)
+      expect({ path: f.path, containerPolicy: /immutabilityPolicies@/.test(f.text) }).toEqual({ path: f.path, containerPolicy: false });
     // When enabled: account-level support with a default, unlocked, version-level retention.
     const block = /^var snapshotImmutability = enableImmutability \? \{\n([\s\S]*?)\n\} : \{\}$/m.exec(storage)?.[1];
     expect(block).toBeDefined();
@@ -315,10 +325,14 @@ describe('infra: resources', () => {
   test('role assignments use the right built-in role ids', () => {
     const rbac = read('infra/app/rbac.bicep');
     const roles = /^var roles = \{\n([\s\S]*?)\n\}$/m.exec(rbac)?.[1] ?? '';
-    const declared = Object.fromEntries([...roles.matchAll(/^\s+(\w+): '([0-9a-f-]{36})'$/gm)].map((m) => [m[1] as string, m[2] as string]));
+    const declared = Object.fromEntries(
+      [...roles.matchAll(/^\s+(\w+): '([0-9a-f-]{36})'$/gm)].map((m) => [m[1] as string, m[2] as string]),
+    );
     expect(declared).toEqual(BUILT_IN_ROLES);
     // No Owner, Contributor or Data Owner on Service Bus.
-    expect(rbac).not.toMatch(/8e3af657-a8ff-443c-a75c-2fe8c4bcb635|b24988ac-6180-42a0-ab88-20f7382dd24c|090c5cfd-751d-490a-894a-3ce6f1109419/);
+    expect(rbac).not.toMatch(
+      /8e3af657-a8ff-443c-a75c-2fe8c4bcb635|b24988ac-6180-42a0-ab88-20f7382dd24c|090c5cfd-751d-490a-894a-3ce6f1109419/,
+    );
   });
 
   test('main.parameters.json maps only parameters that main.bicep declares', () => {
@@ -328,7 +342,16 @@ describe('infra: resources', () => {
   });
 
   test('main.bicep gives azd the outputs it and the post-deployment steps need', () => {
-    for (const output of ['AZURE_LOCATION', 'AZURE_TENANT_ID', 'AZURE_FUNCTION_APP_NAME', 'SERVICE_API_NAME', 'MANAGED_IDENTITY_CLIENT_ID', 'MANAGED_IDENTITY_PRINCIPAL_ID', 'SNAPSHOT_STORAGE_ACCOUNT_NAME', 'SERVICEBUS_NAMESPACE']) {
+    for (const output of [
+      'AZURE_LOCATION',
+      'AZURE_TENANT_ID',
+      'AZURE_FUNCTION_APP_NAME',
+      'SERVICE_API_NAME',
+      'MANAGED_IDENTITY_CLIENT_ID',
+      'MANAGED_IDENTITY_PRINCIPAL_ID',
+      'SNAPSHOT_STORAGE_ACCOUNT_NAME',
+      'SERVICEBUS_NAMESPACE',
+    ]) {
       expect(mainBicep).toMatch(new RegExp(`^output ${output} string = `, 'm'));
     }
     expect(mainBicep).toMatch(/^targetScope = 'subscription'$/m);
@@ -373,5 +396,7 @@ test('previous blob versions of the snapshot account are deleted by a lifecycle 
   const storage = read('infra/app/storage.bicep');
   const policy = /resource \w+ 'Microsoft\.Storage\/storageAccounts\/managementPolicies@[\d-]+' = \{[\s\S]*?\n\}/.exec(storage)?.[0] ?? '';
   expect(policy).toContain('parent: snapshotStorage');
-  expect(policy).toMatch(/version: \{\s*delete: \{\s*daysAfterCreationGreaterThan: max\(softDeleteDays, enableImmutability \? immutabilityDays \+ 1 : 0\)/);
+  expect(policy).toMatch(
+    /version: \{\s*delete: \{\s*daysAfterCreationGreaterThan: max\(softDeleteDays, enableImmutability \? immutabilityDays \+ 1 : 0\)/,
+  );
 });

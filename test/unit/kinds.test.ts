@@ -27,7 +27,9 @@ describe('registry', () => {
   });
 
   test('a cycle is refused and named', () => {
-    expect(() => topologicalOrder(['users', 'groups'], (k) => (k === 'users' ? ['groups'] : ['users']))).toThrow('Kind dependency cycle: users -> groups -> users');
+    expect(() => topologicalOrder(['users', 'groups'], (k) => (k === 'users' ? ['groups'] : ['users']))).toThrow(
+      'Kind dependency cycle: users -> groups -> users',
+    );
   });
 });
 
@@ -36,10 +38,25 @@ describe('references', () => {
     const job = {
       settings: {
         tasks: [
-          { task_key: 'a', existing_cluster_id: '0101-000000-aaaaaaaa', notebook_task: { notebook_path: '/Workspace/Shared/etl' }, libraries: [{ whl: 'dbfs:/FileStore/w.whl' }, { jar: '/Workspace/Shared/x.jar' }] },
-          { task_key: 'b', run_job_task: { job_id: 42 }, new_cluster: { instance_pool_id: 'pool-1', policy_id: 'P1', init_scripts: [{ dbfs: { destination: 'dbfs:/init.sh' } }, { abfss: { destination: 'abfss://c@a/x.sh' } }] } },
+          {
+            task_key: 'a',
+            existing_cluster_id: '0101-000000-aaaaaaaa',
+            notebook_task: { notebook_path: '/Workspace/Shared/etl' },
+            libraries: [{ whl: 'dbfs:/FileStore/w.whl' }, { jar: '/Workspace/Shared/x.jar' }],
+          },
+          {
+            task_key: 'b',
+            run_job_task: { job_id: 42 },
+            new_cluster: {
+              instance_pool_id: 'pool-1',
+              policy_id: 'P1',
+              init_scripts: [{ dbfs: { destination: 'dbfs:/init.sh' } }, { abfss: { destination: 'abfss://c@a/x.sh' } }],
+            },
+          },
         ],
-        job_clusters: [{ job_cluster_key: 'jc', new_cluster: { driver_instance_pool_id: 'pool-2', spark_conf: { k: '{{secrets/etl/key}}' } } }],
+        job_clusters: [
+          { job_cluster_key: 'jc', new_cluster: { driver_instance_pool_id: 'pool-2', spark_conf: { k: '{{secrets/etl/key}}' } } },
+        ],
         run_as: { service_principal_name: 'app-1' },
       },
     };
@@ -48,16 +65,30 @@ describe('references', () => {
     expect(by('clusters')).toEqual([['0101-000000-aaaaaaaa', 'settings.tasks[0].existing_cluster_id']]);
     expect(by('notebooks')).toEqual([['/Shared/etl', 'settings.tasks[0].notebook_task.notebook_path']]);
     expect(by('jobs')).toEqual([['42', 'settings.tasks[1].run_job_task.job_id']]);
-    expect(by('instancePools').map((r) => r[0]).sort()).toEqual(['pool-1', 'pool-2']);
+    expect(
+      by('instancePools')
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(['pool-1', 'pool-2']);
     expect(by('clusterPolicies')).toEqual([['P1', 'settings.tasks[1].new_cluster.policy_id']]);
-    expect(by('dbfsFiles').map((r) => r[0]).sort()).toEqual(['/FileStore/w.whl', '/init.sh']);
+    expect(
+      by('dbfsFiles')
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(['/FileStore/w.whl', '/init.sh']);
     expect(by('files').map((r) => r[0])).toEqual(['/Shared/x.jar']);
     expect(by('servicePrincipals')).toEqual([['app-1', 'settings.run_as.service_principal_name']]);
     expect(by('secretScopes')).toEqual([['etl', 'settings.job_clusters[0].new_cluster.spark_conf.k']]);
   });
 
   test('policy definitions, a JSON string, yield pool and init script references', () => {
-    const refs = REGISTRY.clusterPolicies.extraRefs?.({ definition: JSON.stringify({ instance_pool_id: { type: 'fixed', value: 'pool-9' }, 'init_scripts.0.dbfs.destination': { type: 'fixed', value: 'dbfs:/i.sh' } }) }) ?? [];
+    const refs =
+      REGISTRY.clusterPolicies.extraRefs?.({
+        definition: JSON.stringify({
+          instance_pool_id: { type: 'fixed', value: 'pool-9' },
+          'init_scripts.0.dbfs.destination': { type: 'fixed', value: 'dbfs:/i.sh' },
+        }),
+      }) ?? [];
     expect(refs.map((r) => `${r.kind}:${r.value}`).sort()).toEqual(['dbfsFiles:/i.sh', 'instancePools:pool-9']);
     expect(secretRefs({ a: ['x {{secrets/s1/k}} y {{secrets/s2/k}}'] }).map((r) => r.value)).toEqual(['s1', 's2']);
   });

@@ -20,7 +20,9 @@ function storage(f: Faker): string {
 }
 
 const PYTHON: Array<(f: Faker) => Cell> = [
-  () => ({ command: 'from pyspark.sql import functions as F\nfrom pyspark.sql.types import StructType, StructField, StringType, DoubleType' }),
+  () => ({
+    command: 'from pyspark.sql import functions as F\nfrom pyspark.sql.types import StructType, StructField, StringType, DoubleType',
+  }),
   (f) => ({ command: `df = spark.read.format("delta").load("${storage(f)}")\ndisplay(df.limit(10))` }),
   (f) => ({
     command: `%md\n## ${f.company.catchPhrase()}\n\nThis notebook ${f.hacker.verb()}s the ${f.hacker.noun()} data.\n\n- Owner: ${f.person.fullName()}\n- Schedule: daily`,
@@ -30,7 +32,9 @@ const PYTHON: Array<(f: Faker) => Cell> = [
     title: f.hacker.phrase().slice(0, 40),
   }),
   (f) => ({ command: `%sql\nSELECT ${column(f)}, count(*) AS n\nFROM ${table(f)}\nGROUP BY 1\nORDER BY n DESC\nLIMIT 100` }),
-  (f) => ({ command: `secret = dbutils.secrets.get(scope="${f.word.noun().toLowerCase()}-scope", key="api-key")\nheaders = {"Authorization": f"Bearer {secret}"}` }),
+  (f) => ({
+    command: `secret = dbutils.secrets.get(scope="${f.word.noun().toLowerCase()}-scope", key="api-key")\nheaders = {"Authorization": f"Bearer {secret}"}`,
+  }),
   () => ({ command: '%pip install great-expectations==0.18.12' }),
   (f) => ({ command: `%run ./${f.word.noun().toLowerCase()}_utils` }),
   (f) => ({
@@ -38,7 +42,9 @@ const PYTHON: Array<(f: Faker) => Cell> = [
   }),
   () => ({ command: '' }),
   (f) => ({ command: `%sh\nls -la /dbfs/FileStore/${f.word.noun().toLowerCase()}/ | head -20` }),
-  (f) => ({ command: `dbutils.widgets.text("run_date", "${f.date.recent().toISOString().slice(0, 10)}")\nrun_date = dbutils.widgets.get("run_date")\nprint(f"Processing {run_date} — ✓ naïve café")` }),
+  (f) => ({
+    command: `dbutils.widgets.text("run_date", "${f.date.recent().toISOString().slice(0, 10)}")\nrun_date = dbutils.widgets.get("run_date")\nprint(f"Processing {run_date} — ✓ naïve café")`,
+  }),
 ];
 
 const SCALA: Array<(f: Faker) => Cell> = [
@@ -49,15 +55,24 @@ const SCALA: Array<(f: Faker) => Cell> = [
     title: 'Aggregate',
   }),
   (f) => ({ command: `%md\n# ${f.company.catchPhrase()}\nStreaming job for ${f.commerce.department()}.` }),
-  (f) => ({ command: `case class ${f.word.noun().replace(/^./, (c) => c.toUpperCase())}Event(id: Long, ts: java.sql.Timestamp, value: Double)` }),
+  (f) => ({
+    command: `case class ${f.word.noun().replace(/^./, (c) => c.toUpperCase())}Event(id: Long, ts: java.sql.Timestamp, value: Double)`,
+  }),
   (f) => ({ command: `%python\nprint(spark.table("${table(f)}").count())` }),
 ];
 
 const SQL: Array<(f: Faker) => Cell> = [
-  (f) => ({ command: `CREATE TABLE IF NOT EXISTS ${table(f)} (\n  id BIGINT,\n  ${column(f)} STRING,\n  amount DECIMAL(18, 2),\n  updated_at TIMESTAMP\n) USING DELTA` }),
-  (f) => ({ command: `MERGE INTO ${table(f)} t\nUSING ${table(f)} s\nON t.id = s.id\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *` }),
+  (f) => ({
+    command: `CREATE TABLE IF NOT EXISTS ${table(f)} (\n  id BIGINT,\n  ${column(f)} STRING,\n  amount DECIMAL(18, 2),\n  updated_at TIMESTAMP\n) USING DELTA`,
+  }),
+  (f) => ({
+    command: `MERGE INTO ${table(f)} t\nUSING ${table(f)} s\nON t.id = s.id\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
+  }),
   (f) => ({ command: `%md\n### ${f.company.catchPhrase()}` }),
-  (f) => ({ command: `SELECT date_trunc('day', updated_at) AS day, sum(amount) AS revenue\nFROM ${table(f)}\nWHERE updated_at >= current_date() - INTERVAL 30 DAYS\nGROUP BY 1\nORDER BY 1`, title: 'Revenue, last 30 days' }),
+  (f) => ({
+    command: `SELECT date_trunc('day', updated_at) AS day, sum(amount) AS revenue\nFROM ${table(f)}\nWHERE updated_at >= current_date() - INTERVAL 30 DAYS\nGROUP BY 1\nORDER BY 1`,
+    title: 'Revenue, last 30 days',
+  }),
   (f) => ({ command: `OPTIMIZE ${table(f)} ZORDER BY (id)` }),
   (f) => ({ command: `%python\ndisplay(spark.sql("DESCRIBE HISTORY ${table(f)}"))` }),
 ];

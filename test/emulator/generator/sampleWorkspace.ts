@@ -42,10 +42,74 @@ export interface SampleOptions extends SampleSizes {
 }
 
 export const SAMPLE_SIZES = {
-  tiny: { users: 3, groups: 3, servicePrincipals: 1, notebooks: 12, files: 4, repos: 1, policies: 2, pools: 1, clusters: 3, jobs: 3, secretScopes: 1, dbfsFiles: 3, globalInitScripts: 1, mounts: 1, permissionsFraction: 0.5 },
-  small: { users: 8, groups: 5, servicePrincipals: 2, notebooks: 60, files: 10, repos: 2, policies: 3, pools: 2, clusters: 8, jobs: 10, secretScopes: 3, dbfsFiles: 6, globalInitScripts: 2, mounts: 2, permissionsFraction: 0.4 },
-  medium: { users: 20, groups: 10, servicePrincipals: 5, notebooks: 1000, files: 100, repos: 5, policies: 6, pools: 5, clusters: 30, jobs: 60, secretScopes: 8, dbfsFiles: 20, globalInitScripts: 3, mounts: 3, permissionsFraction: 0.3 },
-  large: { users: 50, groups: 20, servicePrincipals: 10, notebooks: 5000, files: 300, repos: 10, policies: 10, pools: 10, clusters: 100, jobs: 200, secretScopes: 20, dbfsFiles: 40, globalInitScripts: 4, mounts: 4, permissionsFraction: 0.3 },
+  tiny: {
+    users: 3,
+    groups: 3,
+    servicePrincipals: 1,
+    notebooks: 12,
+    files: 4,
+    repos: 1,
+    policies: 2,
+    pools: 1,
+    clusters: 3,
+    jobs: 3,
+    secretScopes: 1,
+    dbfsFiles: 3,
+    globalInitScripts: 1,
+    mounts: 1,
+    permissionsFraction: 0.5,
+  },
+  small: {
+    users: 8,
+    groups: 5,
+    servicePrincipals: 2,
+    notebooks: 60,
+    files: 10,
+    repos: 2,
+    policies: 3,
+    pools: 2,
+    clusters: 8,
+    jobs: 10,
+    secretScopes: 3,
+    dbfsFiles: 6,
+    globalInitScripts: 2,
+    mounts: 2,
+    permissionsFraction: 0.4,
+  },
+  medium: {
+    users: 20,
+    groups: 10,
+    servicePrincipals: 5,
+    notebooks: 1000,
+    files: 100,
+    repos: 5,
+    policies: 6,
+    pools: 5,
+    clusters: 30,
+    jobs: 60,
+    secretScopes: 8,
+    dbfsFiles: 20,
+    globalInitScripts: 3,
+    mounts: 3,
+    permissionsFraction: 0.3,
+  },
+  large: {
+    users: 50,
+    groups: 20,
+    servicePrincipals: 10,
+    notebooks: 5000,
+    files: 300,
+    repos: 10,
+    policies: 10,
+    pools: 10,
+    clusters: 100,
+    jobs: 200,
+    secretScopes: 20,
+    dbfsFiles: 40,
+    globalInitScripts: 4,
+    mounts: 4,
+    permissionsFraction: 0.3,
+  },
 } satisfies Record<string, SampleSizes>;
 
 export type SampleSize = keyof typeof SAMPLE_SIZES;
@@ -76,7 +140,12 @@ const TEAMS = ['data-engineering', 'data-science', 'analytics', 'platform', 'fin
 const BASE_TIME = Date.UTC(2026, 0, 15, 10, 0, 0);
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'x'
+  );
 }
 
 /**
@@ -104,7 +173,10 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
       displayName: `${first} ${last}`,
       givenName: first,
       familyName: last,
-      entitlements: f.helpers.arrayElements(['allow-cluster-create', 'databricks-sql-access', 'allow-instance-pool-create'], { min: 0, max: 2 }),
+      entitlements: f.helpers.arrayElements(['allow-cluster-create', 'databricks-sql-access', 'allow-instance-pool-create'], {
+        min: 0,
+        max: 2,
+      }),
     });
   }
   if (users.length > 1) {
@@ -139,7 +211,8 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     const roll = random.next();
     if (roll < 0.5 && allGroupNames.length > 0) return { group_name: random.pick(allGroupNames), permission_level: level };
     if (roll < 0.85 && users.length > 0) return { user_name: random.pick(users).userName, permission_level: level };
-    if (servicePrincipals.length > 0) return { service_principal_name: random.pick(servicePrincipals).applicationId, permission_level: level };
+    if (servicePrincipals.length > 0)
+      return { service_principal_name: random.pick(servicePrincipals).applicationId, permission_level: level };
     return { group_name: 'users', permission_level: level };
   };
 
@@ -159,7 +232,11 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   }
   const dirGrants = folders.filter((p) => p.split('/').length > 3 && random.chance(options.permissionsFraction));
   for (const path of dirGrants) {
-    permissions.push({ objectType: 'directories', object: path, accessControlList: [principalGrant(random.pick(['CAN_READ', 'CAN_RUN', 'CAN_EDIT']))] });
+    permissions.push({
+      objectType: 'directories',
+      object: path,
+      accessControlList: [principalGrant(random.pick(['CAN_READ', 'CAN_RUN', 'CAN_EDIT']))],
+    });
   }
 
   const notebookPaths: Array<{ path: string; language: NotebookLanguage }> = [];
@@ -168,7 +245,7 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   for (let i = 0; i < options.notebooks; i++) {
     const folder = random.pick(folders);
     const language = f.helpers.weightedArrayElement(LANGUAGE_WEIGHTS);
-    let name = i % 17 === 5 ? AWKWARD_NAMES[i % AWKWARD_NAMES.length] ?? 'nb' : `${f.word.verb()}_${f.word.noun()}`.toLowerCase();
+    let name = i % 17 === 5 ? (AWKWARD_NAMES[i % AWKWARD_NAMES.length] ?? 'nb') : `${f.word.verb()}_${f.word.noun()}`.toLowerCase();
     while (usedPaths.has(`${folder}/${name}`)) name = `${name}_${i}`;
     const path = `${folder}/${name}`;
     usedPaths.add(path);
@@ -184,7 +261,11 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     });
     notebookPaths.push({ path, language });
     if (random.chance(options.permissionsFraction / 2)) {
-      permissions.push({ objectType: 'notebooks', object: path, accessControlList: [principalGrant(random.pick(['CAN_READ', 'CAN_RUN', 'CAN_EDIT', 'CAN_MANAGE']))] });
+      permissions.push({
+        objectType: 'notebooks',
+        object: path,
+        accessControlList: [principalGrant(random.pick(['CAN_READ', 'CAN_RUN', 'CAN_EDIT', 'CAN_MANAGE']))],
+      });
     }
   }
 
@@ -203,7 +284,13 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     let path = `${folder}/${template.name}`;
     if (usedPaths.has(path)) path = `${folder}/${i}-${template.name}`;
     usedPaths.add(path);
-    workspace.push({ type: 'FILE', path, contentBase64: Buffer.from(template.content(i)).toString('base64'), createdAt: BASE_TIME - i * 3_600_000, modifiedAt: BASE_TIME - i * 3_600_000 });
+    workspace.push({
+      type: 'FILE',
+      path,
+      contentBase64: Buffer.from(template.content(i)).toString('base64'),
+      createdAt: BASE_TIME - i * 3_600_000,
+      modifiedAt: BASE_TIME - i * 3_600_000,
+    });
     if (random.chance(options.permissionsFraction / 2)) {
       permissions.push({ objectType: 'files', object: path, accessControlList: [principalGrant(random.pick(['CAN_READ', 'CAN_EDIT']))] });
     }
@@ -211,14 +298,23 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   if (options.files > 0) {
     // A legacy workspace library: it exists, but the API cannot export it.
     workspace.push({ type: 'DIRECTORY', path: '/Shared/libraries' });
-    workspace.push({ type: 'LIBRARY', path: '/Shared/libraries/legacy-utils-1.0', contentBase64: Buffer.from('legacy jar').toString('base64') });
+    workspace.push({
+      type: 'LIBRARY',
+      path: '/Shared/libraries/legacy-utils-1.0',
+      contentBase64: Buffer.from('legacy jar').toString('base64'),
+    });
   }
 
   const repos = Array.from({ length: options.repos }, (_, i) => {
     const owner = users[i % Math.max(1, users.length)]?.userName ?? admin;
     const name = `${f.word.noun()}-${['pipelines', 'models', 'dashboards'][i % 3]}`.toLowerCase();
     return i % 3 === 2
-      ? { path: `/Repos/${owner}/${name}`, url: `https://dev.azure.com/contoso/data/_git/${name}`, provider: 'azureDevOpsServices', branch: 'develop' }
+      ? {
+          path: `/Repos/${owner}/${name}`,
+          url: `https://dev.azure.com/contoso/data/_git/${name}`,
+          provider: 'azureDevOpsServices',
+          branch: 'develop',
+        }
       : { path: `/Repos/${owner}/${name}`, url: `https://github.com/contoso/${name}.git`, provider: 'gitHub', branch: 'main' };
   });
 
@@ -226,7 +322,12 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   const dbfs: NonNullable<WorkspaceFixture['dbfs']> = [];
   const initScripts: string[] = [];
   if (options.dbfsFiles > 0) {
-    const large = ['#!/bin/bash', '# Bootstrap with an embedded certificate bundle and wheel cache (deliberately > 1 MB).', 'set -euo pipefail', 'cat > /tmp/bundle.b64 <<EOF'];
+    const large = [
+      '#!/bin/bash',
+      '# Bootstrap with an embedded certificate bundle and wheel cache (deliberately > 1 MB).',
+      'set -euo pipefail',
+      'cat > /tmp/bundle.b64 <<EOF',
+    ];
     const blob = Buffer.alloc(1_200_000);
     for (let i = 0; i < blob.length; i++) blob[i] = random.int(0, 255);
     large.push(...(blob.toString('base64').match(/.{1,76}/g) ?? []), 'EOF', 'base64 -d /tmp/bundle.b64 > /tmp/bundle.tar', '');
@@ -236,14 +337,20 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   for (let i = 1; i < options.dbfsFiles; i++) {
     if (i % 3 === 1) {
       const path = `/databricks/init-scripts/${['install-drivers', 'set-proxy', 'mount-certs', 'tune-jvm'][i % 4]}-${i}.sh`;
-      dbfs.push({ path, contentBase64: Buffer.from(`#!/bin/bash\n# ${f.lorem.sentence()}\necho "init ${i}" >> /tmp/init.log\n`).toString('base64') });
+      dbfs.push({
+        path,
+        contentBase64: Buffer.from(`#!/bin/bash\n# ${f.lorem.sentence()}\necho "init ${i}" >> /tmp/init.log\n`).toString('base64'),
+      });
       initScripts.push(`dbfs:${path}`);
     } else if (i % 3 === 2) {
       const jar = Buffer.alloc(20_000 + i * 1000);
       for (let k = 0; k < jar.length; k++) jar[k] = random.int(0, 255);
       dbfs.push({ path: `/FileStore/jars/${f.word.noun().toLowerCase()}-udfs-${i}.jar`, contentBase64: jar.toString('base64') });
     } else {
-      dbfs.push({ path: `/FileStore/wheels/contoso_utils-1.${i}.0-py3-none-any.whl`, contentBase64: Buffer.from(`PK wheel ${i}`).toString('base64') });
+      dbfs.push({
+        path: `/FileStore/wheels/contoso_utils-1.${i}.0-py3-none-any.whl`,
+        contentBase64: Buffer.from(`PK wheel ${i}`).toString('base64'),
+      });
     }
   }
   const jars = dbfs.filter((d) => d.path.endsWith('.jar')).map((d) => `dbfs:${d.path}`);
@@ -293,13 +400,19 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   });
 
   // ---- Clusters
-  const scopes = Array.from({ length: options.secretScopes }, (_, i) => `${TEAMS[i % TEAMS.length]}${i >= TEAMS.length ? `-${i}` : ''}-secrets`);
+  const scopes = Array.from(
+    { length: options.secretScopes },
+    (_, i) => `${TEAMS[i % TEAMS.length]}${i >= TEAMS.length ? `-${i}` : ''}-secrets`,
+  );
   const clusters: FixtureCluster[] = [];
   for (let i = 0; i < options.clusters; i++) {
     const pool = i % 3 === 0 ? instancePools[i % Math.max(1, instancePools.length)] : undefined;
     const policy = i % 4 === 1 ? policies.find((p) => p.definition !== undefined && !p.definition.includes('instance_pool_id')) : undefined;
     const spec: Record<string, unknown> = {
-      cluster_name: i % 11 === 3 ? `${AWKWARD_NAMES[i % AWKWARD_NAMES.length]} cluster` : `${TEAMS[i % TEAMS.length]}-${f.word.adjective().toLowerCase()}-${i}`,
+      cluster_name:
+        i % 11 === 3
+          ? `${AWKWARD_NAMES[i % AWKWARD_NAMES.length]} cluster`
+          : `${TEAMS[i % TEAMS.length]}-${f.word.adjective().toLowerCase()}-${i}`,
       spark_version: random.pick(sparkVersions),
       autotermination_minutes: random.pick([30, 60, 120]),
       spark_conf: {
@@ -315,7 +428,10 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     if (i % 2 === 0) spec['autoscale'] = { min_workers: 1, max_workers: 2 + (i % 6) };
     else spec['num_workers'] = i % 5;
     if (initScripts.length > 0 && i % 2 === 0) {
-      spec['init_scripts'] = [{ dbfs: { destination: random.pick(initScripts) } }, ...(options.files > 5 ? [{ workspace: { destination: '/Shared/init-scripts/install-tools.sh' } }] : [])];
+      spec['init_scripts'] = [
+        { dbfs: { destination: random.pick(initScripts) } },
+        ...(options.files > 5 ? [{ workspace: { destination: '/Shared/init-scripts/install-tools.sh' } }] : []),
+      ];
     }
     if (i % 6 === 5 && users[0]) {
       spec['data_security_mode'] = 'SINGLE_USER';
@@ -323,7 +439,8 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     }
     if (i % 7 === 6) spec['cluster_log_conf'] = { dbfs: { destination: 'dbfs:/cluster-logs' } };
     const libraries: Array<Record<string, unknown>> = [];
-    if (i % 2 === 0) libraries.push({ pypi: { package: random.pick(['pandas==2.2.2', 'scikit-learn==1.5.1', 'great-expectations==0.18.12']) } });
+    if (i % 2 === 0)
+      libraries.push({ pypi: { package: random.pick(['pandas==2.2.2', 'scikit-learn==1.5.1', 'great-expectations==0.18.12']) } });
     if (i % 3 === 0) libraries.push({ maven: { coordinates: 'com.microsoft.azure:azure-eventhubs-spark_2.12:2.3.22' } });
     if (jars.length > 0 && i % 4 === 0) libraries.push({ jar: random.pick(jars) });
     if (wheels.length > 0 && i % 5 === 0) libraries.push({ whl: random.pick(wheels) });
@@ -344,7 +461,9 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
   const jobs: FixtureJob[] = [];
   const pythonNotebooks = notebookPaths.filter((n) => n.language === 'PYTHON');
   const anyNotebook = (): string => (notebookPaths.length > 0 ? random.pick(notebookPaths).path : '/Shared/missing');
-  const jobNames = Array.from({ length: Math.max(1, Math.ceil(options.jobs / 3)) }, () => `${f.hacker.verb()} ${f.hacker.noun()}`.replace(/^./, (c) => c.toUpperCase()));
+  const jobNames = Array.from({ length: Math.max(1, Math.ceil(options.jobs / 3)) }, () =>
+    `${f.hacker.verb()} ${f.hacker.noun()}`.replace(/^./, (c) => c.toUpperCase()),
+  );
   for (let i = 0; i < options.jobs; i++) {
     const jobId = ids.int64();
     const taskCount = i % 9 === 8 ? 4 : 1 + (i % 3);
@@ -377,7 +496,10 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
         delete task['new_cluster'];
         task['run_job_task'] = { job_id: Number((jobs[jobs.length - 1] as FixtureJob).job_id) };
       } else if ((i + t) % 5 === 4 && dbfs.some((d) => d.path.endsWith('.sh'))) {
-        task['spark_python_task'] = { python_file: 'dbfs:/FileStore/scripts/run_pipeline.py', parameters: ['--date', '{{job.start_time.iso_date}}'] };
+        task['spark_python_task'] = {
+          python_file: 'dbfs:/FileStore/scripts/run_pipeline.py',
+          parameters: ['--date', '{{job.start_time.iso_date}}'],
+        };
       } else {
         const nb = pythonNotebooks.length > 0 && t % 2 === 0 ? random.pick(pythonNotebooks).path : anyNotebook();
         task['notebook_task'] = { notebook_path: nb, base_parameters: { env: 'prod', run_date: '{{job.start_time.iso_date}}' } };
@@ -396,7 +518,11 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     };
     if (jobClusters.length > 0) settings['job_clusters'] = jobClusters;
     if (i % 6 === 0) settings['continuous'] = { pause_status: 'UNPAUSED' };
-    else if (i % 6 === 1) settings['trigger'] = { pause_status: 'UNPAUSED', file_arrival: { url: `abfss://landing@contosolake.dfs.core.windows.net/${f.word.noun()}/` } };
+    else if (i % 6 === 1)
+      settings['trigger'] = {
+        pause_status: 'UNPAUSED',
+        file_arrival: { url: `abfss://landing@contosolake.dfs.core.windows.net/${f.word.noun()}/` },
+      };
     else if (i % 6 !== 5) {
       settings['schedule'] = {
         quartz_cron_expression: `0 ${i % 60} ${(i * 7) % 24} ? * *`,
@@ -404,11 +530,16 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
         pause_status: i % 10 === 3 ? 'PAUSED' : 'UNPAUSED',
       };
     }
-    if (servicePrincipals.length > 0 && i % 5 === 2) settings['run_as'] = { service_principal_name: random.pick(servicePrincipals).applicationId };
+    if (servicePrincipals.length > 0 && i % 5 === 2)
+      settings['run_as'] = { service_principal_name: random.pick(servicePrincipals).applicationId };
     if (i % 13 === 12) {
       settings['git_source'] = { git_url: 'https://github.com/contoso/pipelines.git', git_provider: 'gitHub', git_branch: 'main' };
     }
-    if (i % 7 === 3) settings['parameters'] = [{ name: 'env', default: 'prod' }, { name: 'lookback_days', default: '7' }];
+    if (i % 7 === 3)
+      settings['parameters'] = [
+        { name: 'env', default: 'prod' },
+        { name: 'lookback_days', default: '7' },
+      ];
     jobs.push({
       job_id: String(jobId),
       settings,
@@ -416,7 +547,11 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
       created_time: BASE_TIME - (options.jobs - i) * 3_600_000,
     });
     if (random.chance(options.permissionsFraction)) {
-      permissions.push({ objectType: 'jobs', object: String(jobId), accessControlList: [principalGrant(random.pick(['CAN_VIEW', 'CAN_MANAGE_RUN', 'CAN_MANAGE']))] });
+      permissions.push({
+        objectType: 'jobs',
+        object: String(jobId),
+        accessControlList: [principalGrant(random.pick(['CAN_VIEW', 'CAN_MANAGE_RUN', 'CAN_MANAGE']))],
+      });
     }
   }
   if (options.jobs > 0 && servicePrincipals[0]) {
@@ -424,22 +559,35 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     permissions.push({
       objectType: 'jobs',
       object: (jobs[0] as FixtureJob).job_id as string,
-      accessControlList: [{ service_principal_name: servicePrincipals[0].applicationId, permission_level: 'IS_OWNER' }, principalGrant('CAN_VIEW')],
+      accessControlList: [
+        { service_principal_name: servicePrincipals[0].applicationId, permission_level: 'IS_OWNER' },
+        principalGrant('CAN_VIEW'),
+      ],
     });
   }
   if (options.jobs > 0 && !dbfs.some((d) => d.path === '/FileStore/scripts/run_pipeline.py')) {
-    dbfs.push({ path: '/FileStore/scripts/run_pipeline.py', contentBase64: Buffer.from('import sys\nprint("pipeline", sys.argv[1:])\n').toString('base64') });
+    dbfs.push({
+      path: '/FileStore/scripts/run_pipeline.py',
+      contentBase64: Buffer.from('import sys\nprint("pipeline", sys.argv[1:])\n').toString('base64'),
+    });
   }
 
   for (const c of allPurpose) {
     if (random.chance(options.permissionsFraction)) {
-      permissions.push({ objectType: 'clusters', object: c.cluster_id as string, accessControlList: [principalGrant(random.pick(['CAN_ATTACH_TO', 'CAN_RESTART', 'CAN_MANAGE']))] });
+      permissions.push({
+        objectType: 'clusters',
+        object: c.cluster_id as string,
+        accessControlList: [principalGrant(random.pick(['CAN_ATTACH_TO', 'CAN_RESTART', 'CAN_MANAGE']))],
+      });
     }
   }
-  for (const p of instancePools) permissions.push({ objectType: 'instance-pools', object: p.instance_pool_id, accessControlList: [principalGrant('CAN_ATTACH_TO')] });
-  for (const p of policies) permissions.push({ objectType: 'cluster-policies', object: p.policy_id, accessControlList: [principalGrant('CAN_USE')] });
+  for (const p of instancePools)
+    permissions.push({ objectType: 'instance-pools', object: p.instance_pool_id, accessControlList: [principalGrant('CAN_ATTACH_TO')] });
+  for (const p of policies)
+    permissions.push({ objectType: 'cluster-policies', object: p.policy_id, accessControlList: [principalGrant('CAN_USE')] });
   for (const r of repos) {
-    if (random.chance(0.5)) permissions.push({ objectType: 'repos', object: r.path, accessControlList: [principalGrant(random.pick(['CAN_READ', 'CAN_RUN']))] });
+    if (random.chance(0.5))
+      permissions.push({ objectType: 'repos', object: r.path, accessControlList: [principalGrant(random.pick(['CAN_READ', 'CAN_RUN']))] });
   }
 
   // ---- Secrets, global init scripts, mounts
@@ -450,7 +598,9 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     ),
     acls: Object.fromEntries([
       [admin, 'MANAGE' as const],
-      ...(allGroupNames[i % Math.max(1, allGroupNames.length)] ? [[allGroupNames[i % allGroupNames.length] as string, 'READ' as const]] : []),
+      ...(allGroupNames[i % Math.max(1, allGroupNames.length)]
+        ? [[allGroupNames[i % allGroupNames.length] as string, 'READ' as const]]
+        : []),
       ...(users[i % Math.max(1, users.length)] ? [[(users[i % users.length] as FixtureUser).userName, 'WRITE' as const]] : []),
     ]),
   }));
@@ -458,7 +608,11 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     secretScopes.push({
       name: 'kv-prod',
       backendType: 'AZURE_KEYVAULT',
-      keyvault: { resource_id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kv-contoso-prod', dns_name: 'https://kv-contoso-prod.vault.azure.net/' },
+      keyvault: {
+        resource_id:
+          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kv-contoso-prod',
+        dns_name: 'https://kv-contoso-prod.vault.azure.net/',
+      },
       secrets: {},
       acls: { [admin]: 'MANAGE' },
     } as (typeof secretScopes)[number]);

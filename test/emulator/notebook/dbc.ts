@@ -42,19 +42,22 @@ function notebookJson(entry: DbcEntry, guid: (seed: string) => string): string {
     hideCommandResult: false,
     nuid: guid(`${entry.relativePath}#nuid${index}`),
   }));
-  return JSON.stringify({
-    version: 'NotebookV1',
-    origId: entry.objectId,
-    name: entry.name,
-    language: entry.notebook.language.toLowerCase(),
-    commands,
-    dashboards: [],
-    guid: guid(entry.relativePath),
-    globalVars: {},
-    iPythonMetadata: null,
-    inputWidgets: {},
-    notebookMetadata: {},
-  }, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+  return JSON.stringify(
+    {
+      version: 'NotebookV1',
+      origId: entry.objectId,
+      name: entry.name,
+      language: entry.notebook.language.toLowerCase(),
+      commands,
+      dashboards: [],
+      guid: guid(entry.relativePath),
+      globalVars: {},
+      iPythonMetadata: null,
+      inputWidgets: {},
+      notebookMetadata: {},
+    },
+    (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v),
+  );
 }
 
 export function renderDbc(rootName: string, entries: DbcEntry[], guid: (seed: string) => string): Uint8Array {
@@ -86,7 +89,10 @@ export function parseDbc(bytes: Uint8Array): Array<{ relativePath: string; noteb
   for (const [name, data] of Object.entries(entries)) {
     const m = /^(.*)\.(python|scala|sql|r)$/.exec(name);
     if (!m) continue;
-    let doc: { language?: string; commands?: Array<{ command?: string; position?: number; commandTitle?: string; showCommandTitle?: boolean }> };
+    let doc: {
+      language?: string;
+      commands?: Array<{ command?: string; position?: number; commandTitle?: string; showCommandTitle?: boolean }>;
+    };
     try {
       doc = JSON.parse(new TextDecoder().decode(data)) as typeof doc;
     } catch {

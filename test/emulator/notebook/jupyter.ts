@@ -79,9 +79,7 @@ export function parseJupyter(text: string, fallback: NotebookLanguage = 'PYTHON'
   const meta = (doc as { metadata?: Record<string, unknown> }).metadata ?? {};
   const dbMeta = meta[NOTEBOOK_KEY] as { language?: string } | undefined;
   const languageName = (dbMeta?.language ?? (meta['language_info'] as { name?: string } | undefined)?.name ?? '').toUpperCase();
-  const language: NotebookLanguage = ['PYTHON', 'SCALA', 'SQL', 'R'].includes(languageName)
-    ? (languageName as NotebookLanguage)
-    : fallback;
+  const language: NotebookLanguage = ['PYTHON', 'SCALA', 'SQL', 'R'].includes(languageName) ? (languageName as NotebookLanguage) : fallback;
   const cells: Cell[] = [];
   for (const raw of (doc as { cells: unknown[] }).cells) {
     const c = raw as { cell_type?: string; source?: string | string[]; metadata?: Record<string, unknown> };

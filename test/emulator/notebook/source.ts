@@ -85,9 +85,7 @@ export function parseSource(text: string, language: NotebookLanguage): Notebook 
       if (title[1] === '0') cell.showTitle = false;
     }
     const isMagic = chunk.length > 0 && chunk.every((l) => l === magicBare || l.startsWith(magicPrefix));
-    cell.command = isMagic
-      ? chunk.map((l) => (l === magicBare ? '' : l.slice(magicPrefix.length))).join('\n')
-      : chunk.join('\n');
+    cell.command = isMagic ? chunk.map((l) => (l === magicBare ? '' : l.slice(magicPrefix.length))).join('\n') : chunk.join('\n');
     return cell;
   });
   return { language, cells };

@@ -60,7 +60,12 @@ export function clusterDetails(ws: Workspace, r: ClusterRecord, withSpec: boolea
   out['cluster_source'] = r.source;
   if (r.sparkContextId !== undefined) out['spark_context_id'] = r.sparkContextId;
   out['jdbc_port'] = 10000;
-  const workers = typeof spec['num_workers'] === 'number' ? spec['num_workers'] : isObject(spec['autoscale']) ? Number(spec['autoscale']['min_workers'] ?? 0) : 0;
+  const workers =
+    typeof spec['num_workers'] === 'number'
+      ? spec['num_workers']
+      : isObject(spec['autoscale'])
+        ? Number(spec['autoscale']['min_workers'] ?? 0)
+        : 0;
   const node = nodeTypes().find((n) => n.node_type_id === (out['node_type_id'] ?? 'Standard_DS3_v2'));
   if (running && node) {
     out['cluster_memory_mb'] = node.memory_mb * (workers + 1);

@@ -40,7 +40,11 @@ export function registerDbfs(routes: Routes, ws: Workspace): void {
   };
   const insideMountList = (path: string): void => {
     if (ws.dbfs.mounts.has(path)) {
-      throw new ApiError(400, 'IO_ERROR', `Operation failed: "This request is not authorized to perform this operation using this permission.", 403, GET, ${path}`);
+      throw new ApiError(
+        400,
+        'IO_ERROR',
+        `Operation failed: "This request is not authorized to perform this operation using this permission.", 403, GET, ${path}`,
+      );
     }
   };
 

@@ -94,7 +94,18 @@ function settingsFrom(ctx: RequestContext): Json {
 
 /** Jobs 2.0 single-task bodies (`notebook_task` at the top) become one task named after the job. */
 function legacySettings(body: Json): Json {
-  const taskFields = ['notebook_task', 'spark_python_task', 'spark_jar_task', 'spark_submit_task', 'new_cluster', 'existing_cluster_id', 'libraries', 'max_retries', 'min_retry_interval_millis', 'retry_on_timeout'];
+  const taskFields = [
+    'notebook_task',
+    'spark_python_task',
+    'spark_jar_task',
+    'spark_submit_task',
+    'new_cluster',
+    'existing_cluster_id',
+    'libraries',
+    'max_retries',
+    'min_retry_interval_millis',
+    'retry_on_timeout',
+  ];
   if (body['tasks'] !== undefined || !taskFields.some((f) => body[f] !== undefined)) return { ...body };
   const task: Json = { task_key: 'main' };
   const settings: Json = {};
@@ -113,7 +124,12 @@ function runState(run: RunRecord): { life: string; result?: string; message: str
       life: ok ? 'TERMINATED' : 'INTERNAL_ERROR',
       result: run.resultState ?? 'FAILED',
       message: run.stateMessage,
-      status: { state: 'TERMINATED', termination_details: ok ? { code: 'SUCCESS', type: 'SUCCESS', message: '' } : { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message: run.stateMessage } },
+      status: {
+        state: 'TERMINATED',
+        termination_details: ok
+          ? { code: 'SUCCESS', type: 'SUCCESS', message: '' }
+          : { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message: run.stateMessage },
+      },
     };
   }
   if (run.startedAt !== undefined) return { life: 'RUNNING', message: '', status: { state: 'RUNNING' } };
@@ -222,7 +238,9 @@ export function registerJobs(routes: Routes, ws: Workspace): void {
     const settings = settingsFrom(ctx);
     const acl = ws.permissions.parseAcl('jobs', { access_control_list: ctx.body.get('access_control_list') });
     const job = ws.jobs.create(settings, { userName: ctx.caller.name, id: ctx.caller.id }, { apiVersion: ctx.version });
-    const grants = acl.some((g) => g.level === 'IS_OWNER') ? acl : [ws.creatorGrant(ctx.caller.name, 'IS_OWNER'), ...acl.filter((g) => g.name !== ctx.caller.name)];
+    const grants = acl.some((g) => g.level === 'IS_OWNER')
+      ? acl
+      : [ws.creatorGrant(ctx.caller.name, 'IS_OWNER'), ...acl.filter((g) => g.name !== ctx.caller.name)];
     ws.permissions.replace('jobs', String(job.jobId), grants);
     return { job_id: job.jobId };
   });

@@ -40,7 +40,9 @@ function ref(ws: Workspace, id: string): Json {
 }
 
 function parentGroups(ws: Workspace, id: string): Json[] {
-  return ws.principals.directGroupIds(id).map((gid) => ({ display: ws.principals.groups.get(gid)?.displayName, type: 'direct', value: gid, $ref: `Groups/${gid}` }));
+  return ws.principals
+    .directGroupIds(id)
+    .map((gid) => ({ display: ws.principals.groups.get(gid)?.displayName, type: 'direct', value: gid, $ref: `Groups/${gid}` }));
 }
 
 function entitlements(list: string[]): Json[] {
@@ -56,7 +58,10 @@ function withOptional(out: Json, key: string, value: unknown): void {
 export function userJson(ws: Workspace, u: UserRecord): Json {
   const out: Json = { schemas: USER_SCHEMAS, id: u.id, userName: u.userName, displayName: u.displayName, active: u.active };
   if (u.givenName !== undefined || u.familyName !== undefined) {
-    out['name'] = { ...(u.givenName === undefined ? {} : { givenName: u.givenName }), ...(u.familyName === undefined ? {} : { familyName: u.familyName }) };
+    out['name'] = {
+      ...(u.givenName === undefined ? {} : { givenName: u.givenName }),
+      ...(u.familyName === undefined ? {} : { familyName: u.familyName }),
+    };
   }
   out['emails'] = [{ type: 'work', value: u.userName, primary: true }];
   withOptional(out, 'groups', parentGroups(ws, u.id));
@@ -67,7 +72,11 @@ export function userJson(ws: Workspace, u: UserRecord): Json {
 
 export function groupJson(ws: Workspace, g: GroupRecord): Json {
   const out: Json = { schemas: GROUP_SCHEMAS, id: g.id, displayName: g.displayName };
-  withOptional(out, 'members', g.members.map((m) => ref(ws, m)));
+  withOptional(
+    out,
+    'members',
+    g.members.map((m) => ref(ws, m)),
+  );
   withOptional(out, 'groups', parentGroups(ws, g.id));
   withOptional(out, 'entitlements', entitlements(g.entitlements));
   withOptional(out, 'externalId', g.externalId);
@@ -151,7 +160,8 @@ function matcher(expression: string | undefined): (r: Json) => boolean {
   return (r) => {
     const view: Json = { ...r };
     for (const k of ['userName', 'applicationId']) if (typeof view[k] === 'string') view[k] = (view[k] as string).toLowerCase();
-    if (Array.isArray(view['emails'])) view['emails'] = (view['emails'] as Json[]).map((e) => ({ ...e, value: String(e['value']).toLowerCase() }));
+    if (Array.isArray(view['emails']))
+      view['emails'] = (view['emails'] as Json[]).map((e) => ({ ...e, value: String(e['value']).toLowerCase() }));
     return test(view);
   };
 }
@@ -190,12 +200,18 @@ function patchOperations(ctx: RequestContext): PatchOperation[] {
   const ops = body['Operations'] ?? body['operations'];
   if (!Array.isArray(ops)) throw new ScimError(400, 'Operations must be a list.', 'invalidSyntax');
   const schemas = body['schemas'];
-  if (Array.isArray(schemas) && !schemas.includes(PATCH_SCHEMA)) throw new ScimError(400, `Unsupported schemas: expected ${PATCH_SCHEMA}.`, 'invalidSyntax');
+  if (Array.isArray(schemas) && !schemas.includes(PATCH_SCHEMA))
+    throw new ScimError(400, `Unsupported schemas: expected ${PATCH_SCHEMA}.`, 'invalidSyntax');
   return ops.map((o) => {
     if (!isObject(o)) throw new ScimError(400, 'Each operation must be an object.', 'invalidSyntax');
     const op = String(o['op'] ?? '').toLowerCase();
-    if (op !== 'add' && op !== 'remove' && op !== 'replace') throw new ScimError(400, `Unsupported operation ${String(o['op'])}.`, 'invalidSyntax');
-    return { op, ...(typeof o['path'] === 'string' ? { path: o['path'] } : {}), ...(o['value'] === undefined ? {} : { value: o['value'] }) } as PatchOperation;
+    if (op !== 'add' && op !== 'remove' && op !== 'replace')
+      throw new ScimError(400, `Unsupported operation ${String(o['op'])}.`, 'invalidSyntax');
+    return {
+      op,
+      ...(typeof o['path'] === 'string' ? { path: o['path'] } : {}),
+      ...(o['value'] === undefined ? {} : { value: o['value'] }),
+    } as PatchOperation;
   });
 }
 
@@ -226,7 +242,12 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   const p = ws.principals;
 
   // ---- Users
-  routes.get(`${BASE}/Users`, 'scim.read', (ctx) => list(ctx, [...p.users.values()].map((u) => userJson(ws, u))));
+  routes.get(`${BASE}/Users`, 'scim.read', (ctx) =>
+    list(
+      ctx,
+      [...p.users.values()].map((u) => userJson(ws, u)),
+    ),
+  );
   routes.get(`${BASE}/Users/:id`, 'scim.read', (ctx) => {
     const u = p.users.get(ctx.params['id'] ?? '');
     if (!u) throw notFoundDetail('Users', ctx.params['id']);
@@ -235,7 +256,8 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   routes.post(`${BASE}/Users`, 'scim', (ctx) => {
     const b = scimBody(ctx);
     const userName = b['userName'];
-    if (typeof userName !== 'string' || !userName.includes('@')) throw new ScimError(400, 'userName must be an email address.', 'invalidValue');
+    if (typeof userName !== 'string' || !userName.includes('@'))
+      throw new ScimError(400, 'userName must be an email address.', 'invalidValue');
     const name = isObject(b['name']) ? b['name'] : {};
     const user = p.addUser({
       userName,
@@ -278,7 +300,12 @@ export function registerScim(routes: Routes, ws: Workspace): void {
   });
 
   // ---- Groups
-  routes.get(`${BASE}/Groups`, 'scim.read', (ctx) => list(ctx, [...p.groups.values()].map((g) => groupJson(ws, g))));
+  routes.get(`${BASE}/Groups`, 'scim.read', (ctx) =>
+    list(
+      ctx,
+      [...p.groups.values()].map((g) => groupJson(ws, g)),
+    ),
+  );
   routes.get(`${BASE}/Groups/:id`, 'scim.read', (ctx) => {
     const g = p.groups.get(ctx.params['id'] ?? '');
     if (!g) throw notFoundDetail('Groups', ctx.params['id']);
@@ -317,8 +344,15 @@ export function registerScim(routes: Routes, ws: Workspace): void {
       if (op.path === undefined && isObject(op.value)) {
         // {op: add, value: {members: [...], entitlements: [...]}}
         for (const [k, v] of Object.entries(op.value)) {
-          if (k === 'members') g.members = applyListPatch(g.members, { op: op.op, path: 'members', value: v }, 'members', (x) => memberIds(ws, x));
-          else if (k === 'entitlements') g.entitlements = applyListPatch(g.entitlements, { op: op.op, path: 'entitlements', value: v }, 'entitlements', readEntitlements);
+          if (k === 'members')
+            g.members = applyListPatch(g.members, { op: op.op, path: 'members', value: v }, 'members', (x) => memberIds(ws, x));
+          else if (k === 'entitlements')
+            g.entitlements = applyListPatch(
+              g.entitlements,
+              { op: op.op, path: 'entitlements', value: v },
+              'entitlements',
+              readEntitlements,
+            );
           else if (k === 'displayName' && typeof v === 'string') g.displayName = v;
         }
       } else if (path.startsWith('members')) {
@@ -343,7 +377,10 @@ export function registerScim(routes: Routes, ws: Workspace): void {
 
   // ---- Service principals
   routes.get(`${BASE}/ServicePrincipals`, 'scim.read', (ctx) =>
-    list(ctx, [...p.servicePrincipals.values()].map((sp) => servicePrincipalJson(ws, sp))),
+    list(
+      ctx,
+      [...p.servicePrincipals.values()].map((sp) => servicePrincipalJson(ws, sp)),
+    ),
   );
   routes.get(`${BASE}/ServicePrincipals/:id`, 'scim.read', (ctx) => {
     const sp = p.servicePrincipals.get(ctx.params['id'] ?? '');
@@ -391,7 +428,16 @@ export function registerScim(routes: Routes, ws: Workspace): void {
     if (ctx.caller.kind === 'servicePrincipal') {
       const sp = p.servicePrincipals.get(ctx.caller.id);
       if (!sp) throw notFoundDetail('ServicePrincipals');
-      return { ...userJson(ws, { id: sp.id, userName: sp.applicationId, displayName: sp.displayName, active: sp.active, entitlements: sp.entitlements, roles: [] }) };
+      return {
+        ...userJson(ws, {
+          id: sp.id,
+          userName: sp.applicationId,
+          displayName: sp.displayName,
+          active: sp.active,
+          entitlements: sp.entitlements,
+          roles: [],
+        }),
+      };
     }
     const u = p.users.get(ctx.caller.id);
     if (!u) throw notFoundDetail('Users');

@@ -26,7 +26,9 @@ export function registerSecrets(routes: Routes, ws: Workspace): void {
     if (backend === 'AZURE_KEYVAULT') {
       const kv = ctx.body.obj('backend_azure_keyvault');
       if (!kv || typeof kv['resource_id'] !== 'string' || typeof kv['dns_name'] !== 'string') {
-        throw invalidParameter('backend_azure_keyvault.resource_id and backend_azure_keyvault.dns_name are required for an Azure Key Vault-backed scope.');
+        throw invalidParameter(
+          'backend_azure_keyvault.resource_id and backend_azure_keyvault.dns_name are required for an Azure Key Vault-backed scope.',
+        );
       }
       // Key Vault-backed scopes need an Entra ID token; a personal access token is refused.
       if ((ctx.headers.authorization ?? '').replace(/^Bearer\s+/i, '').startsWith('dapi')) {
@@ -95,5 +97,4 @@ export function registerSecrets(routes: Routes, ws: Workspace): void {
     ws.secrets.deleteAcl(ctx.body.required('scope'), ctx.body.required('principal'));
     return {};
   });
-
 }

@@ -62,7 +62,11 @@ function exportNode(ws: Workspace, node: WsNode, format: string): { bytes: Buffe
     }
     const content = node.content ?? Buffer.alloc(0);
     if (content.length > MAX_NOTEBOOK_BYTES) {
-      throw new ApiError(400, 'BAD_REQUEST', `File size imported is (${content.length} bytes), exceeded max size (${MAX_NOTEBOOK_BYTES} bytes)`);
+      throw new ApiError(
+        400,
+        'BAD_REQUEST',
+        `File size imported is (${content.length} bytes), exceeded max size (${MAX_NOTEBOOK_BYTES} bytes)`,
+      );
     }
     return { bytes: content, ext: '' };
   }

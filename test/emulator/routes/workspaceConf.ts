@@ -5,7 +5,16 @@ import { normalizeWorkspacePath } from '../state/paths.js';
 import { scriptNotFound } from '../state/globalInitScripts.js';
 import type { Workspace } from '../state/workspace.js';
 
-function scriptJson(s: { scriptId: string; name: string; position: number; enabled: boolean; createdAt: number; createdBy: string; updatedAt: number; updatedBy: string }): Json {
+function scriptJson(s: {
+  scriptId: string;
+  name: string;
+  position: number;
+  enabled: boolean;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+}): Json {
   return {
     script_id: s.scriptId,
     name: s.name,
@@ -75,10 +84,21 @@ export function registerWorkspaceConf(routes: Routes, ws: Workspace): void {
     const prefix = ctx.query.str('path_prefix');
     const normalized = prefix ? normalizeWorkspacePath(prefix) : '/Repos';
     const all = [...ws.repos.records.values()]
-      .filter((r) => r.path === normalized || r.path.startsWith(normalized.endsWith('/') ? normalized : `${normalized}/`) || (prefix !== undefined && r.path.startsWith(normalized)))
+      .filter(
+        (r) =>
+          r.path === normalized ||
+          r.path.startsWith(normalized.endsWith('/') ? normalized : `${normalized}/`) ||
+          (prefix !== undefined && r.path.startsWith(normalized)),
+      )
       .sort((a, b) => a.path.localeCompare(b.path));
     const token = ctx.query.str('next_page_token');
-    const offset = token ? Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^repos:/, '')) : 0;
+    const offset = token
+      ? Number(
+          Buffer.from(token, 'base64url')
+            .toString('utf8')
+            .replace(/^repos:/, ''),
+        )
+      : 0;
     if (!Number.isInteger(offset) || offset < 0) throw invalidParameter(`Invalid page token: ${String(token)}`);
     const page = all.slice(offset, offset + REPO_PAGE).map((r) => repoJson(r.id));
     const out: Json = {};
@@ -95,14 +115,21 @@ export function registerWorkspaceConf(routes: Routes, ws: Workspace): void {
     const providerInput = ctx.body.str('provider');
     if (!providerInput) throw invalidParameter(`Missing required field 'provider'. Supported providers: ${GIT_PROVIDERS.join(', ')}.`);
     const provider = canonicalProvider(providerInput);
-    const name = url.replace(/\/+$/, '').split('/').pop()?.replace(/\.git$/, '') ?? 'repo';
+    const name =
+      url
+        .replace(/\/+$/, '')
+        .split('/')
+        .pop()
+        ?.replace(/\.git$/, '') ?? 'repo';
     const path = normalizeWorkspacePath(ctx.body.str('path') ?? `/Repos/${ctx.caller.name}/${name}`);
     if (path.startsWith('/Repos/') && path.split('/').length !== 4) {
       throw invalidParameter(`Repos under /Repos must be at /Repos/<folder>/<name>; got ${path}.`);
     }
     for (const r of ws.repos.records.values()) {
       if (r.path === path) {
-        throw invalidParameter(`Repo ${path} already exists. If you would like to create two repos from the same remote Git repo, rename the first repo before creating the second one.`);
+        throw invalidParameter(
+          `Repo ${path} already exists. If you would like to create two repos from the same remote Git repo, rename the first repo before creating the second one.`,
+        );
       }
     }
     const sparse = ctx.body.obj('sparse_checkout');

@@ -161,7 +161,13 @@ export class Clusters {
   create(
     spec: Json,
     creator: { userName: string; id: string },
-    options: { source?: ClusterSource; clusterId?: string; state?: 'RUNNING' | 'TERMINATED' | 'PENDING'; terminatedTime?: number; pinnedBy?: string } = {},
+    options: {
+      source?: ClusterSource;
+      clusterId?: string;
+      state?: 'RUNNING' | 'TERMINATED' | 'PENDING';
+      terminatedTime?: number;
+      pinnedBy?: string;
+    } = {},
   ): ClusterRecord {
     const now = this.now();
     const state = options.state ?? 'PENDING';
@@ -309,10 +315,7 @@ export class Clusters {
 
   private isPurged(r: ClusterRecord): boolean {
     return (
-      r.state === 'TERMINATED' &&
-      r.pinnedBy === undefined &&
-      r.terminatedTime !== undefined &&
-      this.now() - r.terminatedTime > RETENTION_MS
+      r.state === 'TERMINATED' && r.pinnedBy === undefined && r.terminatedTime !== undefined && this.now() - r.terminatedTime > RETENTION_MS
     );
   }
 }

@@ -77,7 +77,8 @@ function parseExtraConfigs(args: string): Record<string, string> {
   if (start < 0) return {};
   const body = args.slice(start + 1, args.lastIndexOf('}'));
   const configs: Record<string, string> = {};
-  const entry = /(['"])((?:\\.|(?!\1).)*)\1\s*:\s*(?:(['"])((?:\\.|(?!\3).)*)\3|dbutils\.secrets\.get\(\s*(?:scope\s*=\s*)?(['"])(.*?)\5\s*,\s*(?:key\s*=\s*)?(['"])(.*?)\7\s*\))/g;
+  const entry =
+    /(['"])((?:\\.|(?!\1).)*)\1\s*:\s*(?:(['"])((?:\\.|(?!\3).)*)\3|dbutils\.secrets\.get\(\s*(?:scope\s*=\s*)?(['"])(.*?)\5\s*,\s*(?:key\s*=\s*)?(['"])(.*?)\7\s*\))/g;
   for (const m of body.matchAll(entry)) {
     const key = m[2] as string;
     configs[key] = m[4] !== undefined ? m[4] : `{{secrets/${m[6]}/${m[8]}}}`;
@@ -115,7 +116,9 @@ export function runPython(code: string, dbfs: Dbfs, secretExists: SecretLookup =
     }
     if (/^len\(\s*dbutils\.fs\.mounts\(\)\s*\)$/.test(e)) return String(allMounts().length);
     if (/^dbutils\.fs\.mounts\(\)$/.test(e)) {
-      return `[${allMounts().map(([p, s, t]) => `MountInfo(mountPoint='${p}', source='${s}', encryptionType='${t}')`).join(', ')}]`;
+      return `[${allMounts()
+        .map(([p, s, t]) => `MountInfo(mountPoint='${p}', source='${s}', encryptionType='${t}')`)
+        .join(', ')}]`;
     }
     return undefined;
   };
@@ -133,8 +136,10 @@ export function runPython(code: string, dbfs: Dbfs, secretExists: SecretLookup =
       const args = mount[1] as string;
       const source = stringArg(args, 'source', 0);
       const mountPoint = stringArg(args, 'mount_point', 1);
-      if (source === undefined || mountPoint === undefined) return pythonError('TypeError', 'mount() missing required arguments: source, mount_point');
-      if (!/^\/mnt\/[^/]+/.test(mountPoint)) return pythonError('IllegalArgumentException', `requirement failed: Mount point must start with /mnt/: ${mountPoint}`);
+      if (source === undefined || mountPoint === undefined)
+        return pythonError('TypeError', 'mount() missing required arguments: source, mount_point');
+      if (!/^\/mnt\/[^/]+/.test(mountPoint))
+        return pythonError('IllegalArgumentException', `requirement failed: Mount point must start with /mnt/: ${mountPoint}`);
       const normalized = mountPoint.replace(/\/+$/, '');
       if (dbfs.mounts.has(normalized)) return pythonError('ExecutionError', `Directory already mounted: ${normalized}`);
       for (const m of args.matchAll(/dbutils\.secrets\.get\(\s*(?:scope\s*=\s*)?(['"])(.*?)\1\s*,\s*(?:key\s*=\s*)?(['"])(.*?)\3\s*\)/g)) {
@@ -142,7 +147,12 @@ export function runPython(code: string, dbfs: Dbfs, secretExists: SecretLookup =
           return pythonError('IllegalArgumentException', `Secret does not exist with scope: ${m[2]} and key: ${m[4]}`);
         }
       }
-      dbfs.mount({ mountPoint: normalized, source, extraConfigs: parseExtraConfigs(args), encryptionType: stringArg(args, 'encryption_type', 99) ?? '' });
+      dbfs.mount({
+        mountPoint: normalized,
+        source,
+        extraConfigs: parseExtraConfigs(args),
+        encryptionType: stringArg(args, 'encryption_type', 99) ?? '',
+      });
       continue;
     }
     const unmount = /^dbutils\.fs\.unmount\(\s*(?:mount_point\s*=\s*)?(['"])(.*?)\1\s*\)$/.exec(statement);

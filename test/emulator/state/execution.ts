@@ -59,7 +59,12 @@ export class CommandExecution {
     this.contexts.delete(ctx.id);
   }
 
-  execute(clusterId: string | undefined, contextIdValue: string | undefined, language: string | undefined, command: string | undefined): string {
+  execute(
+    clusterId: string | undefined,
+    contextIdValue: string | undefined,
+    language: string | undefined,
+    command: string | undefined,
+  ): string {
     const ctx = this.context(clusterId, contextIdValue);
     this.runningCluster(ctx.clusterId);
     if (command === undefined) throw new LegacyError(400, 'requirement failed: missing command');
@@ -79,7 +84,11 @@ export class CommandExecution {
     if (!cmd) throw new LegacyError(400, `Command ${String(commandId)} does not exist.`);
     // A cancelled command ends as Finished with an error result, as on the service.
     if (cmd.cancelled) {
-      return { id: cmd.id, status: 'Finished', results: { resultType: 'error', summary: 'Command cancelled', cause: 'CommandCancelledException: Command was cancelled.' } };
+      return {
+        id: cmd.id,
+        status: 'Finished',
+        results: { resultType: 'error', summary: 'Command cancelled', cause: 'CommandCancelledException: Command was cancelled.' },
+      };
     }
     if (this.now() < cmd.finishAt) return { id: cmd.id, status: 'Running' };
     return { id: cmd.id, status: 'Finished', results: cmd.result };

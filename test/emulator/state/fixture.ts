@@ -144,15 +144,7 @@ export interface FixtureJob {
  * jobs, and the workspace path for notebooks, directories, files and repos.
  */
 export interface FixturePermissions {
-  objectType:
-    | 'clusters'
-    | 'cluster-policies'
-    | 'instance-pools'
-    | 'jobs'
-    | 'notebooks'
-    | 'directories'
-    | 'files'
-    | 'repos';
+  objectType: 'clusters' | 'cluster-policies' | 'instance-pools' | 'jobs' | 'notebooks' | 'directories' | 'files' | 'repos';
   object: string;
   accessControlList: Array<{
     user_name?: string;

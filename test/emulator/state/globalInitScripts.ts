@@ -42,7 +42,11 @@ export class GlobalInitScripts {
     return s;
   }
 
-  create(input: { name: unknown; script: unknown; enabled: unknown; position: unknown }, by: string, scriptId?: string): GlobalInitScriptRecord {
+  create(
+    input: { name: unknown; script: unknown; enabled: unknown; position: unknown },
+    by: string,
+    scriptId?: string,
+  ): GlobalInitScriptRecord {
     const { name, script } = validate(input);
     const t = this.now();
     const record: GlobalInitScriptRecord = {

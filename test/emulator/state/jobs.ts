@@ -56,7 +56,11 @@ export class Jobs {
     return r;
   }
 
-  create(settings: Json, creator: { userName: string; id: string }, options: { apiVersion?: string; jobId?: bigint; createdTime?: number } = {}): JobRecord {
+  create(
+    settings: Json,
+    creator: { userName: string; id: string },
+    options: { apiVersion?: string; jobId?: bigint; createdTime?: number } = {},
+  ): JobRecord {
     const stored = this.validate(settings);
     // Jobs created through 2.2 are queued by default; 2.0/2.1 leave queueing off.
     if (stored['queue'] === undefined && options.apiVersion === '2.2') stored['queue'] = { enabled: true };
@@ -177,7 +181,9 @@ export class Jobs {
       if (kinds.length !== 1) throw invalidParameter('run_as must set exactly one of user_name, service_principal_name or group_name.');
       const kind = kinds[0] as 'user_name' | 'service_principal_name' | 'group_name';
       if (!this.checks.principalExists(kind, String(runAs[kind]))) {
-        throw invalidParameter(`Principal: ${kind === 'user_name' ? 'UserName' : kind === 'group_name' ? 'GroupName' : 'ServicePrincipalName'}(${String(runAs[kind])}) does not exist`);
+        throw invalidParameter(
+          `Principal: ${kind === 'user_name' ? 'UserName' : kind === 'group_name' ? 'GroupName' : 'ServicePrincipalName'}(${String(runAs[kind])}) does not exist`,
+        );
       }
     }
 
@@ -186,7 +192,8 @@ export class Jobs {
     if (jobClusters !== undefined) {
       if (!Array.isArray(jobClusters)) throw invalidParameter('job_clusters must be a list.');
       for (const jc of jobClusters) {
-        if (!isObject(jc) || typeof jc['job_cluster_key'] !== 'string') throw invalidParameter('job_clusters[].job_cluster_key is required.');
+        if (!isObject(jc) || typeof jc['job_cluster_key'] !== 'string')
+          throw invalidParameter('job_clusters[].job_cluster_key is required.');
         if (jobClusterKeys.has(jc['job_cluster_key'])) throw invalidParameter(`Duplicate job cluster key: ${jc['job_cluster_key']}`);
         jobClusterKeys.add(jc['job_cluster_key']);
         if (!isObject(jc['new_cluster'])) throw invalidParameter('Shared job cluster feature is only supported in multi-task jobs.');
@@ -214,7 +221,9 @@ export class Jobs {
         if (isObject(t['new_cluster'])) this.checkNewCluster(t['new_cluster']);
         const jck = t['job_cluster_key'];
         if (jck !== undefined && !jobClusterKeys.has(String(jck))) {
-          throw invalidParameter(`Task ${String(t['task_key'])} refers to job cluster ${String(jck)}, which is not defined in job_clusters.`);
+          throw invalidParameter(
+            `Task ${String(t['task_key'])} refers to job cluster ${String(jck)}, which is not defined in job_clusters.`,
+          );
         }
         const runJob = t['run_job_task'];
         if (isObject(runJob)) {

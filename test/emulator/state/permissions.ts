@@ -1,4 +1,4 @@
-import type { ApiError} from '../errors.js';
+import type { ApiError } from '../errors.js';
 import { badRequest, invalidParameter, notFound } from '../errors.js';
 import { isObject, type Json } from '../http.js';
 import type { Principals } from './principals.js';

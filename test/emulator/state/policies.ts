@@ -78,11 +78,7 @@ export class Policies {
 
   seedDefaults(): void {
     for (const family of POLICY_FAMILIES) {
-      this.create(
-        { name: family.name, policy_family_id: family.id, description: family.description },
-        undefined,
-        { isDefault: true },
-      );
+      this.create({ name: family.name, policy_family_id: family.id, description: family.description }, undefined, { isDefault: true });
     }
   }
 
@@ -96,7 +92,11 @@ export class Policies {
     return this.records.has(id);
   }
 
-  create(body: Json, creatorUserName: string | undefined, options: { policyId?: string; isDefault?: boolean; createdAt?: number } = {}): PolicyRecord {
+  create(
+    body: Json,
+    creatorUserName: string | undefined,
+    options: { policyId?: string; isDefault?: boolean; createdAt?: number } = {},
+  ): PolicyRecord {
     const fields = this.validate(body, undefined);
     const record: PolicyRecord = {
       ...fields,
@@ -138,7 +138,10 @@ export class Policies {
     this.records.delete(id);
   }
 
-  private validate(body: Json, exceptId: string | undefined): Omit<PolicyRecord, 'policyId' | 'createdAt' | 'isDefault' | 'creatorUserName'> {
+  private validate(
+    body: Json,
+    exceptId: string | undefined,
+  ): Omit<PolicyRecord, 'policyId' | 'createdAt' | 'isDefault' | 'creatorUserName'> {
     const name = body['name'];
     if (typeof name !== 'string' || name.length === 0) throw invalidParameter("Missing required field 'name'");
     if (name.length > 100) throw invalidParameter('Policy name must be at most 100 characters.');
@@ -167,7 +170,12 @@ export class Policies {
     const out: Omit<PolicyRecord, 'policyId' | 'createdAt' | 'isDefault' | 'creatorUserName'> = {
       name,
       // A custom definition is kept as sent; a family policy reads back the merged definition.
-      definition: typeof familyId === 'string' && familyId !== '' ? JSON.stringify(effective) : typeof definition === 'string' && definition !== '' ? definition : '{}',
+      definition:
+        typeof familyId === 'string' && familyId !== ''
+          ? JSON.stringify(effective)
+          : typeof definition === 'string' && definition !== ''
+            ? definition
+            : '{}',
     };
     if (typeof body['description'] === 'string') out.description = body['description'];
     if (typeof familyId === 'string' && familyId !== '') out.policyFamilyId = familyId;

@@ -69,7 +69,11 @@ export class Principals {
 
   /** Create the built-in groups and the admin user. */
   bootstrap(adminUserName: string): void {
-    const admins = this.addGroup({ displayName: 'admins', builtIn: true, entitlements: ['allow-cluster-create', 'allow-instance-pool-create', 'databricks-sql-access', 'workspace-access'] });
+    const admins = this.addGroup({
+      displayName: 'admins',
+      builtIn: true,
+      entitlements: ['allow-cluster-create', 'allow-instance-pool-create', 'databricks-sql-access', 'workspace-access'],
+    });
     this.addGroup({ displayName: 'users', builtIn: true, entitlements: ['workspace-access', 'databricks-sql-access'] });
     const admin = this.addUser({ userName: adminUserName, displayName: displayNameFromEmail(adminUserName) });
     admins.members.push(admin.id);
@@ -136,7 +140,10 @@ export class Principals {
     return undefined;
   }
 
-  addUser(input: Omit<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'> & Partial<Pick<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'>>): UserRecord {
+  addUser(
+    input: Omit<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'> &
+      Partial<Pick<UserRecord, 'id' | 'active' | 'entitlements' | 'roles'>>,
+  ): UserRecord {
     // Workspace SCIM answers duplicates with 409 and no scimType (compute-jobs-iam.md §4.4).
     if (this.userByName(input.userName)) {
       throw new ScimError(409, `User with username ${input.userName} already exists.`);
@@ -153,7 +160,10 @@ export class Principals {
     return user;
   }
 
-  addServicePrincipal(input: Omit<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'> & Partial<Pick<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'>>): ServicePrincipalRecord {
+  addServicePrincipal(
+    input: Omit<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'> &
+      Partial<Pick<ServicePrincipalRecord, 'id' | 'active' | 'entitlements' | 'roles'>>,
+  ): ServicePrincipalRecord {
     if (this.servicePrincipalByAppId(input.applicationId)) {
       throw new ScimError(409, `Service principal with application ID ${input.applicationId} already exists.`);
     }
@@ -168,7 +178,10 @@ export class Principals {
     return sp;
   }
 
-  addGroup(input: Omit<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'> & Partial<Pick<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'>>): GroupRecord {
+  addGroup(
+    input: Omit<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'> &
+      Partial<Pick<GroupRecord, 'id' | 'members' | 'entitlements' | 'roles' | 'builtIn'>>,
+  ): GroupRecord {
     if (this.groupByName(input.displayName)) {
       throw new ScimError(409, `Group with name ${input.displayName} already exists.`);
     }

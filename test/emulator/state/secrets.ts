@@ -63,7 +63,9 @@ export class Secrets {
       throw badRequest(`Cannot write secrets to Azure KeyVault-backed scope ${scopeName}`);
     }
     if (!NAME_RE.test(key)) {
-      throw invalidParameter(`Invalid secret key. Keys must consist of alphanumeric characters, dashes, underscores, and periods, and may not exceed 128 characters.`);
+      throw invalidParameter(
+        `Invalid secret key. Keys must consist of alphanumeric characters, dashes, underscores, and periods, and may not exceed 128 characters.`,
+      );
     }
     if (value.length > 128 * 1024) {
       throw invalidParameter(`Secret value exceeds the maximum size of 128 KB.`);

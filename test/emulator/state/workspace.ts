@@ -193,7 +193,15 @@ export class Workspace {
   }
 
   /** Create a repo and its REPO workspace node (with a README, as a clone would have). */
-  createRepo(input: { url: string; provider: string; path: string; branch?: string; sparseCheckout?: string[]; id?: bigint; headCommitId?: string }): bigint {
+  createRepo(input: {
+    url: string;
+    provider: string;
+    path: string;
+    branch?: string;
+    sparseCheckout?: string[];
+    id?: bigint;
+    headCommitId?: string;
+  }): bigint {
     const provider = canonicalProvider(input.provider);
     const id = input.id ?? this.ids.int64();
     const node = this.tree.addRepo(input.path, id, id);
@@ -207,7 +215,11 @@ export class Workspace {
       headCommitId: input.headCommitId ?? commitFor(input.url, branch),
       ...(input.sparseCheckout ? { sparseCheckout: input.sparseCheckout } : {}),
     });
-    this.tree.put(`${node.path}/README.md`, { content: Buffer.from(`# ${node.path.split('/').pop()}\n\nCloned from ${input.url}\n`) }, false);
+    this.tree.put(
+      `${node.path}/README.md`,
+      { content: Buffer.from(`# ${node.path.split('/').pop()}\n\nCloned from ${input.url}\n`) },
+      false,
+    );
     return id;
   }
 
@@ -386,7 +398,11 @@ export class Workspace {
       }
     }
     for (const g of fixture.globalInitScripts ?? []) {
-      this.globalInitScripts.create({ name: g.name, script: g.script, enabled: g.enabled ?? false, position: g.position }, admin, g.script_id);
+      this.globalInitScripts.create(
+        { name: g.name, script: g.script, enabled: g.enabled ?? false, position: g.position },
+        admin,
+        g.script_id,
+      );
     }
   }
 
@@ -472,7 +488,9 @@ export class Workspace {
         policy_id: p.policyId,
         name: p.name,
         ...(p.policyFamilyId === undefined ? { definition: p.definition } : { policy_family_id: p.policyFamilyId }),
-        ...(p.policyFamilyDefinitionOverrides === undefined ? {} : { policy_family_definition_overrides: p.policyFamilyDefinitionOverrides }),
+        ...(p.policyFamilyDefinitionOverrides === undefined
+          ? {}
+          : { policy_family_definition_overrides: p.policyFamilyDefinitionOverrides }),
         ...(p.description === undefined ? {} : { description: p.description }),
         ...(p.maxClustersPerUser === undefined ? {} : { max_clusters_per_user: p.maxClustersPerUser }),
         ...(p.libraries === undefined ? {} : { libraries: p.libraries }),

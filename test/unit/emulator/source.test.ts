@@ -4,7 +4,10 @@ import { parseJupyter, renderJupyter } from '../../emulator/notebook/jupyter.js'
 import { parseDbc, renderDbc } from '../../emulator/notebook/dbc.js';
 
 const notebooks: Notebook[] = [
-  { language: 'PYTHON', cells: [{ command: 'print(1)' }, { command: '%md\n# Title\n\ntext' }, { command: '' }, { command: 'x = 2', title: 'Step 2' }] },
+  {
+    language: 'PYTHON',
+    cells: [{ command: 'print(1)' }, { command: '%md\n# Title\n\ntext' }, { command: '' }, { command: 'x = 2', title: 'Step 2' }],
+  },
   { language: 'SCALA', cells: [{ command: 'val a = 1' }, { command: '%python\nprint(1)', title: 'hidden', showTitle: false }] },
   { language: 'SQL', cells: [{ command: 'SELECT 1' }, { command: '%sql\n\nSELECT 2' }] },
   { language: 'R', cells: [{ command: 'library(SparkR)' }, { command: '' }, { command: '' }] },
@@ -21,7 +24,9 @@ describe('SOURCE format', () => {
     expect(renderSource(notebooks[0] as Notebook)).toBe(
       '# Databricks notebook source\nprint(1)\n\n# COMMAND ----------\n\n# MAGIC %md\n# MAGIC # Title\n# MAGIC\n# MAGIC text\n\n# COMMAND ----------\n\n\n\n# COMMAND ----------\n\n# DBTITLE 1,Step 2\nx = 2\n',
     );
-    expect(renderSource(notebooks[1] as Notebook)).toBe('// Databricks notebook source\nval a = 1\n\n// COMMAND ----------\n\n// DBTITLE 0,hidden\n// MAGIC %python\n// MAGIC print(1)\n');
+    expect(renderSource(notebooks[1] as Notebook)).toBe(
+      '// Databricks notebook source\nval a = 1\n\n// COMMAND ----------\n\n// DBTITLE 0,hidden\n// MAGIC %python\n// MAGIC print(1)\n',
+    );
     expect(renderSource(notebooks[4] as Notebook)).toBe('# Databricks notebook source\n');
   });
 
