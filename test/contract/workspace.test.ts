@@ -224,3 +224,11 @@ describe('workspace import and export', () => {
     expect(unknown.json).toEqual({ error_code: 'ENDPOINT_NOT_FOUND', message: "No API found for 'GET /api/2.0/workspace/nothing'" });
   });
 });
+
+describe('well-known configuration', () => {
+  test('serves the workspace id without authentication', async () => {
+    const r = await api(emu.url, null).get('/.well-known/databricks-config');
+    expect(r.status).toBe(200);
+    expect(r.json.workspace_id).toBe(emu.workspace.workspaceId);
+  });
+});

@@ -1,47 +1,19 @@
-import { invalidParameter, notFound } from '../errors.js';
+import { invalidParameter } from '../errors.js';
 import { isObject, type RequestContext, type Routes } from '../http.js';
 import { LEVEL_DESCRIPTIONS, isPermissionType, PERMISSION_TYPES, type PermissionType } from '../state/permissions.js';
 import type { Workspace } from '../state/workspace.js';
 
-const WORKSPACE_TYPES: Partial<Record<PermissionType, string>> = {
-  notebooks: 'NOTEBOOK',
-  directories: 'DIRECTORY',
-  files: 'FILE',
-  repos: 'REPO',
-};
-
-/** Permissions 2.0 on clusters, policies, pools, jobs and workspace objects. */
+/** Permissions 2.0 on clusters, policies, pools, jobs and workspace objects (databricks-api.md §7). */
 export function registerPermissions(routes: Routes, ws: Workspace): void {
   const target = (ctx: RequestContext): { type: PermissionType; id: string } => {
     const type = ctx.params['type'] ?? '';
     const id = ctx.params['id'] ?? '';
     if (!isPermissionType(type)) throw invalidParameter(`request_object_type is not recognized: ${type}`);
-    switch (type) {
-      case 'clusters':
-        ws.clusters.get(id);
-        break;
-      case 'cluster-policies':
-        ws.policies.get(id);
-        break;
-      case 'instance-pools':
-        ws.pools.get(id);
-        break;
-      case 'jobs':
-        if (!/^\d+$/.test(id)) throw invalidParameter(`Invalid job id ${id}.`);
-        ws.jobs.get(BigInt(id));
-        break;
-      default: {
-        const expected = WORKSPACE_TYPES[type];
-        const node = /^\d+$/.test(id) ? ws.tree.byObjectId(BigInt(id)) : undefined;
-        if (!node || node.objectType !== expected) {
-          throw notFound(`${PERMISSION_TYPES[type].objectType} ${id} does not exist.`);
-        }
-      }
-    }
+    ws.permissions.assertObject(type, id);
     return { type, id };
   };
 
-  const render = (type: PermissionType, id: string) => ws.permissions.render(type, id, ws.inheritance(type, id));
+  const render = (type: PermissionType, id: string) => ws.permissions.render(type, id, ws.permissions.inheritance(type, id));
 
   routes.get('/api/2.0/permissions/:type/:id', 'permissions.read', (ctx) => {
     const { type, id } = target(ctx);

@@ -280,6 +280,11 @@ export function registerWorkspace(routes: Routes, ws: Workspace): void {
     ws.forgetNodes(ws.tree.delete(path, ctx.body.bool('recursive')));
     return {};
   });
+
+  // Current SDKs read this while resolving their configuration.
+  routes.get('/.well-known/databricks-config', 'well-known', (ctx) =>
+    Reply.json(200, { oidc_endpoint: `http://${String(ctx.headers.host)}/oidc`, workspace_id: ws.workspaceId, cloud: 'AZURE' }),
+  );
 }
 
 function importDbc(ws: Workspace, path: string, content: Buffer): Record<string, unknown> {

@@ -1,7 +1,30 @@
+import type { AreaState } from '../area.js';
 import { type ApiError, invalidParameter, invalidState } from '../errors.js';
 import { isObject, type Json } from '../http.js';
 import { nodeTypes, isWellFormedSparkVersion } from './catalog.js';
 import type { IdFactory } from './ids.js';
+import type { Workspace } from './workspace.js';
+
+/** Clusters' part of a fixture. */
+export interface ClustersSection {
+  clusters?: FixtureCluster[];
+}
+
+export interface FixtureCluster {
+  cluster_id?: string;
+  /** The create request (user-specified spec). */
+  spec: Record<string, unknown>;
+  /** @default 'UI' */
+  cluster_source?: 'UI' | 'API' | 'JOB' | 'PIPELINE' | 'PIPELINE_MAINTENANCE' | 'SQL' | 'MODELS';
+  /** @default 'TERMINATED' */
+  state?: 'RUNNING' | 'TERMINATED';
+  pinned?: boolean;
+  creator_user_name?: string;
+  /** Epoch ms of the last termination; clusters terminated > 30 days ago and unpinned are not listed. */
+  terminated_time?: number;
+  /** Installed libraries (Library objects). */
+  libraries?: Record<string, unknown>[];
+}
 
 export type ClusterState = 'PENDING' | 'RUNNING' | 'RESTARTING' | 'RESIZING' | 'TERMINATING' | 'TERMINATED' | 'ERROR';
 export type ClusterSource = 'UI' | 'API' | 'JOB' | 'PIPELINE' | 'PIPELINE_MAINTENANCE' | 'SQL' | 'MODELS';
@@ -77,17 +100,64 @@ export function clusterNotFound(id: string): ApiError {
  * TERMINATING → TERMINATED after `stopMs`; transitions are computed when a cluster
  * is read, so no timers run in the background.
  */
-export class Clusters {
+export class Clusters implements AreaState<ClustersSection> {
   readonly records = new Map<string, ClusterRecord>();
+  private readonly ids: IdFactory;
+  private readonly now: () => number;
+  private readonly timing: ClusterTiming;
+  private readonly strictReadOnly = true;
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-    private readonly timing: ClusterTiming,
-    private readonly poolExists: (id: string) => boolean,
-    private readonly policyExists: (id: string) => boolean,
-    private readonly strictReadOnly: boolean,
-  ) {}
+  constructor(private readonly ws: Workspace) {
+    this.ids = ws.ids;
+    this.now = ws.now;
+    this.timing = { startMs: ws.options.clusterStartMs ?? 2000, stopMs: ws.options.clusterStopMs ?? 500 };
+  }
+
+  private poolExists(id: string): boolean {
+    return this.ws.pools.has(id);
+  }
+
+  private policyExists(id: string): boolean {
+    return this.ws.policies.has(id);
+  }
+
+  load(fixture: ClustersSection): void {
+    const admin = this.ws.principals.adminUserName();
+    for (const c of fixture.clusters ?? []) {
+      const creatorName = c.creator_user_name ?? admin;
+      const creator = this.ws.creatorOf(creatorName);
+      const spec = this.validateSpec({ ...c.spec }, creatorName, false);
+      const record = this.create(spec, creator, {
+        source: c.cluster_source ?? 'UI',
+        state: c.state ?? 'TERMINATED',
+        ...(c.cluster_id === undefined ? {} : { clusterId: c.cluster_id }),
+        ...(c.terminated_time === undefined ? {} : { terminatedTime: c.terminated_time }),
+        ...(c.pinned ? { pinnedBy: creator.id } : {}),
+      });
+      record.libraries = (c.libraries ?? []).map((library) => ({
+        library,
+        status: record.state === 'RUNNING' ? 'INSTALLED' : 'PENDING',
+      }));
+      this.ws.permissions.initialize('clusters', record.clusterId, [this.ws.creatorGrant(creatorName, 'CAN_MANAGE')]);
+    }
+  }
+
+  dump(): Required<ClustersSection> {
+    return {
+      clusters: [...this.records.values()]
+        .filter((c) => !c.permanentlyDeleted)
+        .map((c) => ({
+          cluster_id: c.clusterId,
+          spec: c.spec,
+          cluster_source: c.source,
+          state: c.state === 'RUNNING' || c.state === 'RESIZING' ? 'RUNNING' : 'TERMINATED',
+          pinned: c.pinnedBy !== undefined,
+          creator_user_name: c.creatorUserName,
+          ...(c.terminatedTime === undefined ? {} : { terminated_time: c.terminatedTime }),
+          libraries: c.libraries.filter((l) => l.status !== 'UNINSTALL_ON_RESTART').map((l) => l.library),
+        })),
+    };
+  }
 
   /** Check a create/edit body; returns the normalized spec. */
   validateSpec(body: Json, callerUserName: string, forEdit: boolean): Json {

@@ -1,6 +1,26 @@
+import type { AreaState } from '../area.js';
 import { alreadyExists, ApiError, invalidParameter, notFound } from '../errors.js';
-import type { IdFactory } from './ids.js';
-import { baseName, parentOf } from './paths.js';
+import { baseName, normalizeDbfsPath, parentOf } from './paths.js';
+import type { Workspace } from './workspace.js';
+
+/** DBFS's part of a fixture: files and folders outside mounts, and the mounts. */
+export interface DbfsSection {
+  dbfs?: FixtureDbfsEntry[];
+  mounts?: FixtureMount[];
+}
+
+export interface FixtureDbfsEntry {
+  path: string;
+  isDir?: boolean;
+  contentBase64?: string;
+  modificationTime?: number;
+}
+
+export interface FixtureMount {
+  mountPoint: string;
+  source: string;
+  extraConfigs?: Record<string, string>;
+}
 
 export interface DbfsNode {
   path: string;
@@ -29,19 +49,43 @@ export const ONE_MB = 1024 * 1024;
 const HANDLE_IDLE_MS = 10 * 60 * 1000;
 
 /** A flat DBFS namespace with implicit parent directories, streams and mounts. */
-export class Dbfs {
+export class Dbfs implements AreaState<DbfsSection> {
   readonly nodes = new Map<string, DbfsNode>();
   readonly mounts = new Map<string, MountRecord>();
   private readonly handles = new Map<number, OpenHandle>();
+  private readonly now: () => number;
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-  ) {
+  constructor(private readonly ws: Workspace) {
+    this.now = ws.now;
     this.nodes.set('/', { path: '/', isDir: true, content: Buffer.alloc(0), modificationTime: 0 });
     this.mkdirs('/FileStore');
     this.mkdirs('/databricks');
     this.mkdirs('/mnt');
+  }
+
+  load(fixture: DbfsSection): void {
+    for (const f of fixture.dbfs ?? []) {
+      const path = normalizeDbfsPath(f.path);
+      if (f.isDir) this.mkdirs(path);
+      else this.write(path, Buffer.from(f.contentBase64 ?? '', 'base64'), true, f.modificationTime);
+    }
+    for (const m of fixture.mounts ?? []) {
+      this.mount({ mountPoint: m.mountPoint, source: m.source, extraConfigs: m.extraConfigs ?? {}, encryptionType: '' });
+    }
+  }
+
+  dump(): Required<DbfsSection> {
+    const mountPoints = [...this.mounts.keys()];
+    return {
+      dbfs: [...this.nodes.values()]
+        .filter((n) => n.path !== '/' && !mountPoints.some((m) => this.isUnder(n.path, m)))
+        .map((n) =>
+          n.isDir
+            ? { path: n.path, isDir: true }
+            : { path: n.path, contentBase64: n.content.toString('base64'), modificationTime: n.modificationTime },
+        ),
+      mounts: [...this.mounts.values()].map((m) => ({ mountPoint: m.mountPoint, source: m.source, extraConfigs: m.extraConfigs })),
+    };
   }
 
   find(path: string): DbfsNode | undefined {
@@ -137,7 +181,7 @@ export class Dbfs {
       throw alreadyExists(`A file or directory already exists at the input path dbfs:${path}.`);
     }
     this.expireHandles();
-    const handle = this.ids.handle();
+    const handle = this.ws.ids.handle();
     this.handles.set(handle, { path, chunks: [], overwrite, lastUsed: this.now() });
     return handle;
   }

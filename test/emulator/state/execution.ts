@@ -1,10 +1,13 @@
 import { invalidParameter, LegacyError } from '../errors.js';
 import { isObject, type Json } from '../http.js';
 import type { Random } from '../rng.js';
+import { renderSource } from '../notebook/source.js';
 import type { ClusterRecord, Clusters } from './clusters.js';
 import type { Dbfs } from './dbfs.js';
 import { type ExecutionResult, runPython, type SecretLookup } from './dbutils.js';
 import type { IdFactory } from './ids.js';
+import { normalizeDbfsPath, normalizeWorkspacePath } from './paths.js';
+import type { Workspace } from './workspace.js';
 
 interface ContextRecord {
   id: string;
@@ -32,14 +35,25 @@ function contextId(random: Random): string {
 export class CommandExecution {
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly commands = new Map<string, CommandRecord>();
+  private readonly now: () => number;
+  private readonly secretExists: SecretLookup;
 
-  constructor(
-    private readonly random: Random,
-    private readonly now: () => number,
-    private readonly clusters: Clusters,
-    private readonly dbfs: Dbfs,
-    private readonly secretExists: SecretLookup,
-  ) {}
+  constructor(private readonly ws: Workspace) {
+    this.now = ws.now;
+    this.secretExists = (scope, key) => ws.secrets.exists(scope, key);
+  }
+
+  private get random(): Random {
+    return this.ws.random;
+  }
+
+  private get clusters(): Clusters {
+    return this.ws.clusters;
+  }
+
+  private get dbfs(): Dbfs {
+    return this.ws.dbfs;
+  }
 
   createContext(clusterId: string | undefined, language: string | undefined): string {
     if (!clusterId) throw new LegacyError(400, 'requirement failed: missing clusterId');
@@ -149,7 +163,7 @@ export interface RunRecord {
 }
 
 /** What a run needs from the rest of the workspace. */
-export interface RunEnvironment {
+interface RunEnvironment {
   createJobCluster(spec: Json, creator: string): ClusterRecord;
   notebookSource(path: string): string | undefined;
   fileContent(path: string): string | undefined;
@@ -163,15 +177,39 @@ export interface RunEnvironment {
  */
 export class Runs {
   readonly records = new Map<bigint, RunRecord>();
+  private readonly now: () => number;
+  private readonly durationMs: number;
+  private readonly env: RunEnvironment;
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-    private readonly clusters: Clusters,
-    private readonly dbfs: Dbfs,
-    private readonly durationMs: number,
-    private readonly env: RunEnvironment,
-  ) {}
+  constructor(private readonly ws: Workspace) {
+    this.now = ws.now;
+    this.durationMs = ws.options.runDurationMs ?? 1000;
+    this.env = {
+      createJobCluster: (spec, creator) => ws.clusters.create({ ...spec }, ws.creatorOf(creator), { source: 'JOB' }),
+      notebookSource: (path) => {
+        const node = ws.tree.find(normalizeWorkspacePath(path));
+        return node?.notebook ? renderSource(node.notebook) : undefined;
+      },
+      secretExists: (scope, key) => ws.secrets.exists(scope, key),
+      fileContent: (path) => {
+        if (path.startsWith('dbfs:')) return ws.dbfs.find(normalizeDbfsPath(path))?.content.toString('utf8');
+        const node = ws.tree.find(normalizeWorkspacePath(path.replace(/^file:/, '')));
+        return node?.content?.toString('utf8');
+      },
+    };
+  }
+
+  private get ids(): IdFactory {
+    return this.ws.ids;
+  }
+
+  private get clusters(): Clusters {
+    return this.ws.clusters;
+  }
+
+  private get dbfs(): Dbfs {
+    return this.ws.dbfs;
+  }
 
   submit(body: Json, creator: string): RunRecord {
     const token = body['idempotency_token'];

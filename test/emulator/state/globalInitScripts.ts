@@ -1,5 +1,20 @@
+import type { AreaState } from '../area.js';
 import { invalidParameter, notFound } from '../errors.js';
-import type { IdFactory } from './ids.js';
+import type { Workspace } from './workspace.js';
+
+/** Global init scripts' part of a fixture. */
+export interface GlobalInitScriptsSection {
+  globalInitScripts?: FixtureGlobalInitScript[];
+}
+
+export interface FixtureGlobalInitScript {
+  script_id?: string;
+  name: string;
+  /** The script, base64. */
+  script: string;
+  enabled?: boolean;
+  position?: number;
+}
 
 export interface GlobalInitScriptRecord {
   scriptId: string;
@@ -24,13 +39,32 @@ export function scriptNotFound(id: string) {
  * Global init scripts. Positions are dense from 0; inserting at a taken position
  * shifts later scripts down, and a position past the end (or omitted) appends.
  */
-export class GlobalInitScripts {
+export class GlobalInitScripts implements AreaState<GlobalInitScriptsSection> {
   private scripts: GlobalInitScriptRecord[] = [];
+  private readonly now: () => number;
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly ws: Workspace) {
+    this.now = ws.now;
+  }
+
+  load(fixture: GlobalInitScriptsSection): void {
+    const admin = this.ws.principals.adminUserName();
+    for (const g of fixture.globalInitScripts ?? []) {
+      this.create({ name: g.name, script: g.script, enabled: g.enabled ?? false, position: g.position }, admin, g.script_id);
+    }
+  }
+
+  dump(): Required<GlobalInitScriptsSection> {
+    return {
+      globalInitScripts: this.scripts.map((g) => ({
+        script_id: g.scriptId,
+        name: g.name,
+        script: g.script,
+        enabled: g.enabled,
+        position: g.position,
+      })),
+    };
+  }
 
   list(): GlobalInitScriptRecord[] {
     return [...this.scripts];
@@ -50,7 +84,7 @@ export class GlobalInitScripts {
     const { name, script } = validate(input);
     const t = this.now();
     const record: GlobalInitScriptRecord = {
-      scriptId: scriptId ?? this.ids.hex16(),
+      scriptId: scriptId ?? this.ws.ids.hex16(),
       name,
       script,
       enabled: input.enabled === true,

@@ -1,6 +1,20 @@
+import type { AreaState } from '../area.js';
 import { type ApiError, invalidParameter } from '../errors.js';
 import { isObject, type Json } from '../http.js';
-import type { IdFactory } from './ids.js';
+import type { Workspace } from './workspace.js';
+
+/** Jobs' part of a fixture. */
+export interface JobsSection {
+  jobs?: FixtureJob[];
+}
+
+export interface FixtureJob {
+  job_id?: string;
+  /** JobSettings as `jobs/create` takes them. */
+  settings: Record<string, unknown>;
+  creator_user_name?: string;
+  created_time?: number;
+}
 
 export interface JobRecord {
   jobId: bigint;
@@ -41,14 +55,49 @@ export interface JobReferenceChecks {
  * Jobs API state. Settings are stored as the client sent them (minus write-only
  * fields) and rendered with the server's defaults on read.
  */
-export class Jobs {
+export class Jobs implements AreaState<JobsSection> {
   readonly records = new Map<bigint, JobRecord>();
+  private readonly checks: JobReferenceChecks;
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-    private readonly checks: JobReferenceChecks,
-  ) {}
+  constructor(private readonly ws: Workspace) {
+    const p = (): Workspace['principals'] => ws.principals;
+    this.checks = {
+      clusterExists: (id) => void ws.clusters.get(id),
+      poolExists: (id) => ws.pools.has(id),
+      policyExists: (id) => ws.policies.has(id),
+      jobExists: (id) => this.records.has(id),
+      principalExists: (kind, name) =>
+        kind === 'user_name'
+          ? p().userByName(name) !== undefined
+          : kind === 'group_name'
+            ? p().groupByName(name) !== undefined
+            : p().servicePrincipalByAppId(name) !== undefined,
+    };
+  }
+
+  load(fixture: JobsSection): void {
+    const admin = this.ws.principals.adminUserName();
+    for (const j of fixture.jobs ?? []) {
+      const creatorName = j.creator_user_name ?? admin;
+      const record = this.create(j.settings, this.ws.creatorOf(creatorName), {
+        apiVersion: '2.1',
+        ...(j.job_id === undefined ? {} : { jobId: BigInt(j.job_id) }),
+        ...(j.created_time === undefined ? {} : { createdTime: j.created_time }),
+      });
+      this.ws.permissions.initialize('jobs', String(record.jobId), [this.ws.creatorGrant(creatorName, 'IS_OWNER')]);
+    }
+  }
+
+  dump(): Required<JobsSection> {
+    return {
+      jobs: [...this.records.values()].map((j) => ({
+        job_id: String(j.jobId),
+        settings: j.settings,
+        creator_user_name: j.creatorUserName,
+        created_time: j.createdTime,
+      })),
+    };
+  }
 
   get(id: bigint): JobRecord {
     const r = this.records.get(id);
@@ -65,9 +114,9 @@ export class Jobs {
     // Jobs created through 2.2 are queued by default; 2.0/2.1 leave queueing off.
     if (stored['queue'] === undefined && options.apiVersion === '2.2') stored['queue'] = { enabled: true };
     const record: JobRecord = {
-      jobId: options.jobId ?? this.ids.int64(),
+      jobId: options.jobId ?? this.ws.ids.int64(),
       settings: stored,
-      createdTime: options.createdTime ?? this.now(),
+      createdTime: options.createdTime ?? this.ws.now(),
       creatorUserName: creator.userName,
       creatorId: creator.id,
     };

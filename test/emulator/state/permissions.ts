@@ -1,7 +1,45 @@
+import type { AreaState } from '../area.js';
 import type { ApiError } from '../errors.js';
 import { badRequest, invalidParameter, notFound } from '../errors.js';
 import { isObject, type Json } from '../http.js';
+import { normalizeWorkspacePath } from './paths.js';
 import type { Principals } from './principals.js';
+import type { Workspace } from './workspace.js';
+
+/** Permissions' part of a fixture: direct grants, loaded after every object exists. */
+export interface PermissionsSection {
+  permissions?: FixturePermissions[];
+}
+
+/**
+ * Direct grants on one object. `object` is the id for clusters, policies, pools and
+ * jobs, and the workspace path for notebooks, directories, files and repos.
+ */
+export interface FixturePermissions {
+  objectType: PermissionType;
+  object: string;
+  accessControlList: Array<{
+    user_name?: string;
+    group_name?: string;
+    service_principal_name?: string;
+    permission_level: string;
+  }>;
+}
+
+/** Workspace object types in the Permissions API, keyed by the tree's object type. */
+export const WORKSPACE_PERMISSION_TYPE = {
+  NOTEBOOK: 'notebooks',
+  DIRECTORY: 'directories',
+  FILE: 'files',
+  REPO: 'repos',
+} as const;
+
+const WORKSPACE_TYPES: ReadonlySet<string> = new Set(Object.values(WORKSPACE_PERMISSION_TYPE));
+
+/** Permission types whose objects live in the workspace tree (their fixture `object` is a path). */
+export function isWorkspaceType(type: PermissionType): type is (typeof WORKSPACE_PERMISSION_TYPE)[keyof typeof WORKSPACE_PERMISSION_TYPE] {
+  return WORKSPACE_TYPES.has(type);
+}
 
 /** Permission object types this emulator serves, with their levels (databricks-api.md §7.2). */
 export const PERMISSION_TYPES = {
@@ -53,10 +91,109 @@ export interface InheritanceSource {
  * object is read: the type's root object always grants `admins`, and workspace
  * objects inherit every ancestor directory's grants.
  */
-export class Permissions {
+export class Permissions implements AreaState<PermissionsSection> {
   private readonly direct = new Map<string, Grant[]>();
 
-  constructor(private readonly principals: Principals) {}
+  constructor(private readonly ws: Workspace) {}
+
+  private get principals(): Principals {
+    return this.ws.principals;
+  }
+
+  load(fixture: PermissionsSection): void {
+    for (const p of fixture.permissions ?? []) {
+      const id = this.fixtureObjectId(p.objectType, p.object);
+      const grants = this.parseAcl(p.objectType, { access_control_list: p.accessControlList });
+      if (p.objectType === 'jobs' && !grants.some((g) => g.level === 'IS_OWNER')) {
+        grants.push(...this.directGrants('jobs', id).filter((g) => g.level === 'IS_OWNER'));
+      }
+      this.replace(p.objectType, id, grants);
+    }
+  }
+
+  dump(): Required<PermissionsSection> {
+    const out: FixturePermissions[] = [];
+    for (const type of Object.keys(PERMISSION_TYPES) as PermissionType[]) {
+      for (const id of this.objectIds(type)) {
+        if (type === 'directories' && id === '0') continue;
+        const grants = this.directGrants(type, id);
+        if (grants.length === 0) continue;
+        const object = isWorkspaceType(type) ? (this.ws.tree.byObjectId(BigInt(id))?.path ?? id) : id;
+        out.push({ objectType: type, object, accessControlList: grants.map((g) => ({ [g.kind]: g.name, permission_level: g.level })) });
+      }
+    }
+    return { permissions: out };
+  }
+
+  /** The ids of every object of a type, as the Permissions API names them. */
+  private objectIds(type: PermissionType): string[] {
+    switch (type) {
+      case 'clusters':
+        return [...this.ws.clusters.records.keys()];
+      case 'jobs':
+        return [...this.ws.jobs.records.keys()].map(String);
+      case 'instance-pools':
+        return [...this.ws.pools.records.keys()];
+      case 'cluster-policies':
+        return [...this.ws.policies.records.keys()];
+      default:
+        return [...this.ws.tree.walk()]
+          .filter((n) => WORKSPACE_PERMISSION_TYPE[n.objectType as keyof typeof WORKSPACE_PERMISSION_TYPE] === type)
+          .map((n) => String(n.objectId));
+    }
+  }
+
+  private fixtureObjectId(type: PermissionType, object: string): string {
+    if (!isWorkspaceType(type)) return object;
+    const node = this.ws.tree.find(normalizeWorkspacePath(object));
+    if (!node) throw new Error(`Fixture permissions: ${type} ${object} does not exist`);
+    return String(node.objectId);
+  }
+
+  /** Check that the object exists (the error the service gives when it does not). */
+  assertObject(type: PermissionType, id: string): void {
+    switch (type) {
+      case 'clusters':
+        this.ws.clusters.get(id);
+        return;
+      case 'cluster-policies':
+        this.ws.policies.get(id);
+        return;
+      case 'instance-pools':
+        this.ws.pools.get(id);
+        return;
+      case 'jobs':
+        if (!/^\d+$/.test(id)) throw invalidParameter(`Invalid job id ${id}.`);
+        this.ws.jobs.get(BigInt(id));
+        return;
+      default: {
+        const node = /^\d+$/.test(id) ? this.ws.tree.byObjectId(BigInt(id)) : undefined;
+        if (!node || WORKSPACE_PERMISSION_TYPE[node.objectType as keyof typeof WORKSPACE_PERMISSION_TYPE] !== type) {
+          throw objectNotFound(type, id);
+        }
+      }
+    }
+  }
+
+  /** Inherited grant sources for an object, nearest first. */
+  inheritance(type: PermissionType, id: string): InheritanceSource[] {
+    if (isWorkspaceType(type)) {
+      if (type === 'directories' && id === '0') return [];
+      const node = this.ws.tree.byObjectId(BigInt(id));
+      if (!node) return [];
+      // A Git folder (REPO) among the ancestors passes on the repo's own grants.
+      return this.ws.tree.ancestors(node).map((a) =>
+        a.objectType === 'REPO'
+          ? { objectRef: `/repos/${a.objectId}`, grants: this.directGrants('repos', String(a.objectId)) }
+          : {
+              objectRef: a.objectId === 0n ? '/directories/' : `/directories/${a.objectId}`,
+              grants: this.directGrants('directories', String(a.objectId)),
+            },
+      );
+    }
+    const admin: Grant = { kind: 'group_name', name: 'admins', level: PERMISSION_TYPES[type].adminLevel };
+    return [{ objectRef: `/${type}/`, grants: [admin] }];
+  }
 
   key(type: PermissionType, id: string): string {
     return `${type}/${id}`;

@@ -1,6 +1,27 @@
+import type { AreaState } from '../area.js';
 import { ApiError, invalidParameter, notFound } from '../errors.js';
 import type { Json } from '../http.js';
 import type { IdFactory } from './ids.js';
+import type { Workspace } from './workspace.js';
+
+/** Cluster policies' part of a fixture. */
+export interface PoliciesSection {
+  /** Custom policies, and the default ones (matched by name) with their overrides. */
+  policies?: FixturePolicy[];
+}
+
+/** Cluster policies as the API takes them; `definition` is a JSON string. */
+export interface FixturePolicy {
+  policy_id?: string;
+  name: string;
+  definition?: string;
+  description?: string;
+  policy_family_id?: string;
+  policy_family_definition_overrides?: string;
+  max_clusters_per_user?: number;
+  libraries?: unknown[];
+  creator_user_name?: string;
+}
 
 export interface PolicyRecord {
   policyId: string;
@@ -68,18 +89,65 @@ function parseDefinition(text: string, field: string): Json {
 }
 
 /** Cluster Policies API state. */
-export class Policies {
+export class Policies implements AreaState<PoliciesSection> {
   readonly records = new Map<string, PolicyRecord>();
+  private readonly ids: IdFactory;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly ws: Workspace) {
+    this.ids = ws.ids;
+    this.now = ws.now;
+  }
 
-  seedDefaults(): void {
+  /** The default policies every workspace has; every user may use Personal Compute. */
+  bootstrap(): void {
     for (const family of POLICY_FAMILIES) {
-      this.create({ name: family.name, policy_family_id: family.id, description: family.description }, undefined, { isDefault: true });
+      const p = this.create({ name: family.name, policy_family_id: family.id, description: family.description }, undefined, {
+        isDefault: true,
+      });
+      if (family.id === 'personal-vm') {
+        this.ws.permissions.initialize('cluster-policies', p.policyId, [{ kind: 'group_name', name: 'users', level: 'CAN_USE' }]);
+      }
     }
+  }
+
+  load(fixture: PoliciesSection): void {
+    const admin = this.ws.principals.adminUserName();
+    for (const p of fixture.policies ?? []) {
+      const existing = [...this.records.values()].find((x) => x.name === p.name);
+      const body = { ...p } as Record<string, unknown>;
+      delete body['policy_id'];
+      delete body['creator_user_name'];
+      if (existing) {
+        if (p.policy_id !== undefined && p.policy_id !== existing.policyId) {
+          // A default policy: adopt the fixture's id, grants included.
+          const grants = this.ws.permissions.directGrants('cluster-policies', existing.policyId);
+          this.ws.permissions.forget('cluster-policies', existing.policyId);
+          this.rekey(existing.policyId, p.policy_id);
+          this.ws.permissions.initialize('cluster-policies', p.policy_id, grants);
+        }
+        this.edit(existing.policyId, body);
+        continue;
+      }
+      this.create(body, p.creator_user_name ?? admin, p.policy_id === undefined ? {} : { policyId: p.policy_id });
+    }
+  }
+
+  dump(): Required<PoliciesSection> {
+    return {
+      policies: [...this.records.values()].map((p) => ({
+        policy_id: p.policyId,
+        name: p.name,
+        ...(p.policyFamilyId === undefined ? { definition: p.definition } : { policy_family_id: p.policyFamilyId }),
+        ...(p.policyFamilyDefinitionOverrides === undefined
+          ? {}
+          : { policy_family_definition_overrides: p.policyFamilyDefinitionOverrides }),
+        ...(p.description === undefined ? {} : { description: p.description }),
+        ...(p.maxClustersPerUser === undefined ? {} : { max_clusters_per_user: p.maxClustersPerUser }),
+        ...(p.libraries === undefined ? {} : { libraries: p.libraries }),
+        ...(p.creatorUserName === undefined ? {} : { creator_user_name: p.creatorUserName }),
+      })),
+    };
   }
 
   get(id: string): PolicyRecord {

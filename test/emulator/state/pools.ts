@@ -1,7 +1,21 @@
+import type { AreaState } from '../area.js';
 import { invalidParameter, notFound } from '../errors.js';
 import { isObject, type Json } from '../http.js';
 import { nodeTypes } from './catalog.js';
-import type { IdFactory } from './ids.js';
+import type { Workspace } from './workspace.js';
+
+/** Instance pools' part of a fixture. */
+export interface PoolsSection {
+  instancePools?: FixtureInstancePool[];
+}
+
+/** An instance pool create request, plus an optional id. */
+export interface FixtureInstancePool {
+  instance_pool_id?: string;
+  instance_pool_name: string;
+  node_type_id: string;
+  [field: string]: unknown;
+}
 
 export interface PoolRecord {
   id: string;
@@ -17,13 +31,29 @@ export function poolNotFound(id: string) {
 }
 
 /** Instance Pools API state. */
-export class InstancePools {
+export class InstancePools implements AreaState<PoolsSection> {
   readonly records = new Map<string, PoolRecord>();
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly ws: Workspace) {}
+
+  load(fixture: PoolsSection): void {
+    const admin = this.ws.principals.adminCaller();
+    for (const pool of fixture.instancePools ?? []) {
+      const body = { ...pool } as Record<string, unknown>;
+      delete body['instance_pool_id'];
+      const created = this.create(body, admin.id, pool.instance_pool_id);
+      this.ws.permissions.initialize('instance-pools', created.id, [this.ws.creatorGrant(admin.name, 'CAN_MANAGE')]);
+    }
+  }
+
+  dump(): Required<PoolsSection> {
+    return {
+      instancePools: [...this.records.values()].map((p) => ({
+        ...(p.spec as { instance_pool_name: string; node_type_id: string }),
+        instance_pool_id: p.id,
+      })),
+    };
+  }
 
   get(id: string): PoolRecord {
     const r = this.records.get(id);
@@ -38,7 +68,7 @@ export class InstancePools {
   create(body: Json, creatorId: string, id?: string): PoolRecord {
     const spec = validate(body);
     this.assertUniqueName(spec['instance_pool_name'] as string, undefined);
-    const record: PoolRecord = { id: id ?? this.ids.instancePoolId(this.now()), spec, creatorId };
+    const record: PoolRecord = { id: id ?? this.ws.ids.instancePoolId(this.ws.now()), spec, creatorId };
     this.records.set(record.id, record);
     return record;
   }

@@ -1,6 +1,46 @@
+import type { AreaState } from '../area.js';
 import { ScimError } from '../errors.js';
 import type { Caller } from '../http.js';
-import type { IdFactory } from './ids.js';
+import type { Workspace } from './workspace.js';
+
+/** The principals' part of a workspace fixture. */
+export interface PrincipalsSection {
+  users?: FixtureUser[];
+  servicePrincipals?: FixtureServicePrincipal[];
+  /** Groups load after users and service principals; members may be nested groups. */
+  groups?: FixtureGroup[];
+}
+
+export interface FixtureUser {
+  id?: string;
+  userName: string;
+  displayName?: string;
+  givenName?: string;
+  familyName?: string;
+  active?: boolean;
+  externalId?: string;
+  entitlements?: string[];
+}
+
+export interface FixtureServicePrincipal {
+  id?: string;
+  applicationId: string;
+  displayName: string;
+  active?: boolean;
+  externalId?: string;
+  entitlements?: string[];
+}
+
+/** A member is named by its natural key; nested groups are allowed. */
+export type FixtureMember = { userName: string } | { group: string } | { applicationId: string };
+
+export interface FixtureGroup {
+  id?: string;
+  displayName: string;
+  externalId?: string;
+  members?: FixtureMember[];
+  entitlements?: string[];
+}
 
 export const ENTITLEMENTS = [
   'allow-cluster-create',
@@ -56,19 +96,25 @@ export interface PrincipalRef {
  * Every workspace has the built-in groups `admins` and `users`; every user and
  * service principal is implicitly in `users`.
  */
-export class Principals {
+export class Principals implements AreaState<PrincipalsSection> {
   readonly users = new Map<string, UserRecord>();
   readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
   readonly groups = new Map<string, GroupRecord>();
   private adminId = '';
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly onUserCreated: (user: UserRecord) => void,
-  ) {}
+  constructor(private readonly ws: Workspace) {}
+
+  load(fixture: PrincipalsSection): void {
+    loadPrincipals(this, fixture);
+  }
+
+  dump(): PrincipalsSection {
+    return dumpPrincipals(this);
+  }
 
   /** Create the built-in groups and the admin user. */
-  bootstrap(adminUserName: string): void {
+  bootstrap(): void {
+    const adminUserName = this.ws.adminUserName;
     const admins = this.addGroup({
       displayName: 'admins',
       builtIn: true,
@@ -153,10 +199,11 @@ export class Principals {
       entitlements: [],
       roles: [],
       ...input,
-      id: input.id ?? this.ids.scimId(),
+      id: input.id ?? this.ws.ids.scimId(),
     };
     this.users.set(user.id, user);
-    this.onUserCreated(user);
+    // Users get a home folder and a Repos folder they manage.
+    this.ws.tree.createHomeFolders(user.userName);
     return user;
   }
 
@@ -172,7 +219,7 @@ export class Principals {
       entitlements: [],
       roles: [],
       ...input,
-      id: input.id ?? this.ids.scimId(),
+      id: input.id ?? this.ws.ids.scimId(),
     };
     this.servicePrincipals.set(sp.id, sp);
     return sp;
@@ -191,7 +238,7 @@ export class Principals {
       roles: [],
       builtIn: false,
       ...input,
-      id: input.id ?? this.ids.scimId(),
+      id: input.id ?? this.ws.ids.scimId(),
     };
     this.groups.set(group.id, group);
     return group;
@@ -240,6 +287,112 @@ export class Principals {
     }
     return seen;
   }
+}
+
+/** Users, then service principals, then groups, then memberships. */
+function loadPrincipals(p: Principals, fixture: PrincipalsSection): void {
+  for (const u of fixture.users ?? []) {
+    const existing = p.userByName(u.userName);
+    if (existing) {
+      // The admin user exists already: adopt the fixture's id.
+      if (u.id !== undefined) p.rekey(existing.id, u.id);
+      continue;
+    }
+    p.addUser({
+      userName: u.userName,
+      displayName: u.displayName ?? displayNameFromEmail(u.userName),
+      ...(u.id === undefined ? {} : { id: u.id }),
+      ...(u.givenName === undefined ? {} : { givenName: u.givenName }),
+      ...(u.familyName === undefined ? {} : { familyName: u.familyName }),
+      ...(u.externalId === undefined ? {} : { externalId: u.externalId }),
+      active: u.active ?? true,
+      entitlements: u.entitlements ?? [],
+    });
+  }
+  for (const sp of fixture.servicePrincipals ?? []) {
+    p.addServicePrincipal({
+      applicationId: sp.applicationId,
+      displayName: sp.displayName,
+      ...(sp.id === undefined ? {} : { id: sp.id }),
+      ...(sp.externalId === undefined ? {} : { externalId: sp.externalId }),
+      active: sp.active ?? true,
+      entitlements: sp.entitlements ?? [],
+    });
+  }
+  for (const g of fixture.groups ?? []) {
+    const existing = p.groupByName(g.displayName);
+    if (existing) {
+      // `admins` and `users`: keep them built in, adopt id and entitlements.
+      if (g.id !== undefined) p.rekey(existing.id, g.id);
+      if (g.entitlements) existing.entitlements = g.entitlements;
+      continue;
+    }
+    p.addGroup({
+      displayName: g.displayName,
+      ...(g.id === undefined ? {} : { id: g.id }),
+      ...(g.externalId === undefined ? {} : { externalId: g.externalId }),
+      entitlements: g.entitlements ?? [],
+    });
+  }
+  // Members last, once every group exists (nested groups may come in any order).
+  for (const g of fixture.groups ?? []) {
+    const group = p.groupByName(g.displayName);
+    if (!group) continue;
+    for (const m of g.members ?? []) {
+      const id = memberId(p, m);
+      if (!group.members.includes(id)) group.members.push(id);
+    }
+  }
+}
+
+function memberId(p: Principals, m: FixtureMember): string {
+  if ('userName' in m) {
+    const u = p.userByName(m.userName);
+    if (!u) throw new Error(`Fixture group member user ${m.userName} does not exist`);
+    return u.id;
+  }
+  if ('group' in m) {
+    const g = p.groupByName(m.group);
+    if (!g) throw new Error(`Fixture group member group ${m.group} does not exist`);
+    return g.id;
+  }
+  const sp = p.servicePrincipalByAppId(m.applicationId);
+  if (!sp) throw new Error(`Fixture group member service principal ${m.applicationId} does not exist`);
+  return sp.id;
+}
+
+function dumpPrincipals(p: Principals): Required<PrincipalsSection> {
+  const memberRef = (id: string): FixtureMember => {
+    const kind = p.kindOf(id);
+    if (kind === 'user') return { userName: p.users.get(id)?.userName ?? '' };
+    if (kind === 'group') return { group: p.groups.get(id)?.displayName ?? '' };
+    return { applicationId: p.servicePrincipals.get(id)?.applicationId ?? '' };
+  };
+  return {
+    users: [...p.users.values()].map((u) => ({
+      id: u.id,
+      userName: u.userName,
+      displayName: u.displayName,
+      active: u.active,
+      entitlements: u.entitlements,
+      ...(u.givenName === undefined ? {} : { givenName: u.givenName }),
+      ...(u.familyName === undefined ? {} : { familyName: u.familyName }),
+      ...(u.externalId === undefined ? {} : { externalId: u.externalId }),
+    })),
+    servicePrincipals: [...p.servicePrincipals.values()].map((sp) => ({
+      id: sp.id,
+      applicationId: sp.applicationId,
+      displayName: sp.displayName,
+      active: sp.active,
+      entitlements: sp.entitlements,
+    })),
+    groups: [...p.groups.values()].map((g) => ({
+      id: g.id,
+      displayName: g.displayName,
+      members: g.members.map(memberRef),
+      entitlements: g.entitlements,
+    })),
+  };
 }
 
 export function displayNameFromEmail(email: string): string {

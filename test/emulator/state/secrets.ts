@@ -1,4 +1,21 @@
+import type { AreaState } from '../area.js';
 import { alreadyExists, ApiError, badRequest, invalidParameter, notFound } from '../errors.js';
+import type { Workspace } from './workspace.js';
+
+/** Secrets' part of a fixture. */
+export interface SecretsSection {
+  secretScopes?: FixtureSecretScope[];
+}
+
+export interface FixtureSecretScope {
+  name: string;
+  backendType?: 'DATABRICKS' | 'AZURE_KEYVAULT';
+  keyvault?: { resource_id: string; dns_name: string };
+  /** key → value (UTF-8). */
+  secrets?: Record<string, string>;
+  /** principal → READ | WRITE | MANAGE */
+  acls?: Record<string, 'READ' | 'WRITE' | 'MANAGE'>;
+}
 
 export interface SecretScopeRecord {
   name: string;
@@ -13,8 +30,40 @@ const NAME_RE = /^[A-Za-z0-9\-_.@]{1,128}$/;
 const PERMISSIONS = ['READ', 'WRITE', 'MANAGE'] as const;
 
 /** Secret scopes, keys and ACLs (Secrets API 2.0). Names are case-insensitive. */
-export class Secrets {
+export class Secrets implements AreaState<SecretsSection> {
   readonly scopes = new Map<string, SecretScopeRecord>();
+
+  constructor(private readonly ws: Workspace) {}
+
+  load(fixture: SecretsSection): void {
+    const admin = this.ws.principals.adminUserName();
+    for (const s of fixture.secretScopes ?? []) {
+      const scope = this.createScope(s.name, s.backendType ?? 'DATABRICKS', admin, undefined, s.keyvault);
+      for (const [k, v] of Object.entries(s.secrets ?? {})) this.put(s.name, k, Buffer.from(v, 'utf8'), this.ws.now());
+      if (s.acls) {
+        scope.acls.clear();
+        for (const [principal, permission] of Object.entries(s.acls)) scope.acls.set(principal, permission);
+      }
+    }
+  }
+
+  dump(): Required<SecretsSection> {
+    return {
+      secretScopes: [...this.scopes.values()].map((s) => ({
+        name: s.name,
+        backendType: s.backendType,
+        ...(s.keyvault ? { keyvault: s.keyvault } : {}),
+        secrets: Object.fromEntries([...s.secrets].map(([k, v]) => [k, v.value.toString('utf8')])),
+        acls: Object.fromEntries(s.acls),
+      })),
+    };
+  }
+
+  /** Whether a secret reference resolves; Key Vault-backed scopes hold their keys in the vault, which the emulator cannot see. */
+  exists(scopeName: string, key: string): boolean {
+    const s = this.scopes.get(scopeName.toLowerCase());
+    return s !== undefined && (s.backendType === 'AZURE_KEYVAULT' || s.secrets.has(key));
+  }
 
   scope(name: string): SecretScopeRecord {
     const scope = this.scopes.get(name.toLowerCase());

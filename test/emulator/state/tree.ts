@@ -1,8 +1,29 @@
+import type { AreaState } from '../area.js';
 import { alreadyExists, ApiError, invalidParameter, notFound } from '../errors.js';
-import type { Notebook, NotebookLanguage } from '../notebook/model.js';
-import { renderSource } from '../notebook/source.js';
-import type { IdFactory } from './ids.js';
-import { baseName, parentOf } from './paths.js';
+import { isNotebookLanguage, type Notebook, type NotebookLanguage } from '../notebook/model.js';
+import { parseSource, renderSource } from '../notebook/source.js';
+import { baseName, normalizeWorkspacePath, parentOf } from './paths.js';
+import type { Workspace } from './workspace.js';
+
+/** The workspace tree's part of a fixture. */
+export interface TreeSection {
+  /** Workspace objects, parents before children; parent directories are created as needed. */
+  workspace?: FixtureWorkspaceObject[];
+}
+
+export type FixtureWorkspaceObject =
+  | { type: 'DIRECTORY'; path: string; objectId?: string }
+  | {
+      type: 'NOTEBOOK';
+      path: string;
+      language: 'PYTHON' | 'SCALA' | 'SQL' | 'R';
+      /** The notebook in SOURCE format. */
+      source: string;
+      objectId?: string;
+      createdAt?: number;
+      modifiedAt?: number;
+    }
+  | { type: 'FILE' | 'LIBRARY'; path: string; contentBase64: string; objectId?: string; createdAt?: number; modifiedAt?: number };
 
 export type ObjectType = 'NOTEBOOK' | 'DIRECTORY' | 'FILE' | 'REPO' | 'LIBRARY';
 
@@ -41,17 +62,99 @@ export function notebookTooLarge(bytes: number): ApiError {
  * The workspace file tree (Workspace API 2.0): directories, notebooks, files, repos
  * and legacy libraries, each with an int64 object_id. The root directory has id 0.
  */
-export class WorkspaceTree {
+export class WorkspaceTree implements AreaState<TreeSection> {
   readonly root: WsNode;
   private readonly byId = new Map<bigint, WsNode>();
+  private readonly now: () => number;
 
-  constructor(
-    private readonly ids: IdFactory,
-    private readonly now: () => number,
-  ) {
-    const t = now();
+  constructor(private readonly ws: Workspace) {
+    this.now = ws.now;
+    const t = this.now();
     this.root = { path: '/', objectType: 'DIRECTORY', objectId: 0n, createdAt: t, modifiedAt: t, children: new Map() };
     this.byId.set(0n, this.root);
+    // The folders every workspace has.
+    this.mkdirs('/Users');
+    this.mkdirs('/Repos');
+    this.mkdirs('/Shared');
+  }
+
+  /** The root grants admins, and every user manages /Shared. */
+  bootstrap(): void {
+    this.ws.permissions.initialize('directories', '0', [{ kind: 'group_name', name: 'admins', level: 'CAN_MANAGE' }]);
+    const shared = this.get('/Shared');
+    this.ws.permissions.initialize('directories', String(shared.objectId), [{ kind: 'group_name', name: 'users', level: 'CAN_MANAGE' }]);
+  }
+
+  /** A new user's `/Users/<name>` and `/Repos/<name>`, which the user manages. */
+  createHomeFolders(userName: string): void {
+    for (const root of ['/Users', '/Repos']) {
+      const dir = this.mkdirs(`${root}/${userName}`);
+      this.ws.permissions.initialize('directories', String(dir.objectId), [{ kind: 'user_name', name: userName, level: 'CAN_MANAGE' }]);
+    }
+  }
+
+  load(fixture: TreeSection): void {
+    for (const o of fixture.workspace ?? []) {
+      const path = normalizeWorkspacePath(o.path);
+      const objectId = o.objectId === undefined ? undefined : BigInt(o.objectId);
+      if (o.type === 'DIRECTORY') {
+        const existing = this.find(path);
+        if (existing && objectId !== undefined && existing.objectId !== objectId) {
+          // A home folder created with its user: adopt the fixture's id, grants included.
+          const grants = this.ws.permissions.directGrants('directories', String(existing.objectId));
+          this.ws.permissions.forget('directories', String(existing.objectId));
+          this.rekey(existing, objectId);
+          this.ws.permissions.initialize('directories', String(objectId), grants);
+        } else {
+          this.mkdirs(path, objectId);
+        }
+        continue;
+      }
+      this.mkdirs(parentOf(path));
+      const times = {
+        ...(objectId === undefined ? {} : { objectId }),
+        ...(o.createdAt === undefined ? {} : { createdAt: o.createdAt }),
+        ...(o.modifiedAt === undefined ? {} : { modifiedAt: o.modifiedAt }),
+      };
+      if (o.type === 'NOTEBOOK') {
+        if (!isNotebookLanguage(o.language)) throw new Error(`Fixture notebook ${o.path}: bad language ${String(o.language)}`);
+        this.put(path, { notebook: parseSource(o.source, o.language) }, false, times);
+      } else {
+        this.put(path, { content: Buffer.from(o.contentBase64, 'base64'), objectType: o.type }, false, times);
+      }
+    }
+  }
+
+  /** Everything but the root and Git folders (the repos area dumps those, and their content is a clone). */
+  dump(): Required<TreeSection> {
+    const out: FixtureWorkspaceObject[] = [];
+    for (const node of this.walk()) {
+      if (node.path === '/' || node.objectType === 'REPO') continue;
+      if (this.ancestors(node).some((a) => a.objectType === 'REPO')) continue;
+      const objectId = String(node.objectId);
+      if (node.objectType === 'DIRECTORY') out.push({ type: 'DIRECTORY', path: node.path, objectId });
+      else if (node.objectType === 'NOTEBOOK' && node.notebook) {
+        out.push({
+          type: 'NOTEBOOK',
+          path: node.path,
+          language: node.notebook.language,
+          source: renderSource(node.notebook),
+          objectId,
+          createdAt: node.createdAt,
+          modifiedAt: node.modifiedAt,
+        });
+      } else if (node.objectType === 'FILE' || node.objectType === 'LIBRARY') {
+        out.push({
+          type: node.objectType,
+          path: node.path,
+          contentBase64: (node.content ?? Buffer.alloc(0)).toString('base64'),
+          objectId,
+          createdAt: node.createdAt,
+          modifiedAt: node.modifiedAt,
+        });
+      }
+    }
+    return { workspace: out };
   }
 
   find(path: string): WsNode | undefined {
@@ -102,7 +205,7 @@ export class WorkspaceTree {
       const dir: WsNode = {
         path: current,
         objectType: 'DIRECTORY',
-        objectId: current === path && objectId !== undefined ? objectId : this.ids.int64(),
+        objectId: current === path && objectId !== undefined ? objectId : this.ws.ids.int64(),
         createdAt: t,
         modifiedAt: t,
         children: new Map(),
@@ -147,7 +250,7 @@ export class WorkspaceTree {
     const node: WsNode = {
       path,
       objectType,
-      objectId: options.objectId ?? this.ids.int64(),
+      objectId: options.objectId ?? this.ws.ids.int64(),
       createdAt: options.createdAt ?? t,
       modifiedAt: t,
       ...('notebook' in value ? { notebook: value.notebook } : { content: value.content }),
@@ -166,7 +269,7 @@ export class WorkspaceTree {
     const node: WsNode = {
       path,
       objectType: 'REPO',
-      objectId: objectId ?? this.ids.int64(),
+      objectId: objectId ?? this.ws.ids.int64(),
       createdAt: t,
       modifiedAt: t,
       repoId,

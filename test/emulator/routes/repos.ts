@@ -1,67 +1,13 @@
 import { invalidParameter } from '../errors.js';
-import { isObject, type Json, Reply, type RequestContext, type Routes } from '../http.js';
-import { GIT_PROVIDERS, commitFor, canonicalProvider } from '../state/repos.js';
+import { isObject, type Json, type RequestContext, type Routes } from '../http.js';
 import { normalizeWorkspacePath } from '../state/paths.js';
-import { scriptNotFound } from '../state/globalInitScripts.js';
+import { canonicalProvider, commitFor, GIT_PROVIDERS } from '../state/repos.js';
 import type { Workspace } from '../state/workspace.js';
-
-function scriptJson(s: {
-  scriptId: string;
-  name: string;
-  position: number;
-  enabled: boolean;
-  createdAt: number;
-  createdBy: string;
-  updatedAt: number;
-  updatedBy: string;
-}): Json {
-  return {
-    script_id: s.scriptId,
-    name: s.name,
-    position: s.position,
-    enabled: s.enabled,
-    created_at: s.createdAt,
-    created_by: s.createdBy,
-    updated_at: s.updatedAt,
-    updated_by: s.updatedBy,
-  };
-}
 
 const REPO_PAGE = 100;
 
-/** Global init scripts, Repos and the `.well-known` configuration endpoint. */
-export function registerWorkspaceConf(routes: Routes, ws: Workspace): void {
-  const scriptInput = (ctx: RequestContext) => ({
-    name: ctx.body.get('name'),
-    script: ctx.body.get('script'),
-    enabled: ctx.body.get('enabled'),
-    position: ctx.body.get('position'),
-  });
-
-  routes.get('/api/2.0/global-init-scripts', 'global-init-scripts.list', () => {
-    const scripts = ws.globalInitScripts.list().map(scriptJson);
-    return scripts.length === 0 ? {} : { scripts };
-  });
-  routes.get('/api/2.0/global-init-scripts/:id', 'global-init-scripts.get', (ctx) => {
-    const s = ws.globalInitScripts.get(ctx.params['id'] ?? '');
-    return { ...scriptJson(s), script: s.script };
-  });
-  routes.post('/api/2.0/global-init-scripts', 'global-init-scripts.create', (ctx) => {
-    const s = ws.globalInitScripts.create(scriptInput(ctx), ctx.caller.name);
-    return { script_id: s.scriptId };
-  });
-  routes.patch('/api/2.0/global-init-scripts/:id', 'global-init-scripts.update', (ctx) => {
-    ws.globalInitScripts.update(ctx.params['id'] ?? '', scriptInput(ctx), ctx.caller.name);
-    return {};
-  });
-  routes.delete('/api/2.0/global-init-scripts/:id', 'global-init-scripts.delete', (ctx) => {
-    const id = ctx.params['id'] ?? '';
-    if (!ws.globalInitScripts.list().some((s) => s.scriptId === id)) throw scriptNotFound(id);
-    ws.globalInitScripts.delete(id);
-    return {};
-  });
-
-  // ---- Repos
+/** Repos 2.0 (Git folders; databricks-api.md §10.2). A repo's id is the object_id of its REPO node. */
+export function registerRepos(routes: Routes, ws: Workspace): void {
   const repoJson = (id: bigint): Json => {
     const r = ws.repos.get(id);
     return {
@@ -134,7 +80,7 @@ export function registerWorkspaceConf(routes: Routes, ws: Workspace): void {
     }
     const sparse = ctx.body.obj('sparse_checkout');
     const patterns = isObject(sparse) && Array.isArray(sparse['patterns']) ? sparse['patterns'].map(String) : undefined;
-    const id = ws.createRepo({ url, provider, path, ...(patterns ? { sparseCheckout: patterns } : {}) });
+    const id = ws.repos.create({ url, provider, path, ...(patterns ? { sparseCheckout: patterns } : {}) });
     return repoJson(id);
   });
 
@@ -164,9 +110,4 @@ export function registerWorkspaceConf(routes: Routes, ws: Workspace): void {
     ws.repos.records.delete(r.id);
     return {};
   });
-
-  // Current SDKs read this while resolving their configuration.
-  routes.get('/.well-known/databricks-config', 'well-known', (ctx) =>
-    Reply.json(200, { oidc_endpoint: `http://${String(ctx.headers.host)}/oidc`, workspace_id: ws.workspaceId, cloud: 'AZURE' }),
-  );
 }
