@@ -756,6 +756,17 @@ describe('SCIM Me', () => {
     expect((await w.get(`${BASE}/Users/${r.json.id}`)).json).toEqual(r.json);
   });
 
+  test('attributes and excludedAttributes select fields, as on Users/<id>', async () => {
+    const me = (await w.get(`${BASE}/Me`)).json;
+    expect(me.groups).toBeDefined();
+    const some = (await w.get(`${BASE}/Me`, { attributes: 'userName' })).json;
+    expect(Object.keys(some).sort()).toEqual(['id', 'schemas', 'userName']);
+    const without = (await w.get(`${BASE}/Me`, { excludedAttributes: 'groups,emails' })).json;
+    expect(without.groups).toBeUndefined();
+    expect(without.emails).toBeUndefined();
+    expect(without.userName).toBe(me.userName);
+  });
+
   test('a non-admin user (Entra token) is not in admins', async () => {
     const u = await createUser('entra.user@example.com');
     const r = await api(emu.url, entraToken({ upn: 'entra.user@example.com' })).get(`${BASE}/Me`);

@@ -9,6 +9,7 @@ import { area, type Area, type SectionOf, type UnionToIntersection } from './are
 import { registerClusters } from './routes/clusters.js';
 import { registerCommands } from './routes/commands.js';
 import { registerDbfs } from './routes/dbfs.js';
+import { registerGroups } from './routes/groups.js';
 import { registerGlobalInitScripts } from './routes/globalInitScripts.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerPermissions } from './routes/permissions.js';
@@ -32,7 +33,7 @@ import { Secrets } from './state/secrets.js';
 import { WorkspaceTree } from './state/tree.js';
 
 export const AREAS = [
-  area('principals', (ws) => new Principals(ws), registerScim),
+  area('principals', (ws) => new Principals(ws), registerScim, registerGroups),
   area('tree', (ws) => new WorkspaceTree(ws), registerWorkspace),
   area('repos', (ws) => new Repos(ws), registerRepos),
   area('dbfs', (ws) => new Dbfs(ws), registerDbfs),

@@ -166,15 +166,16 @@ function taskView(ws: Workspace, run: RunRecord, task: TaskRun): Json {
   return view;
 }
 
-function runView(ws: Workspace, run: RunRecord): Json {
+/** A run as runs/get returns it; runs/list leaves `tasks` out unless `expand_tasks`. */
+function runView(ws: Workspace, run: RunRecord, withTasks = true): Json {
   const state = runState(run);
-  return {
+  const out: Json = {
     job_id: run.jobId,
     run_id: run.runId,
-    number_in_job: run.runId,
+    number_in_job: run.numberInJob,
     creator_user_name: run.creatorUserName,
     run_name: run.runName,
-    run_type: 'SUBMIT_RUN',
+    run_type: run.runType,
     run_page_url: `https://adb-${ws.workspaceId}.0.azuredatabricks.net/?o=${ws.workspaceId}#job/${run.jobId}/run/${run.runId}`,
     state: {
       life_cycle_state: state.life,
@@ -188,9 +189,17 @@ function runView(ws: Workspace, run: RunRecord): Json {
     setup_duration: run.startedAt === undefined ? 0 : run.startedAt - run.createdAt,
     execution_duration: run.endedAt !== undefined && run.startedAt !== undefined ? run.endedAt - run.startedAt : 0,
     cleanup_duration: 0,
-    tasks: run.tasks.map((t) => taskView(ws, run, t)),
+    trigger: 'ONE_TIME',
   };
+  if (run.overridingParameters) out['overriding_parameters'] = run.overridingParameters;
+  if (run.jobParameters) {
+    out['job_parameters'] = Object.entries(run.jobParameters).map(([name, value]) => ({ name, value }));
+  }
+  if (withTasks) out['tasks'] = run.tasks.map((t) => taskView(ws, run, t));
+  return out;
 }
+
+const RUNS_MAX_LIMIT = 25;
 
 export function registerJobs(routes: Routes, ws: Workspace): void {
   routes.get(versions(V, '/jobs/list'), 'jobs.list', (ctx) => {
@@ -263,10 +272,54 @@ export function registerJobs(routes: Routes, ws: Workspace): void {
     return {};
   });
 
-  // One-time runs
+  // Runs: one-time runs (runs/submit) and runs of saved jobs (run-now), the same on
+  // every version; 2.0 also takes the single-task body (notebook_task at the top).
   routes.post(versions(V, '/jobs/runs/submit'), 'jobs.runs-submit', (ctx) => {
-    const run = ws.runs.submit(ctx.body.json, ctx.caller.name);
+    const run = ws.runs.submit(settingsFrom(ctx), ctx.caller.name);
     return { run_id: run.runId };
+  });
+
+  routes.post(versions(V, '/jobs/run-now'), 'jobs.run-now', (ctx) => {
+    const job = ws.jobs.get(jobId(ctx, 'body'));
+    const run = ws.runs.runNow({ jobId: job.jobId, settings: job.settings }, ctx.body.json, ctx.caller.name);
+    return { run_id: run.runId, number_in_job: run.numberInJob };
+  });
+
+  routes.get(versions(V, '/jobs/runs/list'), 'jobs.runs-list', (ctx) => {
+    const activeOnly = ctx.query.bool('active_only');
+    const completedOnly = ctx.query.bool('completed_only');
+    if (activeOnly && completedOnly) throw invalidParameter('active_only and completed_only cannot both be true.');
+    // Unknown jobs are refused rather than listed as empty (the SDKs' not-found override covers both).
+    const job = ctx.query.int64('job_id');
+    if (job !== undefined) ws.jobs.get(job);
+    // 2.0 documented limits up to 1000; 2.1 and later "greater than 0 and less than 25"; 0 means the maximum.
+    const max = ctx.version === '2.0' ? 1000 : RUNS_MAX_LIMIT;
+    let limit = ctx.query.int('limit') ?? 20;
+    if (limit === 0) limit = max;
+    if (limit < 0 || limit > max) throw invalidParameter(`Invalid limit ${limit} - it has to be no more than ${max}.`);
+    const runType = ctx.query.str('run_type');
+    const from = ctx.query.int('start_time_from');
+    const to = ctx.query.int('start_time_to');
+    const runs = ws.runs.sorted().filter((r) => {
+      if (job !== undefined && r.jobId !== job) return false;
+      if (runType !== undefined && r.runType !== runType) return false;
+      if (from !== undefined && r.createdAt < from) return false;
+      if (to !== undefined && r.createdAt > to) return false;
+      ws.runs.find(r.runId); // bring its state up to date
+      if (activeOnly && r.endedAt !== undefined) return false;
+      if (completedOnly && r.endedAt === undefined) return false;
+      return true;
+    });
+    const token = ctx.query.str('page_token');
+    const offset = token !== undefined && token !== '' ? readToken('runs', token) : (ctx.query.int('offset') ?? 0);
+    const page = runs.slice(offset, offset + limit).map((r) => runView(ws, r, ctx.query.bool('expand_tasks')));
+    const more = offset + limit < runs.length;
+    const out: Json = {};
+    if (page.length > 0) out['runs'] = page;
+    out['has_more'] = more;
+    if (more) out['next_page_token'] = pageToken('runs', offset + limit);
+    if (offset > 0) out['prev_page_token'] = pageToken('runs', Math.max(0, offset - limit));
+    return out;
   });
 
   routes.get(versions(V, '/jobs/runs/get'), 'jobs.runs-get', (ctx) => {
@@ -275,7 +328,7 @@ export function registerJobs(routes: Routes, ws: Workspace): void {
     const found = ws.runs.find(id);
     if (!found) throw invalidParameter(`Run ${id} does not exist.`);
     if (found.task) {
-      return { ...taskView(ws, found.run, found.task), job_id: found.run.jobId, run_name: found.run.runName, run_type: 'SUBMIT_RUN' };
+      return { ...taskView(ws, found.run, found.task), job_id: found.run.jobId, run_name: found.run.runName, run_type: found.run.runType };
     }
     return runView(ws, found.run);
   });

@@ -423,25 +423,27 @@ export function registerScim(routes: Routes, ws: Workspace): void {
     return Reply.empty(204);
   });
 
-  // ---- Me
+  // ---- Me: the caller as a User; `attributes` / `excludedAttributes` apply (Terraform and
+  // the Go SDK send `excludedAttributes=entitlements`; docs.databricks.com/api/scim/v1/me).
   routes.get(`${BASE}/Me`, 'scim.read', (ctx) => {
+    const attributes = ctx.query.str('attributes');
+    const excluded = ctx.query.str('excludedAttributes');
     if (ctx.caller.kind === 'servicePrincipal') {
       const sp = p.servicePrincipals.get(ctx.caller.id);
       if (!sp) throw notFoundDetail('ServicePrincipals');
-      return {
-        ...userJson(ws, {
-          id: sp.id,
-          userName: sp.applicationId,
-          displayName: sp.displayName,
-          active: sp.active,
-          entitlements: sp.entitlements,
-          roles: [],
-        }),
+      const asUser: UserRecord = {
+        id: sp.id,
+        userName: sp.applicationId,
+        displayName: sp.displayName,
+        active: sp.active,
+        entitlements: sp.entitlements,
+        roles: [],
       };
+      return project(userJson(ws, asUser), attributes, excluded);
     }
     const u = p.users.get(ctx.caller.id);
     if (!u) throw notFoundDetail('Users');
-    return userJson(ws, u);
+    return project(userJson(ws, u), attributes, excluded);
   });
 }
 

@@ -151,6 +151,13 @@ export interface RunRecord {
   runId: bigint;
   jobId: bigint;
   runName: string;
+  /** SUBMIT_RUN (runs/submit) or JOB_RUN (run-now). */
+  runType: 'SUBMIT_RUN' | 'JOB_RUN';
+  /** As the service numbers them: the run id. */
+  numberInJob: bigint;
+  /** run-now's *_params, echoed as `overriding_parameters`. */
+  overridingParameters?: Json;
+  jobParameters?: Json;
   createdAt: number;
   creatorUserName: string;
   idempotencyToken?: string;
@@ -171,7 +178,7 @@ interface RunEnvironment {
 }
 
 /**
- * One-time runs (runs/submit). A run waits for its clusters, "executes" for
+ * One-time runs (runs/submit) and runs of saved jobs (run-now). A run waits for its clusters, "executes" for
  * `durationMs`, then runs its notebook or Python file tasks through the same
  * interpreter as command execution, and terminates the clusters it created.
  */
@@ -211,39 +218,114 @@ export class Runs {
     return this.ws.dbfs;
   }
 
+  /** runs/submit: a one-time run of the tasks in the body. */
   submit(body: Json, creator: string): RunRecord {
-    const token = body['idempotency_token'];
-    if (typeof token === 'string' && token !== '') {
-      for (const r of this.records.values()) if (r.idempotencyToken === token) return r;
-    }
     const tasks = body['tasks'];
     if (!Array.isArray(tasks) || tasks.length === 0) throw invalidParameter('A run must have at least one task.');
+    return this.start(
+      {
+        runName: typeof body['run_name'] === 'string' ? body['run_name'] : 'Untitled',
+        runType: 'SUBMIT_RUN',
+        tasks,
+        jobClusters: [],
+        token: body['idempotency_token'],
+      },
+      creator,
+    );
+  }
+
+  /**
+   * jobs/run-now: a run of a saved job's tasks. Job clusters (`job_cluster_key`) are
+   * made for the run like `new_cluster`; tasks without classic compute (run_job_task,
+   * serverless) complete without a cluster.
+   */
+  runNow(job: { jobId: bigint; settings: Json }, body: Json, creator: string): RunRecord {
+    const tasks = job.settings['tasks'];
+    if (!Array.isArray(tasks) || tasks.length === 0) throw invalidParameter(`Job ${job.jobId} has no tasks to run.`);
+    const overriding: Json = {};
+    for (const k of ['jar_params', 'notebook_params', 'python_params', 'spark_submit_params', 'python_named_params', 'sql_params']) {
+      if (body[k] !== undefined) overriding[k] = body[k];
+    }
+    return this.start(
+      {
+        runName: typeof job.settings['name'] === 'string' ? job.settings['name'] : 'Untitled',
+        runType: 'JOB_RUN',
+        tasks,
+        jobClusters: Array.isArray(job.settings['job_clusters']) ? (job.settings['job_clusters'] as Json[]) : [],
+        token: body['idempotency_token'],
+        jobId: job.jobId,
+        ...(Object.keys(overriding).length > 0 ? { overriding } : {}),
+        ...(isObject(body['job_parameters']) ? { jobParameters: body['job_parameters'] } : {}),
+      },
+      creator,
+    );
+  }
+
+  /** Every run, newest first (runs/list order). */
+  sorted(): RunRecord[] {
+    return [...this.records.values()].sort((a, b) => b.createdAt - a.createdAt || (b.runId > a.runId ? 1 : -1));
+  }
+
+  private start(
+    input: {
+      runName: string;
+      runType: RunRecord['runType'];
+      tasks: unknown[];
+      jobClusters: Json[];
+      token: unknown;
+      jobId?: bigint;
+      overriding?: Json;
+      jobParameters?: Json;
+    },
+    creator: string,
+  ): RunRecord {
+    // An idempotency token returns the run it started before (runs/submit and run-now).
+    const token = typeof input.token === 'string' && input.token !== '' ? input.token : undefined;
+    if (token !== undefined) {
+      for (const r of this.records.values()) if (r.idempotencyToken === token) return r;
+    }
     const runTasks: TaskRun[] = [];
-    for (const raw of tasks) {
+    for (const raw of input.tasks) {
       if (!isObject(raw) || typeof raw['task_key'] !== 'string') throw invalidParameter('Task key is required.');
-      let cluster: ClusterRecord;
+      let cluster: ClusterRecord | undefined;
       let owns = false;
+      const jobCluster = input.jobClusters.find((jc) => jc['job_cluster_key'] === raw['job_cluster_key']);
       if (typeof raw['existing_cluster_id'] === 'string') {
         cluster = this.clusters.get(raw['existing_cluster_id']);
         if (cluster.state === 'TERMINATED') this.clusters.start(cluster.clusterId);
       } else if (isObject(raw['new_cluster'])) {
         cluster = this.env.createJobCluster(raw['new_cluster'], creator);
         owns = true;
-      } else {
+      } else if (jobCluster && isObject(jobCluster['new_cluster'])) {
+        cluster = this.env.createJobCluster(jobCluster['new_cluster'], creator);
+        owns = true;
+      } else if (input.runType === 'SUBMIT_RUN') {
         throw invalidParameter(`Task ${raw['task_key']} needs existing_cluster_id or new_cluster.`);
       }
-      runTasks.push({ taskKey: raw['task_key'], runId: this.ids.int64(), clusterId: cluster.clusterId, ownsCluster: owns, spec: raw });
+      runTasks.push({
+        taskKey: raw['task_key'],
+        runId: this.ids.int64(),
+        clusterId: cluster?.clusterId ?? '',
+        ownsCluster: owns,
+        spec: raw,
+      });
     }
+    const jobId = input.jobId ?? this.ids.int64();
     const record: RunRecord = {
       runId: this.ids.int64(),
-      jobId: this.ids.int64(),
-      runName: typeof body['run_name'] === 'string' ? body['run_name'] : 'Untitled',
+      jobId,
+      runName: input.runName,
+      runType: input.runType,
+      numberInJob: 0n,
       createdAt: this.now(),
       creatorUserName: creator,
       tasks: runTasks,
       stateMessage: '',
-      ...(typeof token === 'string' && token !== '' ? { idempotencyToken: token } : {}),
+      ...(token === undefined ? {} : { idempotencyToken: token }),
+      ...(input.overriding ? { overridingParameters: input.overriding } : {}),
+      ...(input.jobParameters ? { jobParameters: input.jobParameters } : {}),
     };
+    record.numberInJob = record.runId;
     for (const task of runTasks) {
       const cluster = task.ownsCluster ? this.clusters.records.get(task.clusterId) : undefined;
       if (cluster) cluster.job = { jobId: record.jobId, runId: task.runId, runName: record.runName };
@@ -288,11 +370,14 @@ export class Runs {
     if (run.endedAt !== undefined) return;
     const now = this.now();
     if (run.startedAt === undefined) {
-      const states = run.tasks.map((t) => {
-        const c = this.clusters.records.get(t.clusterId);
-        if (c) this.clusters.refresh(c);
-        return c;
-      });
+      // Tasks without classic compute have no cluster to wait for.
+      const states = run.tasks
+        .filter((t) => t.clusterId !== '')
+        .map((t) => {
+          const c = this.clusters.records.get(t.clusterId);
+          if (c) this.clusters.refresh(c);
+          return c;
+        });
       if (states.some((c) => !c || c.permanentlyDeleted || c.state === 'TERMINATED' || c.state === 'TERMINATING')) {
         run.endedAt = now;
         run.resultState = 'FAILED';
