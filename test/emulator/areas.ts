@@ -19,6 +19,7 @@ import { registerRepos } from './routes/repos.js';
 import { registerScim } from './routes/scim.js';
 import { registerSecrets } from './routes/secrets.js';
 import { registerWorkspace } from './routes/workspace.js';
+import { registerWorkspaceConf } from './routes/workspaceConf.js';
 import { Clusters } from './state/clusters.js';
 import { Dbfs } from './state/dbfs.js';
 import { CommandExecution, Runs } from './state/execution.js';
@@ -31,6 +32,7 @@ import { Principals } from './state/principals.js';
 import { Repos } from './state/repos.js';
 import { Secrets } from './state/secrets.js';
 import { WorkspaceTree } from './state/tree.js';
+import { WorkspaceConf } from './state/workspaceConf.js';
 
 export const AREAS = [
   area('principals', (ws) => new Principals(ws), registerScim, registerGroups),
@@ -45,6 +47,7 @@ export const AREAS = [
   area('commands', (ws) => new CommandExecution(ws), registerCommands),
   area('secrets', (ws) => new Secrets(ws), registerSecrets),
   area('globalInitScripts', (ws) => new GlobalInitScripts(ws), registerGlobalInitScripts),
+  area('workspaceConf', () => new WorkspaceConf(), registerWorkspaceConf),
   // Grants last: they name objects of every other area.
   area('permissions', (ws) => new Permissions(ws), registerPermissions),
 ] as const satisfies readonly Area[];
