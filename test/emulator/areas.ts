@@ -11,6 +11,7 @@ import { registerCommands } from './routes/commands.js';
 import { registerDbfs } from './routes/dbfs.js';
 import { registerGroups } from './routes/groups.js';
 import { registerGlobalInitScripts } from './routes/globalInitScripts.js';
+import { registerIpAccessLists } from './routes/ipAccessLists.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerPermissions } from './routes/permissions.js';
 import { registerPolicies } from './routes/policies.js';
@@ -24,6 +25,7 @@ import { Clusters } from './state/clusters.js';
 import { Dbfs } from './state/dbfs.js';
 import { CommandExecution, Runs } from './state/execution.js';
 import { GlobalInitScripts } from './state/globalInitScripts.js';
+import { IpAccessLists } from './state/ipAccessLists.js';
 import { Jobs } from './state/jobs.js';
 import { Permissions } from './state/permissions.js';
 import { Policies } from './state/policies.js';
@@ -48,6 +50,7 @@ export const AREAS = [
   area('secrets', (ws) => new Secrets(ws), registerSecrets),
   area('globalInitScripts', (ws) => new GlobalInitScripts(ws), registerGlobalInitScripts),
   area('workspaceConf', () => new WorkspaceConf(), registerWorkspaceConf),
+  area('ipAccessLists', (ws) => new IpAccessLists(ws), registerIpAccessLists),
   // Grants last: they name objects of every other area.
   area('permissions', (ws) => new Permissions(ws), registerPermissions),
 ] as const satisfies readonly Area[];

@@ -183,6 +183,8 @@ export interface RequestContext {
   params: Record<string, string>;
   headers: IncomingHttpHeaders;
   caller: Caller;
+  /** The client's address, as the socket reports it (what IP access lists are checked against). */
+  ip: string;
 }
 
 export type Handler = (ctx: RequestContext) => unknown;

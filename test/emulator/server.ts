@@ -6,13 +6,14 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 
 import { authenticate } from './auth.js';
-import { ApiError, HtmlError, malformed, ScimError } from './errors.js';
+import { ApiError, AuthError, HtmlError, malformed, ScimError } from './errors.js';
 import { FaultModel, type ScriptedFault } from './faults.js';
 import { Body, type Caller, Query, Reply, type RequestContext, Routes } from './http.js';
 import { fromJson, toJson } from './json.js';
 import { type EmulatorOptions, resolveFaultOptions } from './options.js';
 import { registerRoutes } from './routes/index.js';
 import { Random } from './rng.js';
+import { callerIpv4 } from './state/ipAccessLists.js';
 import type { WorkspaceFixture } from './state/fixture.js';
 import { Workspace } from './state/workspace.js';
 import { Stats } from './stats.js';
@@ -164,6 +165,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (early.kind === 'error') return sendError(reply, early.error);
 
+    // IP access lists apply before authentication, to every API request (SDK docs of
+    // IpAccessListsAPI); the answer is the numeric-error_code 403 observed from the
+    // service (omnigent-ai/omnigent#4463).
+    if (workspace.ipAccessLists.enforced()) {
+      const ip = request.socket.remoteAddress ?? '';
+      if (!workspace.ipAccessLists.allows(callerIpv4(ip))) {
+        const shown = callerIpv4(ip) ?? ip;
+        return sendError(
+          reply,
+          new AuthError(
+            403,
+            `Source IP address: ${shown} is blocked by Databricks IP ACL for workspace: ${workspace.workspaceId} [ReqId: ${randomUUID()}]`,
+          ),
+        );
+      }
+    }
+
     request.caller = authenticate(request.headers, workspace); // throws AuthError/HtmlError
     // Time-driven state (one-time runs finishing, their mounts, their clusters stopping)
     // advances on every request, whatever endpoint the client polls.
@@ -262,6 +280,7 @@ function buildContext(request: FastifyRequest): RequestContext {
     params: request.params as Record<string, string>,
     headers: request.headers,
     caller: request.caller as Caller,
+    ip: request.socket.remoteAddress ?? '',
   };
   if (isMultipart) ctx.multipart = request.body as Record<string, string | Buffer>;
   return ctx;
