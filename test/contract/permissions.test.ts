@@ -770,3 +770,70 @@ describe('errors', () => {
     expect(acl(await getPerms('notebooks', again))[`user:${BOB}`]).toBeUndefined();
   });
 });
+
+describe('token usage permissions (authorization/tokens)', () => {
+  const TOKENS = '/api/2.0/permissions/authorization/tokens';
+  const adminsOnly = {
+    object_id: 'authorization/tokens',
+    object_type: 'tokens',
+    access_control_list: [{ group_name: 'admins', all_permissions: [{ permission_level: 'CAN_MANAGE', inherited: false }] }],
+  };
+
+  test('a new workspace: admins manage tokens, nobody else may use them', async () => {
+    const r = await w.get(TOKENS);
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual(adminsOnly);
+    const levels = await w.get(`${TOKENS}/permissionLevels`);
+    expect(levels.json.permission_levels.map((l: { permission_level: string }) => l.permission_level)).toEqual(['CAN_USE', 'CAN_MANAGE']);
+    // Only `tokens` exists under authorization on Azure.
+    expect((await w.get('/api/2.0/permissions/authorization/passwords')).status).toBe(404);
+  });
+
+  test('PATCH grants CAN_USE; PUT replaces and must keep admins CAN_MANAGE; CAN_MANAGE is for admins only', async () => {
+    const patched = await w.patch(TOKENS, { access_control_list: [{ group_name: 'data-eng', permission_level: 'CAN_USE' }] });
+    expect(patched.status).toBe(200);
+    expect(patched.json.access_control_list).toEqual([
+      { group_name: 'admins', all_permissions: [{ permission_level: 'CAN_MANAGE', inherited: false }] },
+      { group_name: 'data-eng', all_permissions: [{ permission_level: 'CAN_USE', inherited: false }] },
+    ]);
+    const withoutAdmins = await w.put(TOKENS, { access_control_list: [{ user_name: ALICE, permission_level: 'CAN_USE' }] });
+    expect(withoutAdmins.status).toBe(400);
+    expect(withoutAdmins.json).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: "Cannot change permissions for group 'admins' to None.",
+    });
+    const put = await w.put('/api/2.0/preview/permissions/authorization/tokens', {
+      access_control_list: [
+        { user_name: ALICE, permission_level: 'CAN_USE' },
+        { group_name: 'admins', permission_level: 'CAN_MANAGE' },
+      ],
+    });
+    expect(put.status).toBe(200);
+    expect(put.json.access_control_list.map((e: Record<string, string>) => e['group_name'] ?? e['user_name'])).toEqual(['admins', ALICE]);
+    const manage = await w.patch(TOKENS, { access_control_list: [{ user_name: BOB, permission_level: 'CAN_MANAGE' }] });
+    expect(manage.status).toBe(400);
+    expect(manage.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    const demoteAdmins = await w.patch(TOKENS, { access_control_list: [{ group_name: 'admins', permission_level: 'CAN_USE' }] });
+    expect(demoteAdmins.status).toBe(400);
+  });
+
+  test('the grants other than admins are in the fixture and load back', async () => {
+    const dump = emu.workspace.toFixture();
+    expect(dump.permissions?.filter((p) => p.objectType === 'authorization')).toEqual([
+      { objectType: 'authorization', object: 'tokens', accessControlList: [{ user_name: ALICE, permission_level: 'CAN_USE' }] },
+    ]);
+    const copy = await startEmulator({ fixture: dump });
+    try {
+      expect((await api(copy.url).get(TOKENS)).json).toEqual((await w.get(TOKENS)).json);
+    } finally {
+      await copy.stop();
+    }
+    const fresh = await startEmulator();
+    try {
+      expect(fresh.workspace.toFixture().permissions?.some((p) => p.objectType === 'authorization')).toBe(false);
+      expect((await api(fresh.url).get(TOKENS)).json).toEqual(adminsOnly);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});

@@ -51,7 +51,19 @@ export const PERMISSION_TYPES = {
   directories: { objectType: 'directory', levels: ['CAN_READ', 'CAN_RUN', 'CAN_EDIT', 'CAN_MANAGE'], adminLevel: 'CAN_MANAGE' },
   files: { objectType: 'file', levels: ['CAN_READ', 'CAN_RUN', 'CAN_EDIT', 'CAN_MANAGE'], adminLevel: 'CAN_MANAGE' },
   repos: { objectType: 'repo', levels: ['CAN_READ', 'CAN_RUN', 'CAN_EDIT', 'CAN_MANAGE'], adminLevel: 'CAN_MANAGE' },
+  // Token usage (`authorization/tokens`, the only object of this type on Azure).
+  authorization: { objectType: 'tokens', levels: ['CAN_USE', 'CAN_MANAGE'], adminLevel: 'CAN_MANAGE' },
 } as const;
+
+/**
+ * Objects whose `admins` grant is a direct one that a PUT must repeat ("Cannot change
+ * permissions for group 'admins' to None." otherwise): the workspace root and token
+ * usage (Azure docs "Manage personal access token permissions": granting admins
+ * CAN_MANAGE "is an API requirement"; Terraform's AddAdmin customizer).
+ */
+export function hasDirectAdminGrant(type: PermissionType, id: string): boolean {
+  return (type === 'directories' && id === '0') || (type === 'authorization' && id === 'tokens');
+}
 
 export type PermissionType = keyof typeof PERMISSION_TYPES;
 
@@ -100,6 +112,14 @@ export class Permissions implements AreaState<PermissionsSection> {
     return this.ws.principals;
   }
 
+  /**
+   * Token usage: admins manage it and nobody else may use tokens until granted (the
+   * default of workspaces created after platform release 3.28, September 2020).
+   */
+  bootstrap(): void {
+    this.initialize('authorization', 'tokens', [ADMINS_MANAGE]);
+  }
+
   load(fixture: PermissionsSection): void {
     for (const p of fixture.permissions ?? []) {
       const id = this.fixtureObjectId(p.objectType, p.object);
@@ -107,6 +127,7 @@ export class Permissions implements AreaState<PermissionsSection> {
       if (p.objectType === 'jobs' && !grants.some((g) => g.level === 'IS_OWNER')) {
         grants.push(...this.directGrants('jobs', id).filter((g) => g.level === 'IS_OWNER'));
       }
+      if (hasDirectAdminGrant(p.objectType, id)) grants.unshift(ADMINS_MANAGE);
       this.replace(p.objectType, id, grants);
     }
   }
@@ -116,7 +137,8 @@ export class Permissions implements AreaState<PermissionsSection> {
     for (const type of Object.keys(PERMISSION_TYPES) as PermissionType[]) {
       for (const id of this.objectIds(type)) {
         if (type === 'directories' && id === '0') continue;
-        const grants = this.directGrants(type, id);
+        // The admins grant every such object has is implied; only the others are dumped.
+        const grants = this.directGrants(type, id).filter((g) => !(hasDirectAdminGrant(type, id) && isAdminsGrant(g)));
         if (grants.length === 0) continue;
         const object = isWorkspaceType(type) ? (this.ws.tree.byObjectId(BigInt(id))?.path ?? id) : id;
         out.push({ objectType: type, object, accessControlList: grants.map((g) => ({ [g.kind]: g.name, permission_level: g.level })) });
@@ -136,6 +158,8 @@ export class Permissions implements AreaState<PermissionsSection> {
         return [...this.ws.pools.records.keys()];
       case 'cluster-policies':
         return [...this.ws.policies.records.keys()];
+      case 'authorization':
+        return ['tokens'];
       default:
         return [...this.ws.tree.walk()]
           .filter((n) => WORKSPACE_PERMISSION_TYPE[n.objectType as keyof typeof WORKSPACE_PERMISSION_TYPE] === type)
@@ -166,6 +190,10 @@ export class Permissions implements AreaState<PermissionsSection> {
         if (!/^\d+$/.test(id)) throw invalidParameter(`Invalid job id ${id}.`);
         this.ws.jobs.get(BigInt(id));
         return;
+      case 'authorization':
+        // `passwords` exists on AWS only.
+        if (id !== 'tokens') throw objectNotFound(type, id);
+        return;
       default: {
         const node = /^\d+$/.test(id) ? this.ws.tree.byObjectId(BigInt(id)) : undefined;
         if (!node || WORKSPACE_PERMISSION_TYPE[node.objectType as keyof typeof WORKSPACE_PERMISSION_TYPE] !== type) {
@@ -177,6 +205,7 @@ export class Permissions implements AreaState<PermissionsSection> {
 
   /** Inherited grant sources for an object, nearest first. */
   inheritance(type: PermissionType, id: string): InheritanceSource[] {
+    if (type === 'authorization') return [];
     if (isWorkspaceType(type)) {
       if (type === 'directories' && id === '0') return [];
       const node = this.ws.tree.byObjectId(BigInt(id));
@@ -238,6 +267,10 @@ export class Permissions implements AreaState<PermissionsSection> {
         throw invalidParameter(`Cannot change permissions for group 'admins' to ${level}.`);
       }
       if (kind === 'group_name' && level === 'IS_OWNER') throw invalidParameter('A group cannot be the owner of a job.');
+      // "No other users, service principals, or groups can be granted" CAN_MANAGE on tokens (Azure docs).
+      if (type === 'authorization' && level === 'CAN_MANAGE' && !(kind === 'group_name' && name === 'admins')) {
+        throw invalidParameter('CAN_MANAGE on tokens belongs to the admins group only; grant CAN_USE instead.');
+      }
       byPrincipal.set(`${kind}:${name.toLowerCase()}`, { kind, name, level });
     }
     // `admins` always keeps its grant through the root object; a direct copy adds nothing.
@@ -255,8 +288,10 @@ export class Permissions implements AreaState<PermissionsSection> {
     let current = [...this.directGrants(type, id)];
     for (const g of grants) {
       if (type === 'jobs' && g.level === 'IS_OWNER') current = current.filter((c) => c.level !== 'IS_OWNER');
-      current = current.filter((c) => !(c.kind === g.kind && c.name.toLowerCase() === g.name.toLowerCase()));
-      current.push(g);
+      // A principal's grant changes in place; new principals come last.
+      const at = current.findIndex((c) => c.kind === g.kind && c.name.toLowerCase() === g.name.toLowerCase());
+      if (at >= 0) current[at] = g;
+      else current.push(g);
     }
     if (type === 'jobs') assertOneOwner(current);
     this.direct.set(this.key(type, id), current);
@@ -288,7 +323,8 @@ export class Permissions implements AreaState<PermissionsSection> {
       return entry;
     });
     return {
-      object_id: `/${type}/${objectIdText}`,
+      // Token usage reads back without the leading slash (Azure docs' sample response).
+      object_id: type === 'authorization' ? `authorization/${objectIdText}` : `/${type}/${objectIdText}`,
       object_type: PERMISSION_TYPES[type].objectType,
       access_control_list: acl,
     };
@@ -312,6 +348,12 @@ export class Permissions implements AreaState<PermissionsSection> {
       throw badRequest(`Principal: ${label}(${name}) does not exist`);
     }
   }
+}
+
+const ADMINS_MANAGE: Grant = { kind: 'group_name', name: 'admins', level: 'CAN_MANAGE' };
+
+function isAdminsGrant(g: Grant): boolean {
+  return g.kind === 'group_name' && g.name === 'admins';
 }
 
 function assertOneOwner(grants: Grant[]): void {
