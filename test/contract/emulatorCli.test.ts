@@ -19,6 +19,20 @@ describe('npm run emulator', () => {
     expect(await p.exit()).toBe(0);
   });
 
+  test('--security adds enforced IP access lists that let loopback in', async () => {
+    const port = await freePort();
+    const p = spawnTs('test/emulator/cli.ts', ['--port', String(port), '--sample', 'tiny', '--security']);
+    try {
+      const m = await p.waitFor(/Databricks emulator listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const w = api(m[1] as string);
+      expect((await w.get('/api/2.0/workspace-conf', { keys: 'enableIpAccessLists' })).json).toEqual({ enableIpAccessLists: 'true' });
+      expect((await w.get('/api/2.0/ip-access-lists')).json.ip_access_lists.length).toBeGreaterThan(0);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exit()).toBe(0);
+  });
+
   test('bad flags get a clear error and exit code 2', async () => {
     const p = spawnTs('test/emulator/cli.ts', ['--rate', 'nonsense=5']);
     expect(await p.exit()).toBe(2);

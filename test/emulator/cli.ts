@@ -38,6 +38,8 @@ const HELP = `Usage: npm run emulator -- [options]
   --cluster-start-ms <n>  Time a cluster spends PENDING (default 2000)
   --fixture <file.json>   Load a workspace fixture (the format of GET /__emulator/state)
   --sample <size>         Load a generated sample workspace: ${Object.keys(SAMPLE_SIZES).join(', ')}
+  --security              With --sample: also IP access lists (enforced, loopback allowed),
+                          workspace settings and a token-usage grant
   --help                  Show this help
 `;
 
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
       'cluster-start-ms': { type: 'string' },
       fixture: { type: 'string' },
       sample: { type: 'string' },
+      security: { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -130,7 +133,13 @@ async function main(): Promise<void> {
     if (!Object.hasOwn(SAMPLE_SIZES, values.sample)) {
       throw new Error(`--sample must be one of ${Object.keys(SAMPLE_SIZES).join(', ')}, got "${values.sample}".`);
     }
-    options.fixture = generateSampleWorkspace({ seed: seed ?? 1, ...SAMPLE_SIZES[values.sample as SampleSize] });
+    options.fixture = generateSampleWorkspace({
+      seed: seed ?? 1,
+      ...SAMPLE_SIZES[values.sample as SampleSize],
+      security: values.security === true,
+    });
+  } else if (values.security) {
+    throw new Error('--security needs --sample.');
   }
 
   const emulator = await startEmulator(options);

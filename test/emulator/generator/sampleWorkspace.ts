@@ -39,6 +39,14 @@ export interface SampleOptions extends SampleSizes {
   seed: number;
   /** @default 'admin@contoso.com' */
   adminUser?: string;
+  /**
+   * Also fill the security settings: IP access lists (enforced; one allow list covers
+   * 127.0.0.0/8, so loopback clients keep working), a handful of workspace settings
+   * and a token-usage grant to a group. Off by default: the backup does not capture
+   * these yet, so workspaces compared after a failover must not have them.
+   * @default false
+   */
+  security?: boolean;
 }
 
 export const SAMPLE_SIZES = {
@@ -635,7 +643,7 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     },
   }));
 
-  return {
+  const fixture: WorkspaceFixture = {
     version: 1,
     adminUser: admin,
     users,
@@ -653,4 +661,35 @@ export function generateSampleWorkspace(options: SampleOptions): WorkspaceFixtur
     secretScopes,
     globalInitScripts,
   };
+  // Last, and only when asked: the default fixture stays exactly what it was.
+  if (options.security) addSecurity(fixture, f, allGroupNames);
+  return fixture;
+}
+
+/** IP access lists, workspace settings and a token-usage grant (see SampleOptions.security). */
+function addSecurity(fixture: WorkspaceFixture, f: Faker, groupNames: string[]): void {
+  const office = `${f.number.int({ min: 20, max: 200 })}.${f.number.int({ min: 0, max: 255 })}.${f.number.int({ min: 0, max: 255 })}`;
+  fixture.ipAccessLists = [
+    // Loopback must stay allowed: every test client of the emulator connects from it.
+    { label: 'corporate-network', list_type: 'ALLOW', ip_addresses: ['127.0.0.0/8', `${office}.0/24`, '203.0.113.0/24'] },
+    { label: 'azure-devops-agents', list_type: 'ALLOW', ip_addresses: ['198.51.100.16/28', '198.51.100.77'] },
+    { label: 'known-bad', list_type: 'BLOCK', ip_addresses: ['203.0.113.66', '192.0.2.0/24'] },
+    { label: 'retired-vpn', list_type: 'ALLOW', ip_addresses: ['100.64.12.0/22'], enabled: false },
+  ];
+  fixture.workspaceConf = {
+    enableIpAccessLists: 'true',
+    enableTokensConfig: 'true',
+    maxTokenLifetimeDays: '90',
+    enableResultsDownloading: 'false',
+    enableWebTerminal: 'true',
+    enableDbfsFileBrowser: 'false',
+    enableExportNotebook: 'true',
+    enableVerboseAuditLogs: 'true',
+  };
+  const group = groupNames[0] ?? 'users';
+  (fixture.permissions ??= []).push({
+    objectType: 'authorization',
+    object: 'tokens',
+    accessControlList: [{ group_name: group, permission_level: 'CAN_USE' }],
+  });
 }

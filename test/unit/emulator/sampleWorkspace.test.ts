@@ -64,4 +64,48 @@ describe('sample workspace generator', () => {
       await first.stop();
     }
   });
+
+  test('leaves the security settings out by default', () => {
+    const f = generateSampleWorkspace({ seed: 1, ...SAMPLE_SIZES.small });
+    expect(f.ipAccessLists).toBeUndefined();
+    expect(f.workspaceConf).toBeUndefined();
+    expect(f.permissions?.some((p) => p.objectType === 'authorization')).toBe(false);
+    // The rest of the fixture is the same with or without them.
+    const withSecurity = generateSampleWorkspace({ seed: 1, ...SAMPLE_SIZES.small, security: true });
+    const { ipAccessLists, workspaceConf, permissions, ...rest } = withSecurity;
+    expect(ipAccessLists?.length).toBeGreaterThan(0);
+    expect(workspaceConf).toBeDefined();
+    expect({ ...rest, permissions: permissions?.slice(0, -1) }).toEqual(f);
+  });
+
+  test('with security: enforced IP access lists that keep loopback in, settings and a token grant, round-tripped', async () => {
+    const fixture = generateSampleWorkspace({ seed: 3, ...SAMPLE_SIZES.tiny, security: true });
+    expect(fixture.workspaceConf?.['enableIpAccessLists']).toBe('true');
+    expect(fixture.ipAccessLists?.some((l) => l.list_type === 'ALLOW' && l.ip_addresses.includes('127.0.0.0/8'))).toBe(true);
+    expect(fixture.ipAccessLists?.some((l) => l.list_type === 'BLOCK')).toBe(true);
+    const emu = await startEmulator({ fixture, seed: 3 });
+    try {
+      const w = api(emu.url);
+      // Enforced, and this loopback client is allowed.
+      expect(emu.workspace.ipAccessLists.enforced()).toBe(true);
+      expect((await w.get('/api/2.0/ip-access-lists')).json.ip_access_lists).toHaveLength(fixture.ipAccessLists?.length ?? 0);
+      const conf = await w.get('/api/2.0/workspace-conf', { keys: 'enableIpAccessLists,maxTokenLifetimeDays' });
+      expect(conf.json).toEqual({ enableIpAccessLists: 'true', maxTokenLifetimeDays: '90' });
+      const tokens = (await w.get('/api/2.0/permissions/authorization/tokens')).json;
+      expect(
+        tokens.access_control_list.some((e: { permission_level?: string; all_permissions: Array<{ permission_level: string }> }) =>
+          e.all_permissions.some((p) => p.permission_level === 'CAN_USE'),
+        ),
+      ).toBe(true);
+      const dump = emu.workspace.toFixture();
+      const copy = await startEmulator({ fixture: JSON.parse(toJson(dump)), seed: 4 });
+      try {
+        expect(toJson(copy.workspace.toFixture())).toBe(toJson(dump));
+      } finally {
+        await copy.stop();
+      }
+    } finally {
+      await emu.stop();
+    }
+  });
 });
