@@ -105,8 +105,8 @@ describe('DBFS', () => {
     const notEmpty = await w.post('/api/2.0/dbfs/delete', { path: '/FileStore/a' });
     expect(notEmpty.status).toBe(400);
     expect(notEmpty.json).toEqual({
-      error_code: 'BAD_REQUEST',
-      message: 'Directory is not empty. Use recursive delete or remove contents first.',
+      error_code: 'IO_ERROR',
+      message: 'Cannot delete a non-empty directory dbfs:/FileStore/a; use recursive=true.',
     });
     expect((await w.post('/api/2.0/dbfs/delete', { path: '/FileStore/a', recursive: true })).status).toBe(200);
     expect((await w.get('/api/2.0/dbfs/get-status', { path: '/FileStore/a/b/hello.txt' })).status).toBe(404);

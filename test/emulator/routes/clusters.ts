@@ -160,22 +160,22 @@ export function registerClusters(routes: Routes, ws: Workspace): void {
   routes.post(versions(V, '/clusters/edit'), 'clusters.edit', (ctx) => {
     const id = ctx.body.required('cluster_id');
     ws.clusters.get(id);
-    ws.clusters.edit(id, ws.clusters.validateSpec(ctx.body.json, ctx.caller.name, true));
+    ws.clusters.edit(id, ws.clusters.validateSpec(ctx.body.json, ctx.caller.name, true), ctx.caller.name);
     return {};
   });
 
   routes.post(versions(V, '/clusters/start'), 'clusters.start', (ctx) => {
-    ws.clusters.start(ctx.body.required('cluster_id'));
+    ws.clusters.start(ctx.body.required('cluster_id'), ctx.caller.name);
     return {};
   });
 
   routes.post(versions(V, '/clusters/restart'), 'clusters.restart', (ctx) => {
-    ws.clusters.restart(ctx.body.required('cluster_id'));
+    ws.clusters.restart(ctx.body.required('cluster_id'), ctx.caller.name);
     return {};
   });
 
   routes.post(versions(V, '/clusters/resize'), 'clusters.resize', (ctx) => {
-    ws.clusters.resize(ctx.body.required('cluster_id'), ctx.body.json);
+    ws.clusters.resize(ctx.body.required('cluster_id'), ctx.body.json, ctx.caller.name);
     return {};
   });
 
@@ -190,12 +190,12 @@ export function registerClusters(routes: Routes, ws: Workspace): void {
   });
 
   routes.post(versions(V, '/clusters/pin'), 'clusters.pin', (ctx) => {
-    ws.clusters.pin(ctx.body.required('cluster_id'), ctx.caller.id);
+    ws.clusters.pin(ctx.body.required('cluster_id'), ctx.caller.id, ctx.caller.name);
     return {};
   });
 
   routes.post(versions(V, '/clusters/unpin'), 'clusters.unpin', (ctx) => {
-    ws.clusters.unpin(ctx.body.required('cluster_id'));
+    ws.clusters.unpin(ctx.body.required('cluster_id'), ctx.caller.name);
     return {};
   });
 
@@ -204,6 +204,41 @@ export function registerClusters(routes: Routes, ws: Workspace): void {
   }));
 
   routes.get(versions(V, '/clusters/spark-versions'), 'clusters.spark-versions', () => ({ versions: SPARK_VERSIONS }));
+
+  // Availability zones are an AWS notion (SDK: "e.g. us-west-2a"); an Azure cluster spec has
+  // no zone field, so the emulator lists none. What Azure answers is not documented.
+  routes.get(versions(V, '/clusters/list-zones'), 'clusters.list-zones', () => ({}));
+
+  // Events: newest first by default, `limit`/`offset` paging with `next_page` (the request
+  // for the next page) and `total_count` (SDK GetEvents / GetEventsResponse; the legacy
+  // CLI sends numbers as strings, which the service accepts).
+  routes.post(versions(V, '/clusters/events'), 'clusters.events', (ctx) => {
+    const r = ws.clusters.get(ctx.body.required('cluster_id'));
+    const order = ctx.body.str('order') ?? 'DESC';
+    if (order !== 'ASC' && order !== 'DESC') throw invalidParameter(`Invalid order ${order}. Expected ASC or DESC.`);
+    const types = (ctx.body.arr('event_types') ?? []).map(String);
+    const from = ctx.body.num('start_time');
+    const to = ctx.body.num('end_time');
+    const limit = ctx.body.num('limit') ?? 50;
+    const offset = ctx.body.num('offset') ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw invalidParameter(`limit must be between 1 and 500, got ${limit}.`);
+    if (!Number.isInteger(offset) || offset < 0) throw invalidParameter(`offset must be a non-negative integer, got ${offset}.`);
+    let events = r.events.filter(
+      (e) =>
+        (types.length === 0 || types.includes(e.type)) &&
+        (from === undefined || e.timestamp >= from) &&
+        (to === undefined || e.timestamp <= to),
+    );
+    if (order === 'DESC') events = [...events].reverse();
+    const page = events
+      .slice(offset, offset + limit)
+      .map((e) => ({ cluster_id: r.clusterId, timestamp: e.timestamp, type: e.type, details: e.details }));
+    const out: Json = {};
+    if (page.length > 0) out['events'] = page;
+    if (offset + limit < events.length) out['next_page'] = { ...ctx.body.json, cluster_id: r.clusterId, offset: offset + limit, limit };
+    out['total_count'] = events.length;
+    return out;
+  });
 
   // Libraries 2.0
   const statuses = (r: ClusterRecord): Json[] =>

@@ -86,16 +86,21 @@ export function registerDbfs(routes: Routes, ws: Workspace): void {
       const f = ctx.multipart;
       const text = (v: string | Buffer | undefined): string | undefined => (Buffer.isBuffer(v) ? v.toString('utf8') : v);
       raw = text(f['path']);
-      const c = f['contents'] ?? f['content'];
+      // The legacy CLI names the file part `file` and sends overwrite as Python's "True"/"False"
+      // (databricks-cli 0.18 sdk/service.py DbfsService.put, which the service accepts).
+      const c = f['contents'] ?? f['content'] ?? f['file'];
       contents = c === undefined ? Buffer.alloc(0) : Buffer.isBuffer(c) ? c : Buffer.from(c, 'utf8');
-      overwrite = text(f['overwrite']) === 'true';
+      overwrite = text(f['overwrite'])?.toLowerCase() === 'true';
     } else {
       raw = ctx.body.get('path');
       contents = decodeBase64(ctx.body.str('contents'), 'contents');
       overwrite = ctx.body.bool('overwrite');
     }
     const path = resolve(raw);
-    if (contents.length > ONE_MB) {
+    // The 1 MB limit is on the `contents` field; a posted file part may be larger (the API
+    // 2.0 reference: "This parameter might be absent, and instead a posted file will be
+    // used"; the legacy CLI uploads files up to 2 GB this way).
+    if (!ctx.multipart && contents.length > ONE_MB) {
       throw new ApiError(
         400,
         'MAX_BLOCK_SIZE_EXCEEDED',
@@ -137,11 +142,8 @@ export function registerDbfs(routes: Routes, ws: Workspace): void {
   routes.post('/api/2.0/dbfs/delete', 'dbfs', (ctx) => {
     const path = resolve(ctx.body.get('path'));
     if (ws.dbfs.mounts.has(path)) throw invalidParameter(`Cannot delete mount point ${path}; unmount it instead.`);
-    const node = ws.dbfs.find(path);
-    if (node?.isDir && !ctx.body.bool('recursive') && ws.dbfs.list(path).length > 0) {
-      throw new ApiError(400, 'BAD_REQUEST', 'Directory is not empty. Use recursive delete or remove contents first.');
-    }
-    ws.dbfs.delete(path, true);
+    // A non-empty directory without recursive is IO_ERROR (SDK docs of DbfsAPI.Delete).
+    ws.dbfs.delete(path, ctx.body.bool('recursive'));
     return {};
   });
 

@@ -56,6 +56,15 @@ export interface ClusterRecord {
   driverNode?: Json;
   /** The one-time run a JOB cluster was created for (its name and `JobId`/`RunName` tags). */
   job?: { jobId: bigint; runId: bigint; runName: string };
+  /** What clusters/events reports, oldest first. */
+  events: ClusterEvent[];
+}
+
+/** One cluster event (SDK ClusterEvent; types from its EventType enum). */
+export interface ClusterEvent {
+  timestamp: number;
+  type: 'CREATING' | 'STARTING' | 'RUNNING' | 'RESTARTING' | 'RESIZING' | 'EDITED' | 'TERMINATING' | 'PINNED' | 'UNPINNED';
+  details: Json;
 }
 
 /** Fields the service computes; they appear on get/list and are refused on create/edit. */
@@ -253,6 +262,7 @@ export class Clusters implements AreaState<ClustersSection> {
       stateMessage: state === 'PENDING' ? PENDING_MESSAGE : '',
       permanentlyDeleted: false,
       libraries: [],
+      events: [],
       ...(options.pinnedBy === undefined ? {} : { pinnedBy: options.pinnedBy }),
     };
     if (state === 'RUNNING') record.sparkContextId = this.ids.sparkContextId();
@@ -261,6 +271,8 @@ export class Clusters implements AreaState<ClustersSection> {
       record.terminationReason = { code: 'INACTIVITY', type: 'SUCCESS', parameters: { inactivity_duration_min: '120' } };
       record.stateMessage = 'Inactive cluster terminated (inactive for 120 minutes).';
     }
+    this.event(record, 'CREATING', { user: creator.userName }, now);
+    if (state === 'RUNNING') this.event(record, 'RUNNING', this.workers(record), now);
     this.records.set(record.clusterId, record);
     return record;
   }
@@ -286,33 +298,42 @@ export class Clusters implements AreaState<ClustersSection> {
     return out;
   }
 
-  edit(id: string, spec: Json): void {
+  edit(id: string, spec: Json, by?: string): void {
     const r = this.get(id);
     if (r.source === 'JOB') throw invalidParameter(`Cannot edit cluster ${id} created by JobLauncher`);
     if (r.state !== 'RUNNING' && r.state !== 'TERMINATED') throw unexpectedState(r);
+    this.event(r, 'EDITED', { ...(by === undefined ? {} : { user: by }), previous_attributes: r.spec, attributes: spec });
     r.spec = spec;
     if (r.state === 'RUNNING') this.transition(r, 'RESTARTING', 'Restarting Spark');
   }
 
-  start(id: string): void {
+  start(id: string, by?: string): void {
     const r = this.get(id);
     if (r.state !== 'TERMINATED') throw unexpectedState(r);
+    this.event(r, 'STARTING', by === undefined ? {} : { user: by });
     r.startTime = this.now();
     delete r.terminationReason;
     delete r.terminatedTime;
     this.transition(r, 'PENDING', PENDING_MESSAGE);
   }
 
-  restart(id: string): void {
+  restart(id: string, by?: string): void {
     const r = this.get(id);
     if (r.state !== 'RUNNING') throw unexpectedState(r);
+    this.event(r, 'RESTARTING', by === undefined ? {} : { user: by });
     r.lastRestartedTime = this.now();
     this.transition(r, 'RESTARTING', 'Restarting Spark');
   }
 
-  resize(id: string, change: Json): void {
+  resize(id: string, change: Json, by?: string): void {
     const r = this.get(id);
     if (r.state !== 'RUNNING') throw invalidState(`Cluster ${id} is not running.`);
+    const target = change['num_workers'] ?? (isObject(change['autoscale']) ? change['autoscale']['min_workers'] : undefined);
+    this.event(r, 'RESIZING', {
+      current_num_workers: this.workers(r).current_num_workers,
+      ...(target === undefined ? {} : { target_num_workers: Number(target) }),
+      ...(by === undefined ? {} : { user: by }),
+    });
     if (change['num_workers'] !== undefined) {
       r.spec['num_workers'] = change['num_workers'];
       delete r.spec['autoscale'];
@@ -327,6 +348,7 @@ export class Clusters implements AreaState<ClustersSection> {
     const r = this.get(id);
     if (r.state === 'TERMINATED' || r.state === 'TERMINATING') return;
     r.terminationReason = reason ?? { code: 'USER_REQUEST', type: 'SUCCESS', parameters: { username: byUserName } };
+    this.event(r, 'TERMINATING', { reason: r.terminationReason as Json });
     this.transition(r, 'TERMINATING', reason === undefined ? `Termination requested by ${byUserName}` : '');
   }
 
@@ -339,14 +361,16 @@ export class Clusters implements AreaState<ClustersSection> {
     r.permanentlyDeleted = true;
   }
 
-  pin(id: string, byUserId: string): void {
+  pin(id: string, byUserId: string, by?: string): void {
     const r = this.get(id);
     r.pinnedBy = byUserId;
+    this.event(r, 'PINNED', by === undefined ? {} : { user: by });
   }
 
-  unpin(id: string): void {
+  unpin(id: string, by?: string): void {
     const r = this.get(id);
     delete r.pinnedBy;
+    this.event(r, 'UNPINNED', by === undefined ? {} : { user: by });
   }
 
   /** Bring a cluster's state up to date with the clock. */
@@ -357,6 +381,7 @@ export class Clusters implements AreaState<ClustersSection> {
       if ((r.state === 'PENDING' || r.state === 'RESTARTING') && elapsed >= this.timing.startMs) {
         r.stateSince += this.timing.startMs;
         r.state = 'RUNNING';
+        this.event(r, 'RUNNING', this.workers(r), r.stateSince);
         r.stateMessage = '';
         r.sparkContextId = this.ids.sparkContextId();
         for (const lib of r.libraries) if (lib.status === 'PENDING' || lib.status === 'INSTALLING') lib.status = 'INSTALLED';
@@ -372,6 +397,15 @@ export class Clusters implements AreaState<ClustersSection> {
       }
       return;
     }
+  }
+
+  private event(r: ClusterRecord, type: ClusterEvent['type'], details: Json, at: number = this.now()): void {
+    r.events.push({ timestamp: at, type, details });
+  }
+
+  private workers(r: ClusterRecord): { current_num_workers: number; target_num_workers: number } {
+    const n = isObject(r.spec['autoscale']) ? Number(r.spec['autoscale']['min_workers'] ?? 0) : Number(r.spec['num_workers'] ?? 0);
+    return { current_num_workers: n, target_num_workers: n };
   }
 
   private transition(r: ClusterRecord, state: ClusterState, message: string): void {
