@@ -150,7 +150,8 @@ describe('commands', () => {
 
   test('indented code, as the SDKs send it, is dedented before it runs', async () => {
     const s = await run(
-      '\n        import json\n        n = dbutils.fs.mounts()\n        print(len(dbutils.fs.mounts()))\n        dbutils.notebook.exit(json.dumps(n))\n    ',
+      '\n        import json\n        n = dbutils.fs.mounts()\n        print(len(dbutils.fs.mounts()))\n        ' +
+        'dbutils.notebook.exit(json.dumps(n))\n    ',
     );
     expect(s.status).toBe('Finished');
     expect(s.results.resultType).toBe('text');
@@ -210,7 +211,9 @@ describe('mounts through dbutils', () => {
   test('positional arguments and the Python repr of mounts()', async () => {
     const source = 'wasbs://curated@contosolake.blob.core.windows.net/';
     const s = await run(
-      `dbutils.fs.mount("${source}", "/mnt/curated", extra_configs = {"fs.azure.account.key.contosolake.blob.core.windows.net": dbutils.secrets.get("dr", "sp-secret")})\ndbutils.fs.refreshMounts()`,
+      `dbutils.fs.mount("${source}", "/mnt/curated", extra_configs = ` +
+        `{"fs.azure.account.key.contosolake.blob.core.windows.net": dbutils.secrets.get("dr", "sp-secret")})\n` +
+        `dbutils.fs.refreshMounts()`,
     );
     expect(s.results.resultType).toBe('text');
     const repr = await run('print(dbutils.fs.mounts())');
@@ -232,7 +235,8 @@ describe('mounts through dbutils', () => {
 
   test('a mount whose secret does not exist fails like dbutils does, and mounts nothing', async () => {
     const s = await run(
-      `dbutils.fs.mount(source="${RAW_SOURCE}", mount_point="/mnt/nosecret", extra_configs={"k": dbutils.secrets.get(scope="dr", key="missing")})`,
+      `dbutils.fs.mount(source="${RAW_SOURCE}", mount_point="/mnt/nosecret", extra_configs={"k": ` +
+        `dbutils.secrets.get(scope="dr", key="missing")})`,
     );
     expect(s.status).toBe('Finished');
     expect(s.results.resultType).toBe('error');
@@ -391,7 +395,8 @@ dbutils.notebook.exit("mounted /mnt/logs")
     expect(parent.json).toEqual({
       error_code: 'INVALID_PARAMETER_VALUE',
       message:
-        'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.',
+        'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each ' +
+        'individual task run instead.',
     });
   });
 

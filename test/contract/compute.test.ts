@@ -229,7 +229,8 @@ describe('cluster policies', () => {
 
   test('a custom definition is kept byte for byte; the creator and timestamps read back', async () => {
     const definition =
-      '{\n  "spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"},\n  "autoscale.max_workers" : {"type":"range","maxValue":5,"defaultValue":2},\n  "custom_tags.team": {"type": "fixed", "value": "dätä ✓"}\n}';
+      '{\n  "spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"},\n  "autoscale.max_workers" : ' +
+      '{"type":"range","maxValue":5,"defaultValue":2},\n  "custom_tags.team": {"type": "fixed", "value": "dätä ✓"}\n}';
     const before = Date.now();
     const id = await createPolicy({
       name: 'Team ETL',

@@ -87,7 +87,8 @@ async function pageAll(kind: string, count: number, query: Record<string, string
 /** A JWT-shaped Entra token (the emulator does not check signatures). */
 function entraToken(claims: Record<string, unknown>): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${enc({ alg: 'RS256', typ: 'JWT' })}.${enc({ aud: AZURE_DATABRICKS_APP_ID, exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}.c2ln`;
+  const payload = { aud: AZURE_DATABRICKS_APP_ID, exp: Math.floor(Date.now() / 1000) + 3600, ...claims };
+  return `${enc({ alg: 'RS256', typ: 'JWT' })}.${enc(payload)}.c2ln`;
 }
 
 // ---------------------------------------------------------------------------------------------

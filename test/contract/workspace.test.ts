@@ -20,9 +20,12 @@ describe('workspace import and export', () => {
     const sources = {
       PYTHON: PY,
       SCALA:
-        '// Databricks notebook source\nval x = 1\n\n// COMMAND ----------\n\n// DBTITLE 1,Title here\n// MAGIC %python\n// MAGIC print(1)\n',
+        '// Databricks notebook source\nval x = 1\n\n// COMMAND ----------\n\n// DBTITLE 1,Title here\n// MAGIC ' +
+        '%python\n// MAGIC print(1)\n',
       SQL: '-- Databricks notebook source\nSELECT 1\n\n-- COMMAND ----------\n\n-- DBTITLE 0,hidden title\nSELECT 2\n',
-      R: '# Databricks notebook source\nprint("Hello World!", quote = FALSE)\n\n# COMMAND ----------\n\nprint(paste("How","are","you?"))\n\n# COMMAND ----------\n\n\n',
+      R:
+        '# Databricks notebook source\nprint("Hello World!", quote = FALSE)\n\n# COMMAND ----------\n\n' +
+        'print(paste("How","are","you?"))\n\n# COMMAND ----------\n\n\n',
     };
     for (const [language, source] of Object.entries(sources)) {
       const path = `/Shared/rt/${language.toLowerCase()} notebook ü`;

@@ -75,7 +75,8 @@ export function authenticate(headers: IncomingHttpHeaders, workspace: Workspace)
   if (!audiences.some((a) => a === AZURE_DATABRICKS_APP_ID || a === `api://${AZURE_DATABRICKS_APP_ID}`)) {
     throw new HtmlError(
       400,
-      `Error 400 io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: ${AZURE_DATABRICKS_APP_ID}, but was: ${String(claims.aud)}.`,
+      `Error 400 io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: ${AZURE_DATABRICKS_APP_ID}, but ` +
+        `was: ${String(claims.aud)}.`,
       `io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: ${AZURE_DATABRICKS_APP_ID}, but was: ${String(claims.aud)}.`,
     );
   }

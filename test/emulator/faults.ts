@@ -77,7 +77,8 @@ function throttled(retryAfterSeconds: number | undefined): ApiError {
   return new ApiError(
     429,
     'REQUEST_LIMIT_EXCEEDED',
-    'Too many requests. Please wait a moment and try again. If the issue persists, consider adjusting your request frequency or reaching out to support for assistance.',
+    'Too many requests. Please wait a moment and try again. If the issue persists, consider adjusting your request ' +
+      'frequency or reaching out to support for assistance.',
     headers,
   );
 }

@@ -104,7 +104,8 @@ export function registerDbfs(routes: Routes, ws: Workspace): void {
       throw new ApiError(
         400,
         'MAX_BLOCK_SIZE_EXCEEDED',
-        `The 'contents' data cannot exceed ${ONE_MB} bytes. Found: ${contents.length} bytes. You might want to use streaming upload instead.`,
+        `The 'contents' data cannot exceed ${ONE_MB} bytes. Found: ${contents.length} bytes. You might want to use ` +
+          `streaming upload instead.`,
       );
     }
     ws.dbfs.write(path, contents, overwrite);

@@ -221,7 +221,8 @@ export function registerJobs(routes: Routes, ws: Workspace): void {
       offset = ctx.query.int('offset') ?? 0;
       if (offset > MAX_OFFSET) {
         throw invalidParameter(
-          `The supplied offset ${offset} has exceeded the value of ${MAX_OFFSET} allowed for this parameter.Please use the page_token parameter to paginate`,
+          `The supplied offset ${offset} has exceeded the value of ${MAX_OFFSET} allowed for this parameter.Please use ` +
+            `the page_token parameter to paginate`,
         );
       }
     }
@@ -338,12 +339,13 @@ export function registerJobs(routes: Routes, ws: Workspace): void {
     if (id === undefined) throw invalidParameter("Missing required field 'run_id'");
     const found = ws.runs.find(id);
     if (!found) throw invalidParameter(`Run ${id} does not exist.`);
-    // A run of one task answers for that task, as single-task runs always did; the service's
-    // refusal names "runs with multiple tasks".
-    if (!found.task && found.run.tasks.length === 1) found.task = found.run.tasks[0];
+    // On 2.0 a run of one task is the single-task run of the legacy format and answers for
+    // its task (the legacy CLI's `runs get-output`); 2.1 and later refuse any parent run.
+    if (!found.task && ctx.version === '2.0' && found.run.tasks.length === 1) found.task = found.run.tasks[0];
     if (!found.task) {
       throw invalidParameter(
-        'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.',
+        'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each ' +
+          'individual task run instead.',
       );
     }
     const result = found.task.result;

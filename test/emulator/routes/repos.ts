@@ -74,7 +74,8 @@ export function registerRepos(routes: Routes, ws: Workspace): void {
     for (const r of ws.repos.records.values()) {
       if (r.path === path) {
         throw invalidParameter(
-          `Repo ${path} already exists. If you would like to create two repos from the same remote Git repo, rename the first repo before creating the second one.`,
+          `Repo ${path} already exists. If you would like to create two repos from the same remote Git repo, rename ` +
+            `the first repo before creating the second one.`,
         );
       }
     }

@@ -114,7 +114,10 @@ function exportNode(ws: Workspace, node: WsNode, format: string): { bytes: Buffe
 
 function renderHtml(name: string, source: string): string {
   const model = Buffer.from(encodeURIComponent(JSON.stringify({ name, source }))).toString('base64');
-  return `<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8"/>\n<title>${name} - Databricks</title>\n</head>\n<body>\n<script>var __DATABRICKS_NOTEBOOK_MODEL = '${model}';</script>\n</body>\n</html>\n`;
+  return (
+    `<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8"/>\n<title>${name} - Databricks</title>\n</head>\n<body>\n` +
+    `<script>var __DATABRICKS_NOTEBOOK_MODEL = '${model}';</script>\n</body>\n</html>\n`
+  );
 }
 
 interface ImportRequest {

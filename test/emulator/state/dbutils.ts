@@ -77,8 +77,10 @@ function parseExtraConfigs(args: string): Record<string, string> {
   if (start < 0) return {};
   const body = args.slice(start + 1, args.lastIndexOf('}'));
   const configs: Record<string, string> = {};
-  const entry =
-    /(['"])((?:\\.|(?!\1).)*)\1\s*:\s*(?:(['"])((?:\\.|(?!\3).)*)\3|dbutils\.secrets\.get\(\s*(?:scope\s*=\s*)?(['"])(.*?)\5\s*,\s*(?:key\s*=\s*)?(['"])(.*?)\7\s*\))/g;
+  // "key": "value" or "key": dbutils.secrets.get(scope="s", key="k"), each quote either kind.
+  const literal = String.raw`(['"])((?:\\.|(?!\3).)*)\3`;
+  const secret = String.raw`dbutils\.secrets\.get\(\s*(?:scope\s*=\s*)?(['"])(.*?)\5\s*,\s*(?:key\s*=\s*)?(['"])(.*?)\7\s*\)`;
+  const entry = new RegExp(String.raw`(['"])((?:\\.|(?!\1).)*)\1\s*:\s*(?:` + literal + '|' + secret + ')', 'g');
   for (const m of body.matchAll(entry)) {
     const key = m[2] as string;
     configs[key] = m[4] !== undefined ? m[4] : `{{secrets/${m[6]}/${m[8]}}}`;

@@ -230,9 +230,8 @@ export class Jobs implements AreaState<JobsSection> {
       if (kinds.length !== 1) throw invalidParameter('run_as must set exactly one of user_name, service_principal_name or group_name.');
       const kind = kinds[0] as 'user_name' | 'service_principal_name' | 'group_name';
       if (!this.checks.principalExists(kind, String(runAs[kind]))) {
-        throw invalidParameter(
-          `Principal: ${kind === 'user_name' ? 'UserName' : kind === 'group_name' ? 'GroupName' : 'ServicePrincipalName'}(${String(runAs[kind])}) does not exist`,
-        );
+        const label = kind === 'user_name' ? 'UserName' : kind === 'group_name' ? 'GroupName' : 'ServicePrincipalName';
+        throw invalidParameter(`Principal: ${label}(${String(runAs[kind])}) does not exist`);
       }
     }
 

@@ -259,7 +259,8 @@ export class Permissions implements AreaState<PermissionsSection> {
       const levels = PERMISSION_TYPES[type].levels as readonly string[];
       if (!levels.includes(level)) {
         throw invalidParameter(
-          `Permission level ${level || '(none)'} is not valid for ${PERMISSION_TYPES[type].objectType}. Valid levels: ${levels.join(', ')}.`,
+          `Permission level ${level || '(none)'} is not valid for ${PERMISSION_TYPES[type].objectType}. Valid levels: ` +
+            `${levels.join(', ')}.`,
         );
       }
       this.assertPrincipal(kind, name);

@@ -80,7 +80,8 @@ export class Secrets implements AreaState<SecretsSection> {
   ): SecretScopeRecord {
     if (!NAME_RE.test(name)) {
       throw invalidParameter(
-        `Scope name requested does not match the required pattern. Scope names must consist of alphanumeric characters, dashes, underscores, periods, and at signs, and may not exceed 128 characters.`,
+        `Scope name requested does not match the required pattern. Scope names must consist of alphanumeric ` +
+          `characters, dashes, underscores, periods, and at signs, and may not exceed 128 characters.`,
       );
     }
     if (this.scopes.has(name.toLowerCase())) throw alreadyExists(`Scope ${name} already exists!`);
@@ -113,7 +114,8 @@ export class Secrets implements AreaState<SecretsSection> {
     }
     if (!NAME_RE.test(key)) {
       throw invalidParameter(
-        `Invalid secret key. Keys must consist of alphanumeric characters, dashes, underscores, and periods, and may not exceed 128 characters.`,
+        `Invalid secret key. Keys must consist of alphanumeric characters, dashes, underscores, and periods, and may ` +
+          `not exceed 128 characters.`,
       );
     }
     if (value.length > 128 * 1024) {

@@ -22,7 +22,8 @@ describe('SOURCE format', () => {
 
   test('render uses the language comment token, MAGIC prefixes and DBTITLE', () => {
     expect(renderSource(notebooks[0] as Notebook)).toBe(
-      '# Databricks notebook source\nprint(1)\n\n# COMMAND ----------\n\n# MAGIC %md\n# MAGIC # Title\n# MAGIC\n# MAGIC text\n\n# COMMAND ----------\n\n\n\n# COMMAND ----------\n\n# DBTITLE 1,Step 2\nx = 2\n',
+      '# Databricks notebook source\nprint(1)\n\n# COMMAND ----------\n\n# MAGIC %md\n# MAGIC # Title\n# MAGIC\n# ' +
+        'MAGIC text\n\n# COMMAND ----------\n\n\n\n# COMMAND ----------\n\n# DBTITLE 1,Step 2\nx = 2\n',
     );
     expect(renderSource(notebooks[1] as Notebook)).toBe(
       '// Databricks notebook source\nval a = 1\n\n// COMMAND ----------\n\n// DBTITLE 0,hidden\n// MAGIC %python\n// MAGIC print(1)\n',
