@@ -1,7 +1,33 @@
 // Flat ESLint config: typed typescript-eslint rules, plus the architecture rules
 // from the house style (the core never imports the Functions runtime or tests).
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
+
+// The layers of shared/, lowest first (app/ is the composition root). A folder may import its own layer's folders
+// and any layer below, never one above: so there are no folder cycles, and a kind
+// (say) can never reach back into failover orchestration. docs/architecture.md
+// draws the same picture.
+const LAYERS = [
+  ['codec', 'errors'],
+  ['log'],
+  ['databricks'],
+  ['snapshot'],
+  ['config'],
+  ['kinds'],
+  ['runs'],
+  ['backup', 'failover'],
+  ['ops'],
+  ['app'],
+  ['cli'],
+];
+const layerElements = LAYERS.flat().map((folder) => ({ type: folder, pattern: `shared/${folder}` }));
+const layerPolicies = LAYERS.flatMap((layer, index) =>
+  layer.map((folder) => ({
+    from: { element: { type: folder } },
+    allow: { to: { element: { types: { anyOf: [folder, ...LAYERS.slice(0, index).flat()] } } } },
+  })),
+);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
@@ -35,6 +61,18 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': layerElements,
+      'import/resolver': { typescript: { alwaysTryTypes: true } },
+    },
+    rules: {
+      'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }],
+      'boundaries/no-unknown-files': 'error',
     },
   },
   {

@@ -6,8 +6,9 @@ import type { BackupRequest } from '../shared/backup/request.js';
 import type { FailoverRequest } from '../shared/failover/message.js';
 import type { OperationSenders } from '../shared/ops/submit.js';
 import type { Disposition, QueueMessage } from '../shared/runs/queue.js';
-import { lockTokenSettler, queueSender, serviceBusClient } from '../shared/servicebus.js';
-import { buildServices, type Services } from '../shared/services.js';
+import { lockTokenSettler, queueSender, serviceBusClient } from '../shared/app/servicebus.js';
+import type { Services } from '../shared/runs/services.js';
+import { buildServices } from '../shared/app/services.js';
 import { ConfigError } from '../shared/errors/drError.js';
 
 let services: Services | undefined;

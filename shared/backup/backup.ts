@@ -6,14 +6,13 @@ import pLimit from 'p-limit';
 import type { BackupSettings, WorkspaceProfile } from '../config/config.js';
 import type { DatabricksClient } from '../databricks/client.js';
 import { isApiError } from '../databricks/errors.js';
-import { canonicalJson } from '../databricks/json.js';
+import { canonicalJson } from '../codec/json.js';
 import { DrError } from '../errors/drError.js';
 import { type Logger, nullLogger } from '../log/logger.js';
 import { extractRefs } from '../kinds/refs.js';
-import type { KindName } from '../kinds/names.js';
 import { discoveryOrder, REGISTRY } from '../kinds/registry.js';
 import type { BackupContext, Listed } from '../kinds/types.js';
-import { newSnapshotId, workspaceKey } from '../snapshot/names.js';
+import { type KindName, newSnapshotId, workspaceKey } from '../snapshot/names.js';
 import { sha256, type SnapshotStore } from '../snapshot/store.js';
 import { type ArtifactEntry, type Manifest, MANIFEST_SCHEMA, MANIFEST_VERSION, type UncapturedEntry } from '../snapshot/types.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Disposition, QueueMessage, RequestSender } from '../runs/queue.js';
 import { readRun, type RunRecord, writeRun } from '../runs/runs.js';
-import type { Services } from '../services.js';
+import type { Services } from '../runs/services.js';
 import { type BackupRequest, parseBackupRequest } from './request.js';
 import { runScheduledBackup } from './scheduled.js';
 

@@ -3,7 +3,7 @@ import { requireProfile } from '../config/config.js';
 import { DrError } from '../errors/drError.js';
 import { pruneRuns } from '../runs/runs.js';
 import { prune, type PruneReport } from '../snapshot/retention.js';
-import type { Services } from '../services.js';
+import type { Services } from '../runs/services.js';
 import { runBackup, type BackupResult } from './backup.js';
 
 /** Garbage collection reads every retained manifest, so the timer runs it every this many backups. */

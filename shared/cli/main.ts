@@ -12,17 +12,17 @@ import { type Config, loadConfig, requireProfile } from '../config/config.js';
 import { ConfigError, DrError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
 import type { Logger } from '../log/logger.js';
-import { SNAPSHOT_ID, workspaceKey } from '../snapshot/names.js';
+import { KIND_NAMES, type KindName, SNAPSHOT_ID, workspaceKey } from '../snapshot/names.js';
 import { prune } from '../snapshot/retention.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Manifest } from '../snapshot/types.js';
 import { verifySnapshot } from '../snapshot/verify.js';
-import { buildServices, type Services } from '../services.js';
+import type { Services } from '../runs/services.js';
+import { buildServices } from '../app/services.js';
 import { runCutover } from '../failover/cutover.js';
 import { type FailoverProgress, runFailover } from '../failover/failover.js';
 import { summarizeCutover, summarizeFailover, summarizeVerify } from '../failover/summary.js';
 import { recordVerifyRun, verifyTarget } from '../failover/verify.js';
-import { KIND_NAMES, type KindName } from '../kinds/names.js';
 import { cliLogger, EXIT, formatBytes, formatDuration, printJson } from './output.js';
 
 interface GlobalOptions {

@@ -7,9 +7,9 @@ import { parse as parseIni } from 'ini';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../databricks/families.js';
 import { type ConfigProblem, ConfigError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
-import { EMPTY_MAPPINGS, type Mappings, parseMappings } from '../failover/mappings.js';
-import type { ConflictPolicy } from '../failover/types.js';
-import { KIND_NAMES, type KindName } from '../kinds/names.js';
+import type { StorageConfig } from '../snapshot/store.js';
+import { EMPTY_MAPPINGS, type Mappings, parseMappings } from './mappings.js';
+import { KIND_NAMES, type KindName } from '../snapshot/names.js';
 import type { LogLevel } from '../log/logger.js';
 import { SETTINGS, type SettingName } from './settings.js';
 
@@ -30,13 +30,8 @@ export interface WorkspaceProfile {
   origin: string;
 }
 
-export interface StorageConfig {
-  connectionString?: string;
-  accountUrl?: string;
-  /** User-assigned managed identity for accountUrl. */
-  clientId?: string;
-  container: string;
-}
+/** What failover does when a target object differs from the snapshot: overwrite it, or only report it. */
+export type ConflictPolicy = 'update' | 'report';
 
 export interface BackupSettings {
   source: string;

@@ -10,7 +10,7 @@ import { type Logger, nullLogger } from '../log/logger.js';
 import type { AuthProvider } from './auth.js';
 import { DatabricksApiError, parseErrorBody } from './errors.js';
 import { DEFAULT_RATE_LIMITS, familyFor, limitFor, type RateLimits } from './families.js';
-import { parseJson, stringifyJson } from './json.js';
+import { parseJson, stringifyJson } from '../codec/json.js';
 import { DEFAULT_RETRY, decide, isNetworkError, parseRetryAfter, RetryBudget, type RetryOptions } from './retry.js';
 import { abortError, FamilyLimiter } from './throttle.js';
 

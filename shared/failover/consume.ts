@@ -4,7 +4,7 @@ import { requireProfile } from '../config/config.js';
 import { isDrError } from '../errors/drError.js';
 import type { Disposition, QueueMessage, RequestSender } from '../runs/queue.js';
 import { readRun, type RunRecord, writeRun } from '../runs/runs.js';
-import type { Services } from '../services.js';
+import type { Services } from '../runs/services.js';
 import { workspaceKey } from '../snapshot/names.js';
 import type { Manifest } from '../snapshot/types.js';
 import { type FailoverProgress, type FailoverReport, mergeReports, readReport, reportPath, runFailover, writeReport } from './failover.js';

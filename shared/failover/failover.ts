@@ -7,23 +7,22 @@ import type { WorkspaceProfile } from '../config/config.js';
 import type { DatabricksClient } from '../databricks/client.js';
 import { isApiError } from '../databricks/errors.js';
 import { DrError } from '../errors/drError.js';
-import type { KindName } from '../kinds/names.js';
 import { importOrder, REGISTRY } from '../kinds/registry.js';
 import { type Logger, nullLogger } from '../log/logger.js';
-import { workspaceKey } from '../snapshot/names.js';
+import { type KindName, workspaceKey } from '../snapshot/names.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { ArtifactEntry, Manifest } from '../snapshot/types.js';
-import { EMPTY_MAPPINGS, type Mappings } from './mappings.js';
+import { EMPTY_MAPPINGS, type Mappings } from '../config/mappings.js';
+import type { ConflictPolicy } from '../config/config.js';
 import { type FailoverState, loadState, saveState, stateKey } from './state.js';
 import {
-  type ConflictPolicy,
   type ImportAction,
   type ImportContext,
   type ImportResult,
   type TargetObject,
   ImportFailure,
   UnresolvedReference,
-} from './types.js';
+} from '../kinds/import/types.js';
 
 export type FailoverProgress =
   | { type: 'phase'; kind: KindName; total: number }

@@ -1,8 +1,7 @@
-import { KIND_NAMES, type KindName } from '../kinds/names.js';
+import { KIND_NAMES, type KindName, SNAPSHOT_ID } from '../snapshot/names.js';
 import { continuationProblem, decodeRequest, type RejectReason } from '../runs/queue.js';
 import { RUN_ID } from '../runs/runs.js';
-import { SNAPSHOT_ID } from '../snapshot/names.js';
-import type { ConflictPolicy } from './types.js';
+import type { ConflictPolicy } from '../config/config.js';
 
 export const REQUEST_SCHEMA = 'databricks-dr/failover-request';
 export const REQUEST_VERSION = 1;

@@ -1,7 +1,7 @@
-import type { KindName } from '../kinds/names.js';
+import type { KindName } from '../snapshot/names.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-import { IdMap } from './idMap.js';
-import type { AppliedRecord } from './types.js';
+import { IdMap } from '../kinds/import/idMap.js';
+import type { AppliedRecord } from '../kinds/import/types.js';
 
 /**
  * What failovers from one source workspace into one target have done so far: the id

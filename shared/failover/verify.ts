@@ -1,6 +1,6 @@
 import type { WorkspaceProfile } from '../config/config.js';
 import type { DatabricksClient } from '../databricks/client.js';
-import type { KindName } from '../kinds/names.js';
+import type { KindName } from '../snapshot/names.js';
 import type { Logger } from '../log/logger.js';
 import { randomBytes } from 'node:crypto';
 
@@ -8,7 +8,7 @@ import { type RunRecord, writeRun } from '../runs/runs.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Manifest } from '../snapshot/types.js';
 import { type FailoverItem, type FailoverProgress, runFailover } from './failover.js';
-import type { Mappings } from './mappings.js';
+import type { Mappings } from '../config/mappings.js';
 
 export interface DriftItem {
   kind: KindName;

@@ -1,5 +1,5 @@
-import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId } from '../failover/helpers.js';
-import type { ImportContext, TargetObject } from '../failover/types.js';
+import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId } from './import/helpers.js';
+import type { ImportContext, TargetObject } from './import/types.js';
 import type { Ref } from '../snapshot/types.js';
 import { dbfsPath } from './refs.js';
 import { compact } from './discovery.js';

@@ -10,8 +10,8 @@ import {
   plannedId,
   SOURCE_TAG,
   targetClusterSpec,
-} from '../failover/helpers.js';
-import type { ImportContext, TargetObject } from '../failover/types.js';
+} from './import/helpers.js';
+import type { ImportContext, TargetObject } from './import/types.js';
 import { clusterSpecRefs, libraryRefs, secretRefs } from './refs.js';
 import { compact, tokenPages } from './discovery.js';
 import type { KindHandler } from './types.js';

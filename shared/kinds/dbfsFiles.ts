@@ -1,6 +1,6 @@
 import { isApiError } from '../databricks/errors.js';
-import { decide, plannedId, sha256 } from '../failover/helpers.js';
-import type { ImportContext } from '../failover/types.js';
+import { decide, plannedId, sha256 } from './import/helpers.js';
+import type { ImportContext } from './import/types.js';
 import type { BackupContext, KindHandler, Listed } from './types.js';
 
 interface FileInfo {

@@ -1,4 +1,4 @@
-import { plannedId, workspaceId, workspaceInventory, workspaceStatus } from '../failover/helpers.js';
+import { plannedId, workspaceId, workspaceInventory, workspaceStatus } from './import/helpers.js';
 import { idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 

@@ -1,5 +1,5 @@
 import { isApiError } from '../databricks/errors.js';
-import { importWorkspaceObject, PARENT_FOLDER } from '../failover/helpers.js';
+import { importWorkspaceObject, PARENT_FOLDER } from './import/helpers.js';
 import { idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 

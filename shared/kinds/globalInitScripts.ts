@@ -1,5 +1,5 @@
-import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, plannedId } from '../failover/helpers.js';
-import type { TargetObject } from '../failover/types.js';
+import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, plannedId } from './import/helpers.js';
+import type { TargetObject } from './import/types.js';
 import { compact } from './discovery.js';
 import type { KindHandler } from './types.js';
 

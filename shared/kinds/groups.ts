@@ -1,7 +1,7 @@
-import { createOnce, decide, diffFields, differs, doc, plannedId, SCIM, scimPatch, scimValues } from '../failover/helpers.js';
-import { type ImportContext, type TargetObject, UnresolvedReference } from '../failover/types.js';
+import { createOnce, decide, diffFields, differs, doc, plannedId, SCIM, scimPatch, scimValues } from './import/helpers.js';
+import { type ImportContext, type TargetObject, UnresolvedReference } from './import/types.js';
 import { compact, scimList } from './discovery.js';
-import type { KindName } from './names.js';
+import type { KindName } from '../snapshot/names.js';
 import { type ScimGroup, values } from './scim.js';
 import type { KindHandler } from './types.js';
 

@@ -1,5 +1,5 @@
-import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId } from '../failover/helpers.js';
-import type { TargetObject } from '../failover/types.js';
+import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId } from './import/helpers.js';
+import type { TargetObject } from './import/types.js';
 import type { KindHandler } from './types.js';
 
 /** Fields instance-pools/edit may change; the rest are fixed when the pool is created. */

@@ -1,17 +1,6 @@
-import {
-  createOnce,
-  decide,
-  diffFields,
-  differs,
-  doc,
-  isOurs,
-  jsonHash,
-  mapStorageDeep,
-  plannedId,
-  SOURCE_TAG,
-} from '../failover/helpers.js';
-import { remapIds } from '../failover/remap.js';
-import type { ImportContext, TargetObject } from '../failover/types.js';
+import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId, SOURCE_TAG } from './import/helpers.js';
+import { remapIds } from './import/remap.js';
+import type { ImportContext, TargetObject } from './import/types.js';
 import type { ArtifactEntry } from '../snapshot/types.js';
 import { clusterSpecRefs, dbfsPath, libraryRefs, secretRefs } from './refs.js';
 import { compact, idText, type Lister, tokenPages } from './discovery.js';

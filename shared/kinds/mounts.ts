@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { isApiError } from '../databricks/errors.js';
-import { workspaceStatus } from '../failover/helpers.js';
+import { workspaceStatus } from './import/helpers.js';
 import { idText } from './discovery.js';
-import type { ImportContext, ImportResult } from '../failover/types.js';
-import type { Mappings } from '../failover/mappings.js';
+import type { ImportContext, ImportResult } from './import/types.js';
+import type { Mappings } from '../config/mappings.js';
 import type { BackupContext, KindHandler } from './types.js';
 
 interface MountInfo {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 
-import { canonicalJson } from '../databricks/json.js';
-import { decide, differs, doc, sameJson } from '../failover/helpers.js';
-import type { ImportContext } from '../failover/types.js';
+import { canonicalJson } from '../codec/json.js';
+import { decide, differs, doc, sameJson } from './import/helpers.js';
+import type { ImportContext } from './import/types.js';
 import type { Ref } from '../snapshot/types.js';
 import { idText, type WorkspaceObject, workspaceTree } from './discovery.js';
-import type { KindName } from './names.js';
+import type { KindName } from '../snapshot/names.js';
 import type { KindHandler } from './types.js';
 
 /** Permission object types, the kind whose objects they protect, and how that kind's entries are found. */

@@ -8,7 +8,7 @@ import { groups } from './groups.js';
 import { instancePools } from './instancePools.js';
 import { jobs } from './jobs.js';
 import { mounts } from './mounts.js';
-import { KIND_NAMES, type KindName } from './names.js';
+import { KIND_NAMES, type KindName } from '../snapshot/names.js';
 import { notebooks } from './notebooks.js';
 import { permissions } from './permissions.js';
 import { repos } from './repos.js';

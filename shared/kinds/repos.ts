@@ -9,7 +9,7 @@ import {
   workspaceId,
   workspaceInventory,
   workspaceStatus,
-} from '../failover/helpers.js';
+} from './import/helpers.js';
 import { compact, idText, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
 

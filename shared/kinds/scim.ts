@@ -1,5 +1,5 @@
-import { createOnce, decide, diffFields, differs, doc, plannedId, SCIM, scimPatch, scimValues } from '../failover/helpers.js';
-import type { KindImporter, TargetObject } from '../failover/types.js';
+import { createOnce, decide, diffFields, differs, doc, plannedId, SCIM, scimPatch, scimValues } from './import/helpers.js';
+import type { KindImporter, TargetObject } from './import/types.js';
 import { scimList } from './discovery.js';
 
 /** SCIM shapes the principal kinds read (databricks-api.md §6.2). */

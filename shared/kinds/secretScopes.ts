@@ -1,7 +1,7 @@
 import { isApiError } from '../databricks/errors.js';
-import { createOnce, decide, doc, plannedId } from '../failover/helpers.js';
-import { ImportFailure } from '../failover/types.js';
-import type { ImportContext, TargetObject } from '../failover/types.js';
+import { createOnce, decide, doc, plannedId } from './import/helpers.js';
+import { ImportFailure } from './import/types.js';
+import type { ImportContext, TargetObject } from './import/types.js';
 import { compact } from './discovery.js';
 import type { KindHandler } from './types.js';
 

@@ -1,9 +1,9 @@
 import type { BackupSettings } from '../config/config.js';
-import type { KindImporter } from '../failover/types.js';
+import type { KindImporter } from './import/types.js';
 import type { DatabricksClient } from '../databricks/client.js';
 import type { Logger } from '../log/logger.js';
 import type { ArtifactEntry, Ref } from '../snapshot/types.js';
-import type { KindName } from './names.js';
+import type { KindName } from '../snapshot/names.js';
 
 /** One object found by a kind's listing. */
 export interface Listed {

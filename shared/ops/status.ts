@@ -2,7 +2,7 @@ import { isApiError } from '../databricks/errors.js';
 import { isDrError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
 import { listRunIds, readRuns, type RunRecord } from '../runs/runs.js';
-import type { Services } from '../services.js';
+import type { Services } from '../runs/services.js';
 import { workspaceKey } from '../snapshot/names.js';
 
 export interface WorkspaceHealth {

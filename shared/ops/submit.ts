@@ -3,7 +3,7 @@ import { DrError } from '../errors/drError.js';
 import type { FailoverRequest } from '../failover/message.js';
 import type { RequestSender } from '../runs/queue.js';
 import { createRun, isActive, listRunIds, readRun, type RunRecord, type RunType, writeRun } from '../runs/runs.js';
-import type { Services } from '../services.js';
+import type { Services } from '../runs/services.js';
 import { sha256 } from '../snapshot/store.js';
 
 /** The queues requests go to: failovers and verify runs on the failover queue, backups on the backup queue. */

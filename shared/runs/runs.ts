@@ -1,4 +1,4 @@
-import { stringifyJson } from '../databricks/json.js';
+import { stringifyJson } from '../codec/json.js';
 import { isImmutable, storageError, type SnapshotStore } from '../snapshot/store.js';
 
 /** Where a run stands, for people and the HTTP API: one small JSON blob per run id. */

@@ -49,3 +49,28 @@ export function snapshotTime(snapshotId: string): Date {
   if (!m) return new Date(0);
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7] ?? 0)));
 }
+
+/**
+ * Every artifact kind, in dependency order: a kind only references kinds before it.
+ * The names are stable: they are snapshot path segments and manifest values.
+ */
+export const KIND_NAMES = [
+  'users',
+  'servicePrincipals',
+  'groups',
+  'clusterPolicies',
+  'instancePools',
+  'directories',
+  'notebooks',
+  'files',
+  'repos',
+  'dbfsFiles',
+  'globalInitScripts',
+  'secretScopes',
+  'clusters',
+  'jobs',
+  'mounts',
+  'permissions',
+] as const;
+
+export type KindName = (typeof KIND_NAMES)[number];

@@ -3,13 +3,11 @@ import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 
-import type { StorageConfig } from '../config/config.js';
 import { DrError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
-import { parseJson, stringifyJson } from '../databricks/json.js';
+import { parseJson, stringifyJson } from '../codec/json.js';
 import { type Logger, nullLogger } from '../log/logger.js';
 import { Lock } from './lock.js';
 import { checkpointPath, lockPath, manifestPath, objectPath, SNAPSHOT_ID, snapshotTime } from './names.js';
@@ -22,7 +20,16 @@ export function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-const PIPELINE: StoragePipelineOptions = {
+/** Where snapshots are stored: a connection string (Azurite, account key) or an account URL with Entra ID. */
+export interface StorageConfig {
+  connectionString?: string;
+  accountUrl?: string;
+  /** User-assigned managed identity for accountUrl. */
+  clientId?: string;
+  container: string;
+}
+
+export const PIPELINE: StoragePipelineOptions = {
   retryOptions: { maxTries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 5000, tryTimeoutInMs: 120_000 },
   userAgentOptions: { userAgentPrefix: 'databricks-dr' },
 };
@@ -76,26 +83,6 @@ export class SnapshotStore {
     readonly container: ContainerClient,
     private readonly logger: Logger = nullLogger,
   ) {}
-
-  static fromConfig(storage: StorageConfig, logger: Logger = nullLogger): SnapshotStore {
-    let service: BlobServiceClient;
-    if (storage.accountUrl !== undefined) {
-      const credential =
-        storage.clientId !== undefined ? new ManagedIdentityCredential({ clientId: storage.clientId }) : new DefaultAzureCredential();
-      service = new BlobServiceClient(storage.accountUrl, credential, PIPELINE);
-    } else {
-      try {
-        service = BlobServiceClient.fromConnectionString(storage.connectionString ?? 'UseDevelopmentStorage=true', PIPELINE);
-      } catch (error) {
-        throw new DrError(
-          'CONFIG_INVALID',
-          `DR_STORAGE_CONNECTION_STRING is not a valid connection string: ${redact((error as Error).message)}`,
-          { cause: error },
-        );
-      }
-    }
-    return new SnapshotStore(service.getContainerClient(storage.container), logger);
-  }
 
   get containerName(): string {
     return this.container.containerName;

@@ -1,4 +1,4 @@
-import type { KindName } from '../kinds/names.js';
+import type { KindName } from './names.js';
 
 /** A reference from one artifact to another, as found in its content. */
 export interface Ref {

@@ -5,16 +5,15 @@
  */
 import { runBackup } from '../../shared/backup/backup.js';
 import { loadConfig, requireProfile } from '../../shared/config/config.js';
-import { clientFor } from '../../shared/databricks/fromProfile.js';
+import { clientFor, storeFor } from '../../shared/app/services.js';
 import { nullLogger } from '../../shared/log/logger.js';
-import { SnapshotStore } from '../../shared/snapshot/store.js';
 import { memoryProbe } from './harness.js';
 
 const [url, token, connectionString, container] = process.argv.slice(2) as [string, string, string, string];
 const config = loadConfig({ DR_WORKSPACE_PRIMARY_HOST: url, DR_WORKSPACE_PRIMARY_TOKEN: token }, { readFile: () => undefined });
 const profile = requireProfile(config, 'primary');
 const client = clientFor(profile, config.rateLimits, nullLogger);
-const store = SnapshotStore.fromConfig({ connectionString, container });
+const store = storeFor({ connectionString, container });
 const probe = memoryProbe();
 // The live set: heap in use right after a full collection, sampled every 2 s.
 let liveHeap = 0;

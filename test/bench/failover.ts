@@ -21,9 +21,8 @@ import { parseArgs } from 'node:util';
 
 import { runBackup } from '../../shared/backup/backup.js';
 import { loadConfig, requireProfile } from '../../shared/config/config.js';
-import { clientFor } from '../../shared/databricks/fromProfile.js';
+import { clientFor, storeFor } from '../../shared/app/services.js';
 import { nullLogger } from '../../shared/log/logger.js';
-import { SnapshotStore } from '../../shared/snapshot/store.js';
 import { REALISTIC_RATE_LIMITS } from '../emulator/options.js';
 import { fakeEntraToken } from '../support/entra.js';
 import { azurite, emulatorProcess, emulatorStats, pin, rateLimitBound, resetStats } from './harness.js';
@@ -129,7 +128,7 @@ async function main(): Promise<void> {
     const config = loadConfig({ DR_WORKSPACE_PRIMARY_HOST: primary.url, DR_WORKSPACE_PRIMARY_TOKEN: TOKEN }, { readFile: () => undefined });
     const profile = requireProfile(config, 'primary');
     const client = clientFor(profile, { ...config.rateLimits, maxConcurrency: 64 }, nullLogger);
-    const store = SnapshotStore.fromConfig({ connectionString: storage.connectionString, container });
+    const store = storeFor({ connectionString: storage.connectionString, container });
     const t0 = performance.now();
     const backup = await runBackup({ profile, client, store, settings: config.backup });
     client.close();

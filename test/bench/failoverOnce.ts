@@ -4,11 +4,10 @@
  * Usage: failoverOnce.ts <failover|verify> <secondary url> <token> <storage connection string> <container> <source key> <mappings json>
  */
 import { loadConfig, requireProfile } from '../../shared/config/config.js';
-import { clientFor } from '../../shared/databricks/fromProfile.js';
+import { clientFor, storeFor } from '../../shared/app/services.js';
 import { runFailover } from '../../shared/failover/failover.js';
 import { verifyTarget } from '../../shared/failover/verify.js';
 import { nullLogger } from '../../shared/log/logger.js';
-import { SnapshotStore } from '../../shared/snapshot/store.js';
 import { memoryProbe } from './harness.js';
 
 const [mode, url, token, connectionString, container, sourceKey, mappings] = process.argv.slice(2) as [
@@ -31,7 +30,7 @@ const config = loadConfig(
 );
 const target = requireProfile(config, 'secondary');
 const client = clientFor(target, config.rateLimits, nullLogger);
-const store = SnapshotStore.fromConfig({ connectionString, container });
+const store = storeFor({ connectionString, container });
 const manifest = await store.latestManifest(sourceKey);
 if (!manifest) throw new Error(`no snapshot of ${sourceKey} in ${container}`);
 const probe = memoryProbe();

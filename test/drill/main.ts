@@ -20,12 +20,11 @@ import { parseArgs } from 'node:util';
 
 import { runBackup } from '../../shared/backup/backup.js';
 import { loadConfig, requireProfile } from '../../shared/config/config.js';
-import { clientFor } from '../../shared/databricks/fromProfile.js';
+import { clientFor, storeFor } from '../../shared/app/services.js';
 import { runFailover } from '../../shared/failover/failover.js';
 import { summarizeFailover, summarizeVerify } from '../../shared/failover/summary.js';
 import { recordVerifyRun, verifyTarget } from '../../shared/failover/verify.js';
 import { nullLogger } from '../../shared/log/logger.js';
-import { SnapshotStore } from '../../shared/snapshot/store.js';
 import { verifySnapshot } from '../../shared/snapshot/verify.js';
 import { generateSampleWorkspace, SAMPLE_SIZES, type SampleSize } from '../emulator/generator/sampleWorkspace.js';
 import { startEmulator } from '../emulator/server.js';
@@ -95,7 +94,7 @@ async function main(): Promise<void> {
   const config = loadConfig(env, { readFile: () => undefined });
   const profile = requireProfile(config, 'primary');
   const drProfile = requireProfile(config, 'secondary');
-  const store = SnapshotStore.fromConfig(config.storage);
+  const store = storeFor(config.storage);
   const backup = async () => {
     const client = clientFor(profile, config.rateLimits, nullLogger);
     try {

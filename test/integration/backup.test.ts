@@ -1,6 +1,5 @@
 import { DrError } from '../../shared/errors/drError.js';
-import type { KindName } from '../../shared/kinds/names.js';
-import { KIND_NAMES } from '../../shared/kinds/names.js';
+import { KIND_NAMES, type KindName } from '../../shared/snapshot/names.js';
 import { verifySnapshot } from '../../shared/snapshot/verify.js';
 import { generateSampleWorkspace, SAMPLE_SIZES } from '../emulator/generator/sampleWorkspace.js';
 import { renderSource } from '../emulator/notebook/source.js';

@@ -15,8 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-import { KIND_NAMES } from '../../shared/kinds/names.js';
-import { newSnapshotId, objectPath, SNAPSHOT_ID, snapshotTime, workspaceKey } from '../../shared/snapshot/names.js';
+import { KIND_NAMES, newSnapshotId, objectPath, SNAPSHOT_ID, snapshotTime, workspaceKey } from '../../shared/snapshot/names.js';
 import type { Manifest } from '../../shared/snapshot/types.js';
 import { verifySnapshot } from '../../shared/snapshot/verify.js';
 import { generateSampleWorkspace, SAMPLE_SIZES, type SampleSize } from '../emulator/generator/sampleWorkspace.js';

@@ -1,8 +1,8 @@
 import type { Config } from '../../shared/config/config.js';
 import { requireProfile } from '../../shared/config/config.js';
-import { clientFor } from '../../shared/databricks/fromProfile.js';
+import { clientFor } from '../../shared/app/services.js';
 import { runCutover } from '../../shared/failover/cutover.js';
-import { SOURCE_TAG } from '../../shared/failover/helpers.js';
+import { SOURCE_TAG } from '../../shared/kinds/import/helpers.js';
 import { loadState } from '../../shared/failover/state.js';
 import { nullLogger } from '../../shared/log/logger.js';
 import { workspaceKey } from '../../shared/snapshot/names.js';

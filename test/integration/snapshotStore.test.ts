@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 
 import { DrError } from '../../shared/errors/drError.js';
+import { storeFor } from '../../shared/app/services.js';
 import { objectPath } from '../../shared/snapshot/names.js';
 import { sha256, type SnapshotStore } from '../../shared/snapshot/store.js';
 import { MANIFEST_SCHEMA, type Manifest } from '../../shared/snapshot/types.js';
@@ -93,8 +94,7 @@ describe('locks', () => {
 
 describe('unreachable storage', () => {
   test('fails with STORAGE_UNAVAILABLE and says what to check', async () => {
-    const { SnapshotStore } = await import('../../shared/snapshot/store.js');
-    const dead = SnapshotStore.fromConfig({
+    const dead = storeFor({
       connectionString:
         'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;',
       container: 'x',

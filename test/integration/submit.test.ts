@@ -3,7 +3,7 @@ import type { BackupRequest } from '../../shared/backup/request.js';
 import type { FailoverRequest } from '../../shared/failover/message.js';
 import { type OperationSenders, submitOperation } from '../../shared/ops/submit.js';
 import { createRun, readRun } from '../../shared/runs/runs.js';
-import type { Services } from '../../shared/services.js';
+import type { Services } from '../../shared/runs/services.js';
 import { freshStore } from '../support/storage.js';
 
 const request: FailoverRequest = { schema: 'databricks-dr/failover-request', version: 1, reason: 'test' };

@@ -1,6 +1,6 @@
 import { runBackup, type BackupOptions, type BackupResult } from '../../shared/backup/backup.js';
 import { type Config, loadConfig, requireProfile } from '../../shared/config/config.js';
-import { clientFor } from '../../shared/databricks/fromProfile.js';
+import { clientFor } from '../../shared/app/services.js';
 import { nullLogger } from '../../shared/log/logger.js';
 import type { SnapshotStore } from '../../shared/snapshot/store.js';
 import type { Manifest } from '../../shared/snapshot/types.js';

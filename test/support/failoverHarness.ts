@@ -1,5 +1,5 @@
 import { type Config, loadConfig, requireProfile } from '../../shared/config/config.js';
-import { clientFor } from '../../shared/databricks/fromProfile.js';
+import { clientFor } from '../../shared/app/services.js';
 import { type FailoverOptions, type FailoverReport, runFailover } from '../../shared/failover/failover.js';
 import { verifyTarget, type VerifyReport } from '../../shared/failover/verify.js';
 import { nullLogger } from '../../shared/log/logger.js';

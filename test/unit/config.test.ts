@@ -9,7 +9,7 @@ import { AZURITE_CONNECTION_STRING, type Config, loadConfig, type LoadOptions, r
 import { SETTINGS } from '../../shared/config/settings.js';
 import { DEFAULT_RATE_LIMITS } from '../../shared/databricks/families.js';
 import { ConfigError, isDrError } from '../../shared/errors/drError.js';
-import { KIND_NAMES } from '../../shared/kinds/names.js';
+import { KIND_NAMES } from '../../shared/snapshot/names.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CFG = '/etc/databricks-dr/databrickscfg';

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 
 import { classify, DatabricksApiError, isApiError, parseErrorBody } from '../../shared/databricks/errors.js';
 import { DEFAULT_RATE_LIMITS, FAMILY_RULES, familyFor, limitFor, type RateLimits } from '../../shared/databricks/families.js';
-import { canonicalJson, parseJson, stringifyJson } from '../../shared/databricks/json.js';
+import { canonicalJson, parseJson, stringifyJson } from '../../shared/codec/json.js';
 import {
   backoffDelay,
   decide,

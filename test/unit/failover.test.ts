@@ -1,9 +1,9 @@
 import type { FailoverReport } from '../../shared/failover/failover.js';
 import { mergeReports } from '../../shared/failover/failover.js';
-import { mapStorage, parseMappings } from '../../shared/failover/mappings.js';
+import { mapStorage, parseMappings } from '../../shared/config/mappings.js';
 import { parseFailoverRequest } from '../../shared/failover/message.js';
-import { remapIds } from '../../shared/failover/remap.js';
-import { UnresolvedReference } from '../../shared/failover/types.js';
+import { remapIds } from '../../shared/kinds/import/remap.js';
+import { UnresolvedReference } from '../../shared/kinds/import/types.js';
 import { jobs } from '../../shared/kinds/jobs.js';
 
 describe('remapIds', () => {

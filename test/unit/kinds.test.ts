@@ -1,5 +1,5 @@
 import { DEFAULT_RATE_LIMITS, familyFor } from '../../shared/databricks/families.js';
-import { KIND_NAMES } from '../../shared/kinds/names.js';
+import { KIND_NAMES } from '../../shared/snapshot/names.js';
 import { extractRefs, secretRefs } from '../../shared/kinds/refs.js';
 import { discoveryOrder, importOrder, REGISTRY, topologicalOrder } from '../../shared/kinds/registry.js';
 import { REALISTIC_RATE_LIMITS } from '../emulator/options.js';

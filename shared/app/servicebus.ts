@@ -1,9 +1,9 @@
 import { ManagedIdentityCredential, DefaultAzureCredential } from '@azure/identity';
 import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
 
-import type { ServiceBusConfig } from './config/config.js';
-import { DrError } from './errors/drError.js';
-import type { RequestSender } from './runs/queue.js';
+import type { ServiceBusConfig } from '../config/config.js';
+import { DrError } from '../errors/drError.js';
+import type { RequestSender } from '../runs/queue.js';
 
 export function serviceBusClient(config: ServiceBusConfig): ServiceBusClient {
   if ('connectionString' in config) return new ServiceBusClient(config.connectionString);

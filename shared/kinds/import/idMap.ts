@@ -1,4 +1,4 @@
-import type { KindName } from '../kinds/names.js';
+import type { KindName } from '../../snapshot/names.js';
 
 /**
  * Source id → target id, per kind: what a failover created or found for each object

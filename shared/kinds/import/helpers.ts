@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 
-import { isApiError } from '../databricks/errors.js';
-import { canonicalJson, parseJson } from '../databricks/json.js';
-import { idText, walkWorkspace, type WorkspaceObject } from '../kinds/discovery.js';
-import type { KindName } from '../kinds/names.js';
-import type { RefSpec } from '../kinds/types.js';
-import { mapStorage } from './mappings.js';
+import { isApiError } from '../../databricks/errors.js';
+import { canonicalJson, parseJson } from '../../codec/json.js';
+import { idText, walkWorkspace, type WorkspaceObject } from '../discovery.js';
+import type { KindName } from '../../snapshot/names.js';
+import type { RefSpec } from '../types.js';
+import { mapStorage } from '../../config/mappings.js';
 import { remapIds } from './remap.js';
-import type { ArtifactEntry } from '../snapshot/types.js';
+import type { ArtifactEntry } from '../../snapshot/types.js';
 import type { ImportAction, ImportContext, ImportResult } from './types.js';
 
 /** The snapshot content of a JSON artifact. */

@@ -1,5 +1,5 @@
-import type { KindName } from '../kinds/names.js';
-import type { RefSpec } from '../kinds/types.js';
+import type { KindName } from '../../snapshot/names.js';
+import type { RefSpec } from '../types.js';
 
 export type Resolver = (kind: KindName, sourceId: string, field: string) => string;
 

@@ -1,9 +1,10 @@
-import type { DatabricksClient } from '../databricks/client.js';
-import type { KindName } from '../kinds/names.js';
-import type { Logger } from '../log/logger.js';
-import type { ArtifactEntry, UncapturedEntry } from '../snapshot/types.js';
+import type { ConflictPolicy } from '../../config/config.js';
+import type { DatabricksClient } from '../../databricks/client.js';
+import type { KindName } from '../../snapshot/names.js';
+import type { Logger } from '../../log/logger.js';
+import type { ArtifactEntry, UncapturedEntry } from '../../snapshot/types.js';
 import type { IdMap } from './idMap.js';
-import type { Mappings } from './mappings.js';
+import type { Mappings } from '../../config/mappings.js';
 
 /** What a failover does (or, in a dry run, would do) with one artifact. */
 export type ImportAction = 'create' | 'update' | 'unchanged' | 'skip' | 'conflict' | 'failed';
@@ -58,8 +59,6 @@ export class ImportFailure extends Error {
     super(message);
   }
 }
-
-export type ConflictPolicy = 'update' | 'report';
 
 export interface ImportContext {
   /** The target workspace. */
