@@ -6,6 +6,7 @@ import { type AuthProvider, EntraAuth, PatAuth } from '../databricks/auth.js';
 import { DatabricksClient, type DatabricksClientOptions } from '../databricks/client.js';
 import type { RateLimits } from '../databricks/families.js';
 import { DrError } from '../errors/drError.js';
+import { KIND_RATE_LIMITS } from '../kinds/registry.js';
 import { redact } from '../errors/redact.js';
 import { type Logger, nullLogger } from '../log/logger.js';
 import type { Services } from '../runs/services.js';
@@ -83,5 +84,22 @@ export function clientFor(
   logger: Logger,
   extra: Partial<DatabricksClientOptions> = {},
 ): DatabricksClient {
-  return new DatabricksClient({ host: profile.host, auth: authFor(profile), limits, logger, ...extra });
+  return new DatabricksClient({ host: profile.host, auth: authFor(profile), limits: withKindLimits(limits), logger, ...extra });
+}
+
+/**
+ * Rate limits with the families the artifact kinds declare: their published rates,
+ * under any rate configured by name (DR_RATE_LIMITS), and the rules that say which
+ * requests belong to them.
+ */
+export function withKindLimits(limits: RateLimits): RateLimits {
+  const defaults = Object.fromEntries(KIND_RATE_LIMITS.map((r) => [r.family, r.perSecond]));
+  return {
+    ...limits,
+    families: { ...defaults, ...limits.families },
+    rules: [
+      ...(limits.rules ?? []).filter((r) => !(r.family in defaults)),
+      ...KIND_RATE_LIMITS.map(({ family, method, pattern }) => ({ family, pattern, ...(method === undefined ? {} : { method }) })),
+    ],
+  };
 }

@@ -147,7 +147,7 @@ export class DatabricksClient {
       else url.searchParams.set(k, String(v));
     }
     const idempotent = options.idempotent ?? (method === 'GET' || method === 'HEAD');
-    const family = familyFor(method, url.pathname);
+    const family = familyFor(method, url.pathname, this.limits.rules);
     const limiter = this.limiterFor(family);
     const body = options.body === undefined ? undefined : stringifyJson(options.body);
     const started = Date.now();

@@ -2,28 +2,21 @@ import type { FamilyLimit } from './throttle.js';
 
 /**
  * Endpoint families with their own published Azure Databricks rate limit
- * (databricks-api.md §12.3). Requests outside them are limited per endpoint, at
- * `defaultRead` for GET and `defaultWrite` for everything else.
+ * (databricks-api.md §12.3) are declared by the artifact kinds that call them
+ * (KindHandler.rateLimits) and reach the client as `RateLimits.rules`. Requests
+ * outside them are limited per endpoint, at `defaultRead` for GET and
+ * `defaultWrite` for everything else.
  */
-export const FAMILY_RULES: Array<{ family: string; method?: string; pattern: RegExp }> = [
-  { family: 'workspace.export', method: 'GET', pattern: /^\/api\/2\.0\/workspace\/export$/ },
-  { family: 'workspace.import', method: 'POST', pattern: /^\/api\/2\.0\/workspace\/import$/ },
-  { family: 'permissions.read', method: 'GET', pattern: /^\/api\/2\.0\/permissions\// },
-  { family: 'permissions.write', pattern: /^\/api\/2\.0\/permissions\// },
-  { family: 'dbfs', pattern: /^\/api\/2\.0\/dbfs\// },
-  { family: 'jobs.create', method: 'POST', pattern: /^\/api\/2\.\d\/jobs\/create$/ },
-  { family: 'jobs.runs-submit', method: 'POST', pattern: /^\/api\/2\.\d\/jobs\/runs\/submit$/ },
-  { family: 'jobs.runs-get', method: 'GET', pattern: /^\/api\/2\.\d\/jobs\/runs\/get(-output)?$/ },
-  { family: 'scim.read', method: 'GET', pattern: /^\/api\/2\.0\/preview\/scim\/v2\// },
-  { family: 'secrets', pattern: /^\/api\/2\.0\/secrets\// },
-];
+export interface FamilyRule {
+  family: string;
+  method?: string;
+  pattern: RegExp;
+}
 
 /** The family of a request; endpoints outside the table are their own family. */
-export function familyFor(method: string, path: string): string {
+export function familyFor(method: string, path: string, rules: readonly FamilyRule[] = []): string {
   const m = method.toUpperCase();
-  for (const rule of FAMILY_RULES) {
-    if ((rule.method === undefined || rule.method === m) && rule.pattern.test(path)) return rule.family;
-  }
+  for (const rule of rules) if ((rule.method === undefined || rule.method === m) && rule.pattern.test(path)) return rule.family;
   // Ids in the path (numbers, 16-hex script and policy ids) do not make a new family.
   return `${m} ${path.replace(/\/(\d+|[0-9A-F]{16})(?=\/|$)/g, '/{id}')}`;
 }
@@ -44,22 +37,17 @@ export interface RateLimits {
    * @default 0.95
    */
   utilization: number;
+  /** Which requests belong to a named family (declared by the artifact kinds; their rates are in `families`). */
+  rules?: readonly FamilyRule[];
 }
 
-/** The documented Azure Databricks limits; override any of them with DR_RATE_LIMITS. */
+/**
+ * The limits without any named family; the composition root adds the families the
+ * artifact kinds declare (app/services.ts, withKindLimits), and DR_RATE_LIMITS
+ * overrides them by name.
+ */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
-  families: {
-    'workspace.export': 60,
-    'workspace.import': 30,
-    'permissions.read': 100,
-    'permissions.write': 30,
-    dbfs: 30,
-    'jobs.create': 20,
-    'jobs.runs-submit': 35,
-    'jobs.runs-get': 100,
-    'scim.read': 255,
-    secrets: 1100,
-  },
+  families: {},
   defaultRead: 100,
   defaultWrite: 30,
   maxConcurrency: 16,

@@ -46,6 +46,8 @@ function policyDefinitionRefs(definition: unknown, field: string): Ref[] {
 export const clusterPolicies: KindHandler = {
   kind: 'clusterPolicies',
   description: 'Cluster policies, including overrides of the default policies.',
+  naturalKey: 'policy name (case-insensitive)',
+  permissions: { type: 'cluster-policies' },
   dependsOn: ['instancePools'],
   references: [],
   extraRefs: (content) => [

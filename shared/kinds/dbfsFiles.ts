@@ -40,6 +40,8 @@ async function walk(ctx: BackupContext, path: string, out: Map<string, FileInfo>
 export const dbfsFiles: KindHandler = {
   kind: 'dbfsFiles',
   description: 'DBFS files under configured prefixes and every DBFS path clusters, jobs or policies reference.',
+  naturalKey: 'DBFS path',
+  rateLimits: [{ family: 'dbfs', pattern: /^\/api\/2\.0\/dbfs\//, perSecond: 30 }],
   dependsOn: [],
   discoveryAfter: ['clusters', 'jobs', 'clusterPolicies'],
   references: [],

@@ -6,6 +6,8 @@ import type { KindHandler } from './types.js';
 export const directories: KindHandler = {
   kind: 'directories',
   description: 'Workspace folders, so that empty folders and folder permissions survive.',
+  naturalKey: 'path',
+  permissions: { type: 'directories', workspaceObject: { objectType: 'DIRECTORY', token: (o) => idText(o.object_id) } },
   dependsOn: ['users'],
   references: [],
   async *list(ctx) {
@@ -14,7 +16,7 @@ export const directories: KindHandler = {
       yield {
         key: o.path,
         sourceId: idText(o.object_id),
-        changeToken: idText(o.object_id),
+        changeToken: idText(o.object_id), // the same token as permissions.workspaceObject
         meta: { path: o.path, object_id: idText(o.object_id) },
         noContent: true,
       };

@@ -1,7 +1,10 @@
 import { isApiError } from '../databricks/errors.js';
 import { importWorkspaceObject, PARENT_FOLDER } from './import/helpers.js';
-import { idText, workspaceTree } from './discovery.js';
+import { idText, type WorkspaceObject, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
+
+/** A file changed when its object_id, modified_at or size did. */
+const fileToken = (o: WorkspaceObject): string => `${idText(o.object_id)}:${o.modified_at ?? ''}:${o.size ?? ''}`;
 
 /**
  * Workspace files (any non-notebook content), byte for byte. Legacy workspace
@@ -10,6 +13,8 @@ import type { KindHandler } from './types.js';
 export const files: KindHandler = {
   kind: 'files',
   description: 'Workspace files, byte for byte.',
+  naturalKey: 'path',
+  permissions: { type: 'files', workspaceObject: { objectType: 'FILE', token: fileToken } },
   dependsOn: ['directories'],
   references: [],
   async *list(ctx) {
@@ -19,7 +24,7 @@ export const files: KindHandler = {
         yield {
           key: o.path,
           sourceId: id,
-          changeToken: `${id}:${o.modified_at ?? ''}:${o.size ?? ''}`,
+          changeToken: fileToken(o),
           meta: { path: o.path, object_id: id, modified_at: o.modified_at, size: o.size },
         };
       } else if (o.object_type === 'LIBRARY') {

@@ -15,6 +15,7 @@ interface ScriptInfo {
 export const globalInitScripts: KindHandler = {
   kind: 'globalInitScripts',
   description: 'Global init scripts with their content, position and enabled state.',
+  naturalKey: 'script name',
   dependsOn: [],
   references: [],
   async *list(ctx) {

@@ -13,6 +13,7 @@ import type { KindHandler } from './types.js';
 export const groups: KindHandler = {
   kind: 'groups',
   description: 'Groups with their members (nested groups too) and entitlements.',
+  naturalKey: 'display name',
   dependsOn: ['users', 'servicePrincipals'],
   discoveryAfter: ['users', 'servicePrincipals'],
   references: [

@@ -13,6 +13,9 @@ import type { KindHandler } from './types.js';
 export const jobs: KindHandler = {
   kind: 'jobs',
   description: 'Jobs: every task, job clusters, schedules, triggers, continuous settings, run_as.',
+  naturalKey: 'job id in the source (tagged DatabricksDrSourceId in the target)',
+  rateLimits: [{ family: 'jobs.create', method: 'POST', pattern: /^\/api\/2\.\d\/jobs\/create$/, perSecond: 20 }],
+  permissions: { type: 'jobs' },
   // What a job's creation needs: the ids it holds (clusters, policies, pools) and the
   // principals it runs as. Notebook and file paths are only resolved when it runs, so
   // jobs are restored while notebooks still are.

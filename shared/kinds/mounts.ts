@@ -58,6 +58,11 @@ async function mountsFromCluster(ctx: BackupContext, clusterId: string): Promise
 export const mounts: KindHandler = {
   kind: 'mounts',
   description: 'DBFS mount points (and their sources when a discovery cluster is configured).',
+  naturalKey: 'mount point',
+  rateLimits: [
+    { family: 'jobs.runs-submit', method: 'POST', pattern: /^\/api\/2\.\d\/jobs\/runs\/submit$/, perSecond: 35 },
+    { family: 'jobs.runs-get', method: 'GET', pattern: /^\/api\/2\.\d\/jobs\/runs\/get(-output)?$/, perSecond: 100 },
+  ],
   dependsOn: ['secretScopes'],
   references: [],
   async *list(ctx) {

@@ -1,7 +1,10 @@
 import { isApiError } from '../databricks/errors.js';
 import { importWorkspaceObject, PARENT_FOLDER } from './import/helpers.js';
-import { idText, workspaceTree } from './discovery.js';
+import { idText, type WorkspaceObject, workspaceTree } from './discovery.js';
 import type { KindHandler } from './types.js';
+
+/** A notebook changed when its object_id or modified_at did. */
+const notebookToken = (o: WorkspaceObject): string => `${idText(o.object_id)}:${o.modified_at ?? ''}`;
 
 /**
  * Notebooks, byte-exact in SOURCE format (every language). A notebook is exported
@@ -10,6 +13,12 @@ import type { KindHandler } from './types.js';
 export const notebooks: KindHandler = {
   kind: 'notebooks',
   description: 'Notebooks in SOURCE format, byte for byte, in Python, Scala, SQL and R.',
+  naturalKey: 'path',
+  rateLimits: [
+    { family: 'workspace.export', method: 'GET', pattern: /^\/api\/2\.0\/workspace\/export$/, perSecond: 60 },
+    { family: 'workspace.import', method: 'POST', pattern: /^\/api\/2\.0\/workspace\/import$/, perSecond: 30 },
+  ],
+  permissions: { type: 'notebooks', workspaceObject: { objectType: 'NOTEBOOK', token: notebookToken } },
   dependsOn: ['directories'],
   references: [],
   async *list(ctx) {
@@ -19,7 +28,7 @@ export const notebooks: KindHandler = {
       yield {
         key: o.path,
         sourceId: id,
-        changeToken: `${id}:${o.modified_at ?? ''}`,
+        changeToken: notebookToken(o),
         meta: { path: o.path, language: o.language, object_id: id, modified_at: o.modified_at },
       };
     }

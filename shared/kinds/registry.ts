@@ -10,15 +10,15 @@ import { jobs } from './jobs.js';
 import { mounts } from './mounts.js';
 import { KIND_NAMES, type KindName } from '../snapshot/names.js';
 import { notebooks } from './notebooks.js';
-import { permissions } from './permissions.js';
+import { permissionsKind } from './permissions.js';
 import { repos } from './repos.js';
 import { secretScopes } from './secretScopes.js';
 import { servicePrincipals } from './servicePrincipals.js';
-import type { KindHandler } from './types.js';
+import type { KindHandler, KindRateLimit } from './types.js';
 import { users } from './users.js';
 
-/** Every artifact kind; the compiler refuses a missing one. */
-export const REGISTRY = {
+/** Every kind but permissions, whose targets and dependencies derive from them. */
+const OBJECT_KINDS = {
   users,
   servicePrincipals,
   groups,
@@ -34,8 +34,22 @@ export const REGISTRY = {
   clusters,
   jobs,
   mounts,
-  permissions,
-} satisfies Record<KindName, KindHandler>;
+} satisfies Record<Exclude<KindName, 'permissions'>, KindHandler>;
+
+/** Every artifact kind, one line each; the compiler refuses a missing one. */
+export const REGISTRY: Readonly<Record<KindName, KindHandler>> = {
+  ...OBJECT_KINDS,
+  permissions: permissionsKind(Object.values(OBJECT_KINDS)),
+};
+
+/** The published rate limits the kinds declare, one per family. */
+export const KIND_RATE_LIMITS: readonly KindRateLimit[] = [
+  ...new Map(
+    Object.values(REGISTRY)
+      .flatMap((h) => h.rateLimits ?? [])
+      .map((r) => [r.family, r]),
+  ).values(),
+];
 
 export function handler(kind: KindName): KindHandler {
   return REGISTRY[kind];

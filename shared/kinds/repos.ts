@@ -30,6 +30,8 @@ interface RepoInfo {
 export const repos: KindHandler = {
   kind: 'repos',
   description: 'Git folders (remote URL, provider, branch, sparse checkout); content is re-cloned.',
+  naturalKey: 'path',
+  permissions: { type: 'repos', workspaceObject: { objectType: 'REPO', token: (o) => idText(o.object_id) } },
   dependsOn: ['directories'],
   references: [],
   async *list(ctx) {

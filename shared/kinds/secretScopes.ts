@@ -19,6 +19,8 @@ interface Scope {
 export const secretScopes: KindHandler = {
   kind: 'secretScopes',
   description: 'Secret scopes with their keys and ACLs; never values.',
+  naturalKey: 'scope name',
+  rateLimits: [{ family: 'secrets', pattern: /^\/api\/2\.0\/secrets\//, perSecond: 1100 }],
   dependsOn: ['users', 'groups', 'servicePrincipals'],
   references: [],
   async *list(ctx) {

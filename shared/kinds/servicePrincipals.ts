@@ -6,6 +6,7 @@ import type { KindHandler } from './types.js';
 export const servicePrincipals: KindHandler = {
   kind: 'servicePrincipals',
   description: 'Service principals (by application id) with their entitlements.',
+  naturalKey: 'application id',
   dependsOn: [],
   references: [],
   async *list(ctx) {

@@ -4,6 +4,7 @@ import type { DatabricksClient } from '../databricks/client.js';
 import type { Logger } from '../log/logger.js';
 import type { ArtifactEntry, Ref } from '../snapshot/types.js';
 import type { KindName } from '../snapshot/names.js';
+import type { WorkspaceObject } from './discovery.js';
 
 /** One object found by a kind's listing. */
 export interface Listed {
@@ -73,15 +74,55 @@ export interface BackupContext {
 }
 
 /**
- * One artifact kind: how to list and export it, what it depends on and references,
- * and its natural key. Failover adds `import` to the same modules.
+ * How the Permissions API protects a kind's objects (`/api/2.0/permissions/<type>/<id>`).
+ * The permissions kind derives its targets, dependencies and per-object waits from
+ * these declarations; no other kind lists them.
+ */
+export interface PermissionTarget {
+  /** The object type in the Permissions API path. */
+  type: string;
+  /**
+   * For workspace objects: the object_type in the workspace tree, and the change token
+   * the kind lists them with (a changed object has its grants read again). Their
+   * grants are found while the tree is walked, not after the kind is backed up.
+   */
+  workspaceObject?: { objectType: string; token(o: WorkspaceObject): string };
+  /**
+   * Objects with fixed ids instead of artifacts of the kind (`tokens` under
+   * `authorization`). Their grants are only ever added in the DR workspace, never
+   * removed: removing one could lock out the people who must run it.
+   */
+  fixed?: readonly string[];
+}
+
+/** A rate limit Databricks publishes for some of a kind's endpoints. */
+export interface KindRateLimit {
+  family: string;
+  method?: string;
+  pattern: RegExp;
+  /** Requests per second; DR_RATE_LIMITS overrides it by family name. */
+  perSecond: number;
+}
+
+/**
+ * One artifact kind, declared in one module: how to list and export it, its natural
+ * key, what it depends on and references, how its objects' permissions are
+ * addressed, its rate limits, and how a failover reconciles it. The registry, the
+ * permissions kind, verify, the CLI's `kinds` command and the docs' kind table all
+ * derive from these declarations (docs/adding-a-kind.md).
  */
 export interface KindHandler {
   kind: KindName;
   /** One line for the docs support matrix and the CLI. */
   description: string;
+  /** What identifies an object across workspaces (ids differ): "pool name", "path"… */
+  naturalKey: string;
   /** Kinds restored before this one in a failover. */
   dependsOn: KindName[];
+  /** How the Permissions API addresses this kind's objects, when it protects them. */
+  permissions?: PermissionTarget;
+  /** Published rate limits of this kind's endpoints (others get the per-endpoint default). */
+  rateLimits?: readonly KindRateLimit[];
   /** Kinds that must be backed up before this kind can be listed (it reads their artifacts). */
   discoveryAfter?: KindName[];
   references: RefSpec[];

@@ -6,6 +6,8 @@ import type { KindHandler } from './types.js';
 export const users: KindHandler = {
   kind: 'users',
   description: 'Users with their entitlements (memberships are on groups).',
+  naturalKey: 'userName',
+  rateLimits: [{ family: 'scim.read', method: 'GET', pattern: /^\/api\/2\.0\/preview\/scim\/v2\//, perSecond: 255 }],
   dependsOn: [],
   references: [],
   async *list(ctx) {

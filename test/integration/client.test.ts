@@ -1,3 +1,4 @@
+import { withKindLimits } from '../../shared/app/services.js';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,6 +13,9 @@ import { AZURE_DATABRICKS_APP_ID } from '../emulator/auth.js';
 import { type EmulatorHandle, startEmulator } from '../emulator/server.js';
 import { b64 } from '../support/http.js';
 import { pollUntil } from '../support/poll.js';
+
+// The rate limits every client gets: the named families the artifact kinds declare.
+const KIND_LIMITS = withKindLimits(DEFAULT_RATE_LIMITS);
 
 const TOKEN = 'dapi-emulator-secret-0123456789abcdef';
 const EXPORT = '/api/2.0/workspace/export';
@@ -178,7 +182,7 @@ describe('throttling', () => {
 
   test('the client never exceeds a configured family rate: 60 concurrent exports at 20/s draw no 429', async () => {
     const limited = await startEmulator({ token: TOKEN, rateLimits: { families: { 'workspace.export': 20 } }, seed: 9 });
-    const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, families: { ...DEFAULT_RATE_LIMITS.families, 'workspace.export': 20 } };
+    const limits: RateLimits = { ...KIND_LIMITS, families: { ...KIND_LIMITS.families, 'workspace.export': 20 } };
     const c = new DatabricksClient({ host: limited.url, auth: new PatAuth(TOKEN), limits });
     try {
       await c.post('/api/2.0/workspace/import', { path: '/Shared/n', format: 'SOURCE', language: 'PYTHON', content: b64(NOTEBOOK_SOURCE) });
@@ -506,7 +510,7 @@ describe('Microsoft Entra ID', () => {
 
 describe('abort', () => {
   test('an AbortSignal aborts a request waiting in the limiter, before it is sent', async () => {
-    const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, families: { ...DEFAULT_RATE_LIMITS.families, 'workspace.export': 1 } };
+    const limits: RateLimits = { ...KIND_LIMITS, families: { ...KIND_LIMITS.families, 'workspace.export': 1 } };
     const c = client({ limits });
     await c.get(EXPORT, { path: NOTEBOOK }); // takes the only token: the next waits about a second
     const controller = new AbortController();

@@ -1,7 +1,8 @@
+import { withKindLimits } from '../../shared/app/services.js';
 import { jest } from '@jest/globals';
 
 import { classify, DatabricksApiError, isApiError, parseErrorBody } from '../../shared/databricks/errors.js';
-import { DEFAULT_RATE_LIMITS, FAMILY_RULES, familyFor, limitFor, type RateLimits } from '../../shared/databricks/families.js';
+import { DEFAULT_RATE_LIMITS, familyFor, limitFor, type RateLimits } from '../../shared/databricks/families.js';
 import { canonicalJson, parseJson, stringifyJson } from '../../shared/codec/json.js';
 import {
   backoffDelay,
@@ -15,6 +16,9 @@ import {
 import { abortError, type FamilyLimit, FamilyLimiter } from '../../shared/databricks/throttle.js';
 import { DrError } from '../../shared/errors/drError.js';
 import { redact } from '../../shared/errors/redact.js';
+
+// The rate limits every client gets: the named families the artifact kinds declare.
+const KIND_LIMITS = withKindLimits(DEFAULT_RATE_LIMITS);
 
 /** The gateway's 503 page, byte for byte as the service (and the emulator) sends it. */
 const GATEWAY_503 =
@@ -859,7 +863,7 @@ describe('familyFor', () => {
     ['POST', '/api/2.0/secrets/put', 'secrets'],
     ['get', '/api/2.0/workspace/export', 'workspace.export'],
   ])('%s %s → %s', (method, path, family) => {
-    expect(familyFor(method, path)).toBe(family);
+    expect(familyFor(method, path, KIND_LIMITS.rules)).toBe(family);
   });
 
   test.each([
@@ -874,29 +878,29 @@ describe('familyFor', () => {
     ['get', '/api/2.0/policy-families/7', 'GET /api/2.0/policy-families/{id}'],
     ['GET', '/api/2.1/jobs/get', 'GET /api/2.1/jobs/get'],
   ])('per endpoint: %s %s → %s', (method, path, family) => {
-    expect(familyFor(method, path)).toBe(family);
+    expect(familyFor(method, path, KIND_LIMITS.rules)).toBe(family);
   });
 
   test('the named families are exactly the documented ones', () => {
-    expect([...new Set(FAMILY_RULES.map((r) => r.family))].sort()).toEqual(Object.keys(DEFAULT_RATE_LIMITS.families).sort());
+    expect([...new Set(KIND_LIMITS.rules?.map((r) => r.family))].sort()).toEqual(Object.keys(KIND_LIMITS.families).sort());
   });
 });
 
 describe('limitFor', () => {
   test('named families aim at utilization × their rate, half a second of burst, concurrency half the rate up to maxConcurrency', () => {
-    expect(DEFAULT_RATE_LIMITS.utilization).toBe(0.95);
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'workspace.export')).toEqual({ rate: 60 * 0.95, burstSeconds: 0.5, maxConcurrency: 16 });
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'jobs.create')).toEqual({ rate: 20 * 0.95, burstSeconds: 0.5, maxConcurrency: 10 });
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'permissions.write')).toEqual({ rate: 30 * 0.95, burstSeconds: 0.5, maxConcurrency: 15 });
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'secrets')).toEqual({ rate: 1100 * 0.95, burstSeconds: 0.5, maxConcurrency: 16 });
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'dbfs')).toEqual({ rate: 30 * 0.95, burstSeconds: 0.5, maxConcurrency: 15 });
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'jobs.create').rate).toBe(19);
+    expect(KIND_LIMITS.utilization).toBe(0.95);
+    expect(limitFor(KIND_LIMITS, 'workspace.export')).toEqual({ rate: 60 * 0.95, burstSeconds: 0.5, maxConcurrency: 16 });
+    expect(limitFor(KIND_LIMITS, 'jobs.create')).toEqual({ rate: 20 * 0.95, burstSeconds: 0.5, maxConcurrency: 10 });
+    expect(limitFor(KIND_LIMITS, 'permissions.write')).toEqual({ rate: 30 * 0.95, burstSeconds: 0.5, maxConcurrency: 15 });
+    expect(limitFor(KIND_LIMITS, 'secrets')).toEqual({ rate: 1100 * 0.95, burstSeconds: 0.5, maxConcurrency: 16 });
+    expect(limitFor(KIND_LIMITS, 'dbfs')).toEqual({ rate: 30 * 0.95, burstSeconds: 0.5, maxConcurrency: 15 });
+    expect(limitFor(KIND_LIMITS, 'jobs.create').rate).toBe(19);
   });
 
   test('other GET endpoints use defaultRead, everything else defaultWrite', () => {
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'GET /api/2.0/clusters/get')).toEqual({ rate: 95, burstSeconds: 0.5, maxConcurrency: 16 });
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'POST /api/2.0/clusters/create')).toEqual({ rate: 28.5, burstSeconds: 0.5, maxConcurrency: 15 });
-    expect(limitFor(DEFAULT_RATE_LIMITS, 'DELETE /api/2.0/repos/{id}')).toEqual({ rate: 28.5, burstSeconds: 0.5, maxConcurrency: 15 });
+    expect(limitFor(KIND_LIMITS, 'GET /api/2.0/clusters/get')).toEqual({ rate: 95, burstSeconds: 0.5, maxConcurrency: 16 });
+    expect(limitFor(KIND_LIMITS, 'POST /api/2.0/clusters/create')).toEqual({ rate: 28.5, burstSeconds: 0.5, maxConcurrency: 15 });
+    expect(limitFor(KIND_LIMITS, 'DELETE /api/2.0/repos/{id}')).toEqual({ rate: 28.5, burstSeconds: 0.5, maxConcurrency: 15 });
   });
 
   test('utilization 1 uses the limits as they are; small rates keep at least one request in flight', () => {

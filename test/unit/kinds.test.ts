@@ -1,3 +1,4 @@
+import { withKindLimits } from '../../shared/app/services.js';
 import { DEFAULT_RATE_LIMITS, familyFor } from '../../shared/databricks/families.js';
 import { KIND_NAMES } from '../../shared/snapshot/names.js';
 import { extractRefs, secretRefs } from '../../shared/kinds/refs.js';
@@ -5,6 +6,9 @@ import { discoveryOrder, importOrder, REGISTRY, topologicalOrder } from '../../s
 import { REALISTIC_RATE_LIMITS } from '../emulator/options.js';
 import { type EmulatorHandle, startEmulator } from '../emulator/server.js';
 import { call } from '../support/http.js';
+
+// The rate limits every client gets: the named families the artifact kinds declare.
+const KIND_LIMITS = withKindLimits(DEFAULT_RATE_LIMITS);
 
 describe('registry', () => {
   test('every kind has a handler named after it', () => {
@@ -102,9 +106,9 @@ describe('the client assumes the limits the service enforces', () => {
   afterAll(() => emu.stop());
 
   test('the default limits are the realistic preset', () => {
-    expect(DEFAULT_RATE_LIMITS.families).toEqual(REALISTIC_RATE_LIMITS.families);
-    expect(DEFAULT_RATE_LIMITS.defaultRead).toBe(REALISTIC_RATE_LIMITS.default);
-    expect(DEFAULT_RATE_LIMITS.defaultWrite).toBe(REALISTIC_RATE_LIMITS.defaultWrite);
+    expect(KIND_LIMITS.families).toEqual(REALISTIC_RATE_LIMITS.families);
+    expect(KIND_LIMITS.defaultRead).toBe(REALISTIC_RATE_LIMITS.default);
+    expect(KIND_LIMITS.defaultWrite).toBe(REALISTIC_RATE_LIMITS.defaultWrite);
   });
 
   test.each([
@@ -122,6 +126,6 @@ describe('the client assumes the limits the service enforces', () => {
     emu.stats.reset();
     await call(emu.url, method, path, method === 'GET' ? {} : { body: {} });
     const [endpoint] = Object.values(emu.stats.snapshot().endpoints);
-    expect(familyFor(method, path.split('?')[0] as string)).toBe(endpoint?.family);
+    expect(familyFor(method, path.split('?')[0] as string, KIND_LIMITS.rules)).toBe(endpoint?.family);
   });
 });
