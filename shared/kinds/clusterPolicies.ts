@@ -1,4 +1,5 @@
-import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, mapStorageDeep, plannedId } from './import/helpers.js';
+import { doc, mapStorageDeep } from './import/helpers.js';
+import { reconcile, type TargetScope } from './import/reconcile.js';
 import type { ImportContext, TargetObject } from './import/types.js';
 import type { Ref } from '../snapshot/types.js';
 import { dbfsPath } from './refs.js';
@@ -55,8 +56,7 @@ export const clusterPolicies: KindHandler = {
     ...policyDefinitionRefs(content['policy_family_definition_overrides'], 'policy_family_definition_overrides'),
   ],
   async *list(ctx) {
-    const r = await ctx.client.get<{ policies?: Policy[] }>('/api/2.0/policies/clusters/list', undefined, { signal: ctx.signal });
-    for (const p of r.policies ?? []) {
+    for (const p of await listPolicies(ctx)) {
       yield {
         key: p.name,
         sourceId: p.policy_id,
@@ -87,14 +87,9 @@ export const clusterPolicies: KindHandler = {
    * Compute…) exists in every workspace, so only its overrides are edited.
    */
   importer: {
-    async inventory(ctx) {
-      const r = await ctx.client.get<{ policies?: Policy[] }>('/api/2.0/policies/clusters/list', undefined, { signal: ctx.signal });
-      return new Map<string, TargetObject>((r.policies ?? []).map((p) => [p.name.toLowerCase(), { id: p.policy_id, data: p }]));
-    },
+    inventory: target,
     async import(ctx, artifact, content) {
       const d = doc<Policy>(content);
-      const inventory = await ctx.inventory('clusterPolicies');
-      const existing = inventory.get(d.name.toLowerCase());
       const body: Record<string, unknown> = {
         name: d.name,
         ...(d.definition === undefined ? {} : { definition: targetDefinition(ctx, d.definition, 'definition') }),
@@ -112,42 +107,41 @@ export const clusterPolicies: KindHandler = {
         ...(d.max_clusters_per_user === undefined ? {} : { max_clusters_per_user: d.max_clusters_per_user }),
         ...(d.libraries === undefined ? {} : { libraries: d.libraries }),
       };
-      if (!existing && d.is_default === true) throw new Error(`The default policy "${d.name}" is missing from the target workspace.`);
-      const current = existing === undefined ? undefined : comparable(existing.data as Record<string, unknown>);
-      const wanted = comparable(body);
-      const token = jsonHash(wanted);
-      const fields = current ? diffFields(wanted, current) : [];
-      const action = decide(ctx, existing !== undefined, fields.length === 0, isOurs(ctx, 'clusterPolicies', artifact.key, current));
-      if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return {
-          action,
-          targetId: existing?.id ?? plannedId('policy', d.name),
-          token,
-          ...(action === 'unchanged' ? {} : { note: differs('The policy', fields) }),
-        };
-      }
-      if (existing) {
-        await ctx.client.post(
-          '/api/2.0/policies/clusters/edit',
-          { policy_id: existing.id, ...body },
-          { signal: ctx.signal, idempotent: true },
-        );
-        existing.data = { ...body, policy_id: existing.id };
-        return { action, targetId: existing.id, token, note: differs('The policy', fields) };
-      }
-      const created = await createOnce(
-        ctx,
-        () => ctx.client.post<{ policy_id: string }>('/api/2.0/policies/clusters/create', body, { signal: ctx.signal }),
-        async () => {
-          const r = await ctx.client.get<{ policies?: Policy[] }>('/api/2.0/policies/clusters/list', undefined, { signal: ctx.signal });
-          return r.policies?.find((p) => p.name.toLowerCase() === d.name.toLowerCase());
+      const key = d.name.toLowerCase();
+      if (d.is_default === true && !(await ctx.inventory('clusterPolicies')).has(key))
+        throw new Error(`The default policy "${d.name}" is missing from the target workspace.`);
+      return reconcile(ctx, artifact, target, {
+        kind: 'clusterPolicies',
+        key,
+        what: 'The policy',
+        noun: 'policy',
+        wanted: comparable(body),
+        current: (existing) => comparable(existing.data as Record<string, unknown>),
+        async update(existing) {
+          await ctx.client.post(
+            '/api/2.0/policies/clusters/edit',
+            { policy_id: existing.id, ...body },
+            { signal: ctx.signal, idempotent: true },
+          );
         },
-      );
-      inventory.set(d.name.toLowerCase(), { id: created.policy_id, data: { ...body, policy_id: created.policy_id } });
-      return { action, targetId: created.policy_id, token };
+        written: (id) => ({ ...body, policy_id: id }),
+        create: async () =>
+          (await ctx.client.post<{ policy_id: string }>('/api/2.0/policies/clusters/create', body, { signal: ctx.signal })).policy_id,
+      });
     },
   },
 };
+
+/** The target's policies by name (unique case-insensitively). */
+async function target(ctx: TargetScope): Promise<Map<string, TargetObject>> {
+  return new Map((await listPolicies(ctx)).map((p) => [p.name.toLowerCase(), { id: p.policy_id, data: p }]));
+}
+
+async function listPolicies(ctx: TargetScope): Promise<Policy[]> {
+  return (
+    (await ctx.client.get<{ policies?: Policy[] }>('/api/2.0/policies/clusters/list', undefined, { signal: ctx.signal })).policies ?? []
+  );
+}
 
 /** The fields a policy is compared on, definitions parsed (their JSON text is not stable). */
 function comparable(p: Record<string, unknown>): Record<string, unknown> {

@@ -60,7 +60,7 @@ const ALL_PURPOSE = { page_size: 100, 'filter_by.cluster_sources': ['UI', 'API']
  */
 export const clusters: KindHandler = {
   kind: 'clusters',
-  description: 'All-purpose clusters (UI and API): spec without read-only fields, libraries, pinned state.',
+  description: 'All-purpose clusters (UI and API): the user-specified spec, libraries, pinned state; terminated at once after a failover.',
   naturalKey: 'cluster id in the source (tagged DatabricksDrSourceId in the target)',
   permissions: { type: 'clusters' },
   dependsOn: ['clusterPolicies', 'instancePools', 'dbfsFiles', 'files', 'users', 'secretScopes'],

@@ -1,4 +1,5 @@
-import { createOnce, decide, diffFields, differs, doc, isOurs, jsonHash, plannedId } from './import/helpers.js';
+import { doc } from './import/helpers.js';
+import { reconcile, type TargetScope } from './import/reconcile.js';
 import type { TargetObject } from './import/types.js';
 import { compact } from './discovery.js';
 import type { KindHandler } from './types.js';
@@ -19,8 +20,7 @@ export const globalInitScripts: KindHandler = {
   dependsOn: [],
   references: [],
   async *list(ctx) {
-    const r = await ctx.client.get<{ scripts?: ScriptInfo[] }>('/api/2.0/global-init-scripts', undefined, { signal: ctx.signal });
-    for (const s of r.scripts ?? []) {
+    for (const s of await listScripts(ctx)) {
       yield {
         key: s.script_id,
         sourceId: s.script_id,
@@ -39,49 +39,41 @@ export const globalInitScripts: KindHandler = {
   importer: {
     // One at a time in position order: the service shifts the others when a script takes a position.
     waves: (artifacts) => [...artifacts].sort((a, b) => Number(a.meta['position'] ?? 0) - Number(b.meta['position'] ?? 0)).map((a) => [a]),
-    async inventory(ctx) {
-      const r = await ctx.client.get<{ scripts?: ScriptInfo[] }>('/api/2.0/global-init-scripts', undefined, { signal: ctx.signal });
-      return new Map<string, TargetObject>((r.scripts ?? []).map((x) => [x.name, { id: x.script_id, data: x }]));
-    },
+    inventory: target,
     async import(ctx, artifact, content) {
       const d = doc<{ name: string; script: string; position?: number; enabled?: boolean }>(content);
-      const inventory = await ctx.inventory('globalInitScripts');
-      const existing = inventory.get(d.name);
       const wanted = { script: Buffer.from(d.script, 'base64').toString('base64'), position: d.position ?? 0, enabled: d.enabled ?? false };
-      let current: typeof wanted | undefined;
-      if (existing) {
-        const s = await ctx.client.get<ScriptInfo & { script: string }>(`/api/2.0/global-init-scripts/${existing.id}`, undefined, {
-          signal: ctx.signal,
-        });
-        current = { script: s.script, position: s.position ?? 0, enabled: s.enabled ?? false };
-      }
-      const token = jsonHash(wanted);
-      const fields = current ? diffFields(wanted, current) : [];
-      const action = decide(ctx, existing !== undefined, fields.length === 0, isOurs(ctx, 'globalInitScripts', artifact.key, current));
-      if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return {
-          action,
-          targetId: existing?.id ?? plannedId('global init script', d.name),
-          token,
-          ...(action === 'unchanged' ? {} : { note: differs('The script', fields) }),
-        };
-      }
       const body = { name: d.name, ...wanted };
-      if (existing) {
-        await ctx.client.patch(`/api/2.0/global-init-scripts/${existing.id}`, body, { signal: ctx.signal, idempotent: true });
-        return { action, targetId: existing.id, token, note: differs('The script', fields) };
-      }
-      const created = await createOnce(
-        ctx,
-        () => ctx.client.post<{ script_id: string }>('/api/2.0/global-init-scripts', body, { signal: ctx.signal }),
-        async () => {
-          const r = await ctx.client.get<{ scripts?: ScriptInfo[] }>('/api/2.0/global-init-scripts', undefined, { signal: ctx.signal });
-          const x = r.scripts?.find((y) => y.name === d.name);
-          return x && { script_id: x.script_id };
+      return reconcile(ctx, artifact, target, {
+        kind: 'globalInitScripts',
+        key: d.name,
+        what: 'The script',
+        noun: 'global init script',
+        wanted,
+        async current(existing) {
+          const s = await ctx.client.get<ScriptInfo & { script: string }>(`/api/2.0/global-init-scripts/${existing.id}`, undefined, {
+            signal: ctx.signal,
+          });
+          return { script: s.script, position: s.position ?? 0, enabled: s.enabled ?? false };
         },
-      );
-      inventory.set(d.name, { id: created.script_id, data: { ...body, script_id: created.script_id } });
-      return { action, targetId: created.script_id, token };
+        async update(existing) {
+          await ctx.client.patch(`/api/2.0/global-init-scripts/${existing.id}`, body, { signal: ctx.signal, idempotent: true });
+        },
+        written: (id) => ({ ...body, script_id: id }),
+        create: async () =>
+          (await ctx.client.post<{ script_id: string }>('/api/2.0/global-init-scripts', body, { signal: ctx.signal })).script_id,
+      });
     },
   },
 };
+
+/** The target's scripts by name (ids differ between workspaces). */
+async function target(ctx: TargetScope): Promise<Map<string, TargetObject>> {
+  return new Map((await listScripts(ctx)).map((x) => [x.name, { id: x.script_id, data: x }]));
+}
+
+async function listScripts(ctx: TargetScope): Promise<ScriptInfo[]> {
+  return (
+    (await ctx.client.get<{ scripts?: ScriptInfo[] }>('/api/2.0/global-init-scripts', undefined, { signal: ctx.signal })).scripts ?? []
+  );
+}

@@ -12,7 +12,7 @@ import type { KindHandler } from './types.js';
  */
 export const groups: KindHandler = {
   kind: 'groups',
-  description: 'Groups with their members (nested groups too) and entitlements.',
+  description: 'Groups with their members (users, service principals, nested groups) and entitlements; `admins` only gains members.',
   naturalKey: 'display name',
   dependsOn: ['users', 'servicePrincipals'],
   discoveryAfter: ['users', 'servicePrincipals'],

@@ -6,6 +6,7 @@ import { files } from './files.js';
 import { globalInitScripts } from './globalInitScripts.js';
 import { groups } from './groups.js';
 import { instancePools } from './instancePools.js';
+import { ipAccessLists } from './ipAccessLists.js';
 import { jobs } from './jobs.js';
 import { mounts } from './mounts.js';
 import { KIND_NAMES, type KindName } from '../snapshot/names.js';
@@ -16,6 +17,7 @@ import { secretScopes } from './secretScopes.js';
 import { servicePrincipals } from './servicePrincipals.js';
 import type { KindHandler, KindRateLimit } from './types.js';
 import { users } from './users.js';
+import { workspaceSettings } from './workspaceSettings.js';
 
 /** Every kind but permissions, whose targets and dependencies derive from them. */
 const OBJECT_KINDS = {
@@ -34,6 +36,8 @@ const OBJECT_KINDS = {
   clusters,
   jobs,
   mounts,
+  ipAccessLists,
+  workspaceSettings,
 } satisfies Record<Exclude<KindName, 'permissions'>, KindHandler>;
 
 /** Every artifact kind, one line each; the compiler refuses a missing one. */

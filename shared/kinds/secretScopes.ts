@@ -18,7 +18,7 @@ interface Scope {
  */
 export const secretScopes: KindHandler = {
   kind: 'secretScopes',
-  description: 'Secret scopes with their keys and ACLs; never values.',
+  description: 'Secret scopes with their key names and ACLs; **never values** (the report lists the keys that need one).',
   naturalKey: 'scope name',
   rateLimits: [{ family: 'secrets', pattern: /^\/api\/2\.0\/secrets\//, perSecond: 1100 }],
   dependsOn: ['users', 'groups', 'servicePrincipals'],

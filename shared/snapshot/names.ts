@@ -71,6 +71,8 @@ export const KIND_NAMES = [
   'jobs',
   'mounts',
   'permissions',
+  'ipAccessLists',
+  'workspaceSettings',
 ] as const;
 
 export type KindName = (typeof KIND_NAMES)[number];

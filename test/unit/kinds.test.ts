@@ -20,7 +20,8 @@ describe('registry', () => {
     const order = importOrder();
     expect(order).toHaveLength(KIND_NAMES.length);
     for (const k of order) for (const d of REGISTRY[k].dependsOn) expect(order.indexOf(d)).toBeLessThan(order.indexOf(k));
-    expect(order.indexOf('permissions')).toBe(order.length - 1);
+    // Workspace settings last: switching IP access lists on cannot shut out the rest of the run.
+    expect(order.indexOf('workspaceSettings')).toBe(order.length - 1);
     expect(order.indexOf('users')).toBeLessThan(order.indexOf('groups'));
     expect(order.indexOf('clusters')).toBeLessThan(order.indexOf('jobs'));
   });
