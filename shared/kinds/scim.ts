@@ -1,4 +1,5 @@
-import { createOnce, decide, diffFields, differs, doc, plannedId, SCIM, scimPatch, scimValues } from './import/helpers.js';
+import { doc, SCIM, scimPatch, scimValues } from './import/helpers.js';
+import { reconcile, type TargetScope } from './import/reconcile.js';
 import type { KindImporter, TargetObject } from './import/types.js';
 import { scimList } from './discovery.js';
 
@@ -65,57 +66,46 @@ export function principalImporter(
   what: string,
   keyOf: (p: ScimUser | ScimServicePrincipal | PrincipalDoc) => string,
 ): KindImporter {
+  const kind = resource === 'Users' ? 'users' : 'servicePrincipals';
+  const comparable = (p: ScimUser | ScimServicePrincipal) => ({
+    displayName: p.displayName,
+    active: p.active ?? true,
+    entitlements: values(p.entitlements) ?? [],
+  });
+  const target = async (ctx: TargetScope): Promise<Map<string, TargetObject>> =>
+    new Map((await scimList<ScimUser | ScimServicePrincipal>(ctx, resource)).map((p) => [keyOf(p).toLowerCase(), { id: p.id, data: p }]));
   return {
-    async inventory(ctx) {
-      const list = await scimList<ScimUser | ScimServicePrincipal>(ctx, resource);
-      return new Map<string, TargetObject>(list.map((p) => [keyOf(p).toLowerCase(), { id: p.id, data: p }]));
-    },
-    async import(ctx, _artifact, content) {
+    inventory: target,
+    async import(ctx, artifact, content) {
       const d = doc<PrincipalDoc>(content);
       const key = keyOf(d);
-      const inventory = await ctx.inventory(resource === 'Users' ? 'users' : 'servicePrincipals');
-      const existing = inventory.get(key.toLowerCase());
-      const current = existing?.data as (ScimUser & ScimServicePrincipal) | undefined;
-      const expected = { displayName: d.displayName ?? current?.displayName, active: d.active ?? true, entitlements: d.entitlements ?? [] };
-      const actual = current && {
-        displayName: current.displayName,
-        active: current.active ?? true,
-        entitlements: values(current.entitlements) ?? [],
-      };
-      const fields = actual ? diffFields(expected, actual) : [];
-      const action = decide(ctx, existing !== undefined, fields.length === 0);
-      if (ctx.dryRun || action === 'unchanged' || action === 'conflict') {
-        return {
-          action,
-          targetId: existing?.id ?? plannedId(what, key),
-          ...(action === 'unchanged' ? {} : { note: differs(`The ${what}`, fields) }),
-        };
-      }
-      if (existing) {
-        await scimPatch(ctx, `${resource}/${existing.id}`, [
-          { op: 'replace', path: 'active', value: expected.active },
-          ...(d.displayName === undefined ? [] : [{ op: 'replace' as const, path: 'displayName', value: d.displayName }]),
-          { op: 'replace', path: 'entitlements', value: scimValues(expected.entitlements) },
-        ]);
-        return { action, targetId: existing.id, note: differs(`The ${what}`, fields) };
-      }
+      const existing = (await ctx.inventory(kind)).get(key.toLowerCase())?.data as ScimUser | undefined;
+      const wanted = { displayName: d.displayName ?? existing?.displayName, active: d.active ?? true, entitlements: d.entitlements ?? [] };
       const body = {
         schemas: [`urn:ietf:params:scim:schemas:core:2.0:${resource === 'Users' ? 'User' : 'ServicePrincipal'}`],
         ...(resource === 'Users' ? { userName: key } : { applicationId: key }),
         ...(d.displayName === undefined ? {} : { displayName: d.displayName }),
         ...(resource === 'Users' && d.name !== undefined ? { name: d.name } : {}),
-        active: expected.active,
-        entitlements: scimValues(expected.entitlements),
+        active: wanted.active,
+        entitlements: scimValues(wanted.entitlements),
       };
-      const filter = resource === 'Users' ? `userName eq "${key}"` : `applicationId eq "${key}"`;
-      const created = await createOnce(
-        ctx,
-        () => ctx.client.post<ScimUser>(`${SCIM}/${resource}`, body, { signal: ctx.signal }),
-        async () =>
-          (await ctx.client.get<{ Resources?: ScimUser[] }>(`${SCIM}/${resource}`, { filter }, { signal: ctx.signal })).Resources?.[0],
-      );
-      inventory.set(key.toLowerCase(), { id: created.id, data: created });
-      return { action, targetId: created.id };
+      return reconcile(ctx, artifact, target, {
+        kind,
+        key: key.toLowerCase(),
+        what: `The ${what}`,
+        noun: what,
+        wanted,
+        current: (t) => comparable(t.data as ScimUser),
+        async update(t) {
+          await scimPatch(ctx, `${resource}/${t.id}`, [
+            { op: 'replace', path: 'active', value: wanted.active },
+            ...(d.displayName === undefined ? [] : [{ op: 'replace' as const, path: 'displayName', value: d.displayName }]),
+            { op: 'replace', path: 'entitlements', value: scimValues(wanted.entitlements) },
+          ]);
+        },
+        written: (id) => ({ ...body, id }),
+        create: async () => (await ctx.client.post<ScimUser>(`${SCIM}/${resource}`, body, { signal: ctx.signal })).id,
+      });
     },
   };
 }
