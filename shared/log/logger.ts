@@ -37,13 +37,3 @@ export function redactingLogger(sink: (level: LogLevel, message: string, fields:
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
-
-/** Add fixed fields (runId, kind…) to every line. */
-export function withFields(logger: Logger, fixed: LogFields): Logger {
-  return {
-    debug: (m, f) => logger.debug(m, { ...fixed, ...f }),
-    info: (m, f) => logger.info(m, { ...fixed, ...f }),
-    warn: (m, f) => logger.warn(m, { ...fixed, ...f }),
-    error: (m, f) => logger.error(m, { ...fixed, ...f }),
-  };
-}
