@@ -1,3 +1,4 @@
+/** Low-level output helpers: the CLI's logger on stderr, byte and duration formats, JSON on stdout. */
 import { type LogFields, type Logger, type LogLevel, redactingLogger } from '../log/logger.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -22,23 +23,6 @@ export function cliLogger(level: LogLevel, json: boolean, quiet = false): Logger
     process.stderr.write(`${lineLevel === 'info' ? '' : `${lineLevel.toUpperCase()}: `}${message}${extra ? `  ${extra}` : ''}\n`);
   });
 }
-
-/** Exit codes, documented in the README. */
-export const EXIT = {
-  OK: 0,
-  /** The operation failed (API, storage, or something it found, like drift). */
-  FAILED: 1,
-  /** Bad arguments or configuration. */
-  USAGE: 2,
-  /** Another backup or failover of the workspace is running. */
-  LOCKED: 3,
-  /** Stopped by its time budget or a signal; progress is checkpointed. */
-  PARTIAL: 4,
-  /** A snapshot failed its integrity check. */
-  CORRUPT: 5,
-  /** verify found the target different from the snapshot. */
-  DRIFT: 6,
-} as const;
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

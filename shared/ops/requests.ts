@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { isDrError } from '../errors/drError.js';
 import { type FailoverRequest, parseFailoverRequest, REQUEST_SCHEMA, REQUEST_VERSION } from '../failover/message.js';
 import { workspaceKey } from '../snapshot/names.js';
+import { resolveSnapshot } from '../snapshot/resolve.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 
 /** A request body that cannot be accepted: the HTTP status and a message that says what to send instead. */
@@ -59,23 +60,21 @@ export async function parseFailoverBody(
   if (source === target) return bad(`The source and the target are the same profile ("${source}").`);
   const key = workspaceKey((config.profiles.get(source) as { host: string }).host);
   const snapshot = request.snapshot ?? 'latest';
-  if (snapshot === 'latest') {
-    if ((await store.listSnapshots(key)).length === 0)
+  try {
+    await resolveSnapshot(store, key, snapshot);
+  } catch (error) {
+    if (isDrError(error) && error.code === 'SNAPSHOT_NOT_FOUND')
       return {
         ok: false,
-        problem: { status: 404, message: `There is no snapshot of "${source}" (${key}) yet. Run a backup first (POST /api/backup).` },
+        problem: {
+          status: 404,
+          message:
+            snapshot === 'latest'
+              ? `There is no snapshot of "${source}" (${key}) yet. Run a backup first (POST /api/backup).`
+              : `Snapshot ${snapshot} of "${source}" does not exist. List them with GET /api/snapshots.`,
+        },
       };
-  } else {
-    try {
-      await store.readManifest(key, snapshot);
-    } catch (error) {
-      if (isDrError(error) && error.code === 'SNAPSHOT_NOT_FOUND')
-        return {
-          ok: false,
-          problem: { status: 404, message: `Snapshot ${snapshot} of "${source}" does not exist. List them with GET /api/snapshots.` },
-        };
-      throw error;
-    }
+    throw error;
   }
   return { ok: true, request };
 }
