@@ -12,6 +12,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBackup } from './commands/backup.js';
 import { registerCutover } from './commands/cutover.js';
 import { registerFailover } from './commands/failover.js';
+import { registerKinds } from './commands/kinds.js';
 import { registerSnapshotsList } from './commands/snapshotsList.js';
 import { registerSnapshotsPrune } from './commands/snapshotsPrune.js';
 import { registerSnapshotsShow } from './commands/snapshotsShow.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerFailover(program);
   registerVerify(program);
   registerCutover(program);
+  registerKinds(program);
 
   const snapshots = program.command('snapshots').description('List, inspect, verify and prune snapshots.');
   registerSnapshotsList(snapshots);

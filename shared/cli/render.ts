@@ -14,6 +14,7 @@ import type { PruneReport } from '../snapshot/retention.js';
 import type { Manifest, SnapshotSummary } from '../snapshot/types.js';
 import type { VerifyReport as IntegrityReport } from '../snapshot/verify.js';
 import { formatBytes, formatDuration, printJson } from './output.js';
+import { importOrder, REGISTRY } from '../kinds/registry.js';
 
 /** A result, both ways: the --json value and the human text (newline-terminated). */
 export interface View {
@@ -163,5 +164,30 @@ export function pruneView(report: PruneReport): View {
         : '') +
       report.snapshotsDeleted.map((s) => `  - ${s.workspaceKey} ${s.snapshotId}`).join('\n') +
       (report.snapshotsDeleted.length > 0 ? '\n' : ''),
+  };
+}
+
+/** The kinds in restore order, as their modules declare them. */
+export function kindsView(): View {
+  const kinds = importOrder().map((k) => {
+    const h = REGISTRY[k];
+    return {
+      kind: k,
+      description: h.description,
+      naturalKey: h.naturalKey,
+      dependsOn: h.dependsOn,
+      ...(h.permissions ? { permissions: h.permissions.type, ...(h.permissions.fixed ? { fixed: h.permissions.fixed } : {}) } : {}),
+      restores: h.importer !== undefined,
+    };
+  });
+  return {
+    json: () => ({ kinds }),
+    text: () =>
+      lines(
+        kinds.flatMap((k, i) => [
+          `${String(i + 1).padStart(2)}. ${k.kind} (key: ${k.naturalKey}${k.permissions ? `; permissions: ${k.permissions}` : ''})`,
+          `    ${k.description}`,
+        ]),
+      ),
   };
 }
