@@ -45,7 +45,8 @@ export const postAlert = handler(async (request, _context, logger) => {
     { runId: decision.runId, record: { alertId: alert.alertId } },
   );
   logger.warn(
-    `${decision.reason}: ${submitted.duplicate ? 'already queued as' : 'queued'} ${decision.dryRun ? 'a dry-run ' : ''}failover ${submitted.runId}`,
+    `${decision.reason}: ${submitted.duplicate ? 'already queued as' : 'queued'} ` +
+      `${decision.dryRun ? 'a dry-run ' : ''}failover ${submitted.runId}`,
     { alertId: alert.alertId },
   );
   return accepted(request, submitted);

@@ -223,7 +223,10 @@ export class DatabricksClient {
   /** The fix for failures the caller can act on. */
   private hintFor(status: number, message: string): string | undefined {
     if (status === 401 || (status === 403 && /Invalid access token|expired|Credential was not sent/i.test(message))) {
-      return `The workspace ${this.host} refused the credential (${this.options.auth.description}). Check the personal access token or Entra identity configured in this workspace's profile, and that it has not expired.`;
+      return (
+        `The workspace ${this.host} refused the credential (${this.options.auth.description}). ` +
+        "Check the personal access token or Entra identity configured in this workspace's profile, and that it has not expired."
+      );
     }
     if (status === 403) {
       return `The identity used for ${this.host} lacks a permission: databricks-dr needs a workspace admin.`;
@@ -262,7 +265,8 @@ export class DatabricksClient {
       const code = (error as { code?: string }).code ?? (error as Error).name;
       return new DrError(
         'WORKSPACE_UNREACHABLE',
-        `Cannot reach the Databricks workspace at ${this.host} (${method} ${url.pathname}): ${redact((error as Error).message)} [${code}]. ` +
+        `Cannot reach the Databricks workspace at ${this.host} (${method} ${url.pathname}): ` +
+          `${redact((error as Error).message)} [${code}]. ` +
           'Check the host in the profile, DNS and network access from here, then try again.',
         { cause: error, retryable: true },
       );

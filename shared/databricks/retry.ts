@@ -143,7 +143,8 @@ export class RetryBudget {
     if (this.spent >= this.options.budget + this.earned) {
       throw new DrError(
         'RETRY_BUDGET_EXHAUSTED',
-        `Gave up after ${this.spent} retries: the workspace keeps failing or throttling. Check its health, or lower the request rates (DR_RATE_LIMITS).`,
+        `Gave up after ${this.spent} retries: the workspace keeps failing or throttling. ` +
+          'Check its health, or lower the request rates (DR_RATE_LIMITS).',
         { retryable: true },
       );
     }

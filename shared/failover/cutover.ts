@@ -64,7 +64,8 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
     if (state.idMap.size() === 0) {
       throw new DrError(
         'USAGE',
-        `No failover from ${options.sourceKey} into ${targetKey} has run, so there is nothing to cut over. Run "databricks-dr failover" first.`,
+        `No failover from ${options.sourceKey} into ${targetKey} has run, so there is nothing to cut over. ` +
+          'Run "databricks-dr failover" first.',
       );
     }
     const at = new Date().toISOString();

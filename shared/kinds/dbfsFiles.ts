@@ -39,7 +39,9 @@ async function walk(ctx: BackupContext, path: string, out: Map<string, FileInfo>
  */
 export const dbfsFiles: KindHandler = {
   kind: 'dbfsFiles',
-  description: 'DBFS files under `DR_DBFS_PREFIXES` and every DBFS path clusters, jobs or policies reference (init scripts, jars, wheels), streamed in 1 MB chunks.',
+  description:
+    'DBFS files under `DR_DBFS_PREFIXES` and every DBFS path clusters, jobs or policies reference ' +
+    '(init scripts, jars, wheels), streamed in 1 MB chunks.',
   naturalKey: 'DBFS path',
   rateLimits: [{ family: 'dbfs', pattern: /^\/api\/2\.0\/dbfs\//, perSecond: 30 }],
   dependsOn: [],

@@ -62,7 +62,9 @@ export const instancePools: KindHandler = {
             return {
               action: 'conflict',
               targetId: existing.id,
-              note: `The pool differs in fields that cannot be edited (${fixed.join(', ')}); delete it in the target to have it re-created.`,
+              note:
+                `The pool differs in fields that cannot be edited (${fixed.join(', ')}); ` +
+                'delete it in the target to have it re-created.',
             };
           const edit = Object.fromEntries(Object.entries(spec).filter(([k]) => POOL_EDITABLE.includes(k)));
           await ctx.client.post(

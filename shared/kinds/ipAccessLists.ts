@@ -75,7 +75,8 @@ export const ipAccessLists: KindHandler = {
 };
 
 const LOCKOUT_ACTION =
-  'Add the DR tool\u2019s outbound addresses (egressAddresses in DR_FAILOVER_MAPPINGS) to an allow list in the DR workspace, or write the lists by hand.';
+  'Add the DR tool\u2019s outbound addresses (egressAddresses in DR_FAILOVER_MAPPINGS) to an allow list in the DR workspace, ' +
+  'or write the lists by hand.';
 
 function reconcileList(ctx: ImportContext, artifact: Parameters<typeof reconcile>[1], list: IpAccessList): Promise<ImportResult> {
   return reconcile(ctx, artifact, target, {
@@ -140,7 +141,10 @@ export function refusedBy(egress: readonly string[], lists: readonly IpAccessLis
   const enabled = lists.filter((l) => l.enabled);
   if (enabled.length === 0) return undefined;
   if (egress.length === 0)
-    return 'The DR workspace enforces IP access lists and the DR tool\u2019s outbound addresses are not configured, so nothing shows these lists would let it in.';
+    return (
+      'The DR workspace enforces IP access lists and the DR tool\u2019s outbound addresses are not configured, ' +
+      'so nothing shows these lists would let it in.'
+    );
   const allows = enabled.filter((l) => l.list_type === 'ALLOW');
   for (const address of egress) {
     const blocked = enabled.find((l) => l.list_type === 'BLOCK' && l.ip_addresses.some((r) => covers(r, address)));

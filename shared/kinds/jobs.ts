@@ -12,7 +12,9 @@ import type { KindHandler } from './types.js';
  */
 export const jobs: KindHandler = {
   kind: 'jobs',
-  description: 'Jobs: full settings, every task (beyond 100 too), job clusters, schedules, triggers, run_as; paused in the DR workspace until cutover.',
+  description:
+    'Jobs: full settings, every task (beyond 100 too), job clusters, schedules, triggers, run_as; ' +
+    'paused in the DR workspace until cutover.',
   naturalKey: 'job id in the source (tagged DatabricksDrSourceId in the target)',
   rateLimits: [{ family: 'jobs.create', method: 'POST', pattern: /^\/api\/2\.\d\/jobs\/create$/, perSecond: 20 }],
   permissions: { type: 'jobs' },

@@ -15,7 +15,8 @@ interface MountInfo {
 
 /** Python that prints the mounts as JSON; the emulator and real clusters both run it. */
 export const LIST_MOUNTS_COMMAND =
-  'import json\nprint(json.dumps([{"mountPoint": m.mountPoint, "source": m.source, "encryptionType": m.encryptionType} for m in dbutils.fs.mounts()]))';
+  'import json\nprint(json.dumps([{"mountPoint": m.mountPoint, "source": m.source, "encryptionType": m.encryptionType} ' +
+  'for m in dbutils.fs.mounts()]))';
 
 /** Read mount sources by running dbutils.fs.mounts() on a running cluster (API 1.2). */
 async function mountsFromCluster(ctx: BackupContext, clusterId: string): Promise<MountInfo[]> {
@@ -127,7 +128,8 @@ export const mounts: KindHandler = {
           needsHuman: {
             reason: `Mount point ${a.key}${source} is not in the mount mapping.`,
             action:
-              'Add it to the "mounts" failover mapping with its DR-region source and secret-referenced credentials, then run the failover again.',
+              'Add it to the "mounts" failover mapping with its DR-region source and secret-referenced credentials, ' +
+              'then run the failover again.',
           },
         });
       }
@@ -230,9 +232,13 @@ const SECRET_REF = /^\{\{secrets\/([A-Za-z0-9_.@-]+)\/([A-Za-z0-9_.-]+)\}\}$/;
 function mountStatement(m: Mappings['mounts'][number]): string {
   const configs = Object.entries(m.extraConfigs ?? {}).map(([k, v]) => {
     const ref = SECRET_REF.exec(v);
-    return `${JSON.stringify(k)}: ${ref ? `dbutils.secrets.get(scope=${JSON.stringify(ref[1])}, key=${JSON.stringify(ref[2])})` : JSON.stringify(v)}`;
+    const value = ref ? `dbutils.secrets.get(scope=${JSON.stringify(ref[1])}, key=${JSON.stringify(ref[2])})` : JSON.stringify(v);
+    return `${JSON.stringify(k)}: ${value}`;
   });
-  return `dbutils.fs.mount(source=${JSON.stringify(m.source)}, mount_point=${JSON.stringify(m.mountPoint)}, extra_configs={${configs.join(', ')}})`;
+  return (
+    `dbutils.fs.mount(source=${JSON.stringify(m.source)}, mount_point=${JSON.stringify(m.mountPoint)}, ` +
+    `extra_configs={${configs.join(', ')}})`
+  );
 }
 
 /** Import a notebook that mounts the missing points, run it once on a single-node cluster, and read back the mounts. */

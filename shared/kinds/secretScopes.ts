@@ -64,8 +64,12 @@ export const secretScopes: KindHandler = {
       return {
         ...result,
         uncaptured: {
-          reason: `Secret values cannot be read through the API; ${sortedKeys.length} key${sortedKeys.length === 1 ? '' : 's'} need a value: ${sortedKeys.map((k) => k.key).join(', ')}.`,
-          action: `After a failover, put the values of scope "${scope.name}" from your source of truth (e.g. Key Vault), or re-point the scope to a Key Vault in the DR region.`,
+          reason:
+            `Secret values cannot be read through the API; ${sortedKeys.length} key${sortedKeys.length === 1 ? '' : 's'} ` +
+            `need a value: ${sortedKeys.map((k) => k.key).join(', ')}.`,
+          action:
+            `After a failover, put the values of scope "${scope.name}" from your source of truth (e.g. Key Vault), ` +
+            'or re-point the scope to a Key Vault in the DR region.',
         },
       };
     }
@@ -100,7 +104,10 @@ export const secretScopes: KindHandler = {
           return {
             action: 'conflict',
             targetId: existing.id,
-            note: `The scope exists in the target with another backend or vault (${current.backend_type ?? 'DATABRICKS'} ${current.keyvault_metadata?.dns_name ?? ''}). Delete it in the target to have it re-created.`,
+            note:
+              'The scope exists in the target with another backend or vault ' +
+              `(${current.backend_type ?? 'DATABRICKS'} ${current.keyvault_metadata?.dns_name ?? ''}). ` +
+              'Delete it in the target to have it re-created.',
           };
         }
       }
@@ -134,8 +141,12 @@ export const secretScopes: KindHandler = {
         missingKeys.length > 0
           ? {
               needsHuman: {
-                reason: `${missingKeys.length} secret${missingKeys.length === 1 ? '' : 's'} of scope "${d.name}" need a value: ${missingKeys.join(', ')}.`,
-                action: `Put the values (databricks secrets put-secret ${d.name} <key>) from your source of truth, or re-point the scope to a Key Vault.`,
+                reason:
+                  `${missingKeys.length} secret${missingKeys.length === 1 ? '' : 's'} of scope "${d.name}" ` +
+                  `need a value: ${missingKeys.join(', ')}.`,
+                action:
+                  `Put the values (databricks secrets put-secret ${d.name} <key>) from your source of truth, ` +
+                  'or re-point the scope to a Key Vault.',
               },
             }
           : {};
@@ -150,7 +161,9 @@ export const secretScopes: KindHandler = {
         };
       }
       if (!existing) {
-        const entra = `Scope "${d.name}" is backed by Azure Key Vault, and only a Microsoft Entra ID token can create such a scope (a personal access token cannot).`;
+        const entra =
+          `Scope "${d.name}" is backed by Azure Key Vault, and only a Microsoft Entra ID token can create such a scope ` +
+          '(a personal access token cannot).';
         await createOnce(
           ctx,
           () =>
@@ -174,7 +187,8 @@ export const secretScopes: KindHandler = {
             throw new ImportFailure(entra, {
               reason: entra,
               action:
-                'Run the failover with Entra ID auth for the target (DR_WORKSPACE_<NAME>_AUTH=azure-*), or create the scope by hand, then run it again.',
+                'Run the failover with Entra ID auth for the target (DR_WORKSPACE_<NAME>_AUTH=azure-*), ' +
+                'or create the scope by hand, then run it again.',
             });
           }
           throw error;

@@ -32,7 +32,9 @@ export function parseCommonAlert(body: unknown): ParsedAlert {
   if (b['schemaId'] !== COMMON_ALERT_SCHEMA) {
     return {
       ok: false,
-      problem: `"schemaId" must be "${COMMON_ALERT_SCHEMA}", got ${JSON.stringify(b['schemaId'] ?? null)}. Turn on "Enable the common alert schema" for this receiver in the action group.`,
+      problem:
+        `"schemaId" must be "${COMMON_ALERT_SCHEMA}", got ${JSON.stringify(b['schemaId'] ?? null)}. ` +
+        'Turn on "Enable the common alert schema" for this receiver in the action group.',
     };
   }
   const data = b['data'];
@@ -118,7 +120,9 @@ export function decideAlert(settings: AlertSettings, alert: Alert, now: number):
     return {
       action: 'ignore',
       why: 'not-fired',
-      message: `Alert ${alert.alertId} has no monitor condition or alert rule (a ${alert.monitoringService ?? 'non-rule'} notification); acknowledged, nothing queued.`,
+      message:
+        `Alert ${alert.alertId} has no monitor condition or alert rule ` +
+        `(a ${alert.monitoringService ?? 'non-rule'} notification); acknowledged, nothing queued.`,
     };
   }
   const rule = alert.rule;
@@ -136,13 +140,17 @@ export function decideAlert(settings: AlertSettings, alert: Alert, now: number):
     return {
       action: 'ignore',
       why: 'stale',
-      message: `Alert "${rule}" fired at ${alert.firedAt}, more than ${Math.round(settings.maxAgeMs / 60_000)} minutes ago (DR_ALERT_MAX_AGE_MINUTES); acknowledged, nothing queued. Start a failover by hand if it is still needed.`,
+      message:
+        `Alert "${rule}" fired at ${alert.firedAt}, more than ${Math.round(settings.maxAgeMs / 60_000)} minutes ago ` +
+        '(DR_ALERT_MAX_AGE_MINUTES); acknowledged, nothing queued. Start a failover by hand if it is still needed.',
     };
   }
   return {
     action: 'queue',
     dryRun: settings.action === 'dry-run',
     runId: `alert-${sha256(alert.alertId).slice(0, 24)}`,
-    reason: `Azure Monitor alert "${rule}"${alert.severity ? ` (${alert.severity})` : ''} fired${alert.firedAt ? ` at ${alert.firedAt}` : ''}`,
+    reason:
+      `Azure Monitor alert "${rule}"${alert.severity ? ` (${alert.severity})` : ''} ` +
+      `fired${alert.firedAt ? ` at ${alert.firedAt}` : ''}`,
   };
 }

@@ -19,6 +19,14 @@ const STATUS_CLASS: Record<RunRecord['status'], string> = {
   drift: 'warn',
 };
 
+const RUNS_TABLE_HEAD =
+  '<table data-testid="runs"><thead><tr><th scope="col">Run</th><th scope="col">Type</th><th scope="col">Result</th>' +
+  '<th scope="col">Started</th><th scope="col">Last change</th><th scope="col">Details</th></tr></thead><tbody>';
+
+const SNAPSHOTS_TABLE_HEAD =
+  '<table data-testid="snapshots"><thead><tr><th scope="col">Snapshot</th><th scope="col">Taken</th>' +
+  '<th scope="col">Manifest size</th></tr></thead><tbody>';
+
 /**
  * The status page: one self-contained HTML document (no scripts, no external assets),
  * rendered on the server from the status report. It shows the recovery point over
@@ -29,6 +37,14 @@ export function renderDashboard(status: StatusReport, options: DashboardOptions 
   const rp = status.recoveryPoint;
   const last = rp.lastSnapshot;
   const badge = { ok: 'All good', warning: 'Needs attention', critical: 'Act now' }[status.overall];
+  const asOf = `<time datetime="${esc(status.generatedAt)}">${esc(formatTime(status.generatedAt))}</time>`;
+  const findings =
+    status.findings.length > 0
+      ? '<section aria-labelledby="findings-h"><h2 id="findings-h">What needs a look</h2>' +
+        `<ul data-testid="findings">${status.findings.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></section>`
+      : '';
+  const rpo = `RPO ${esc(formatMinutes(rp.rpoMinutes))}`;
+  const kept = `${status.snapshots.length} kept${rp.workspace ? ` for ${esc(rp.workspace)}` : ''}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -42,16 +58,16 @@ export function renderDashboard(status: StatusReport, options: DashboardOptions 
 <header>
   <h1>databricks-dr</h1>
   <p class="overall ${status.overall}" data-testid="overall" role="status">${esc(badge)}</p>
-  <p class="muted">As of <time datetime="${esc(status.generatedAt)}">${esc(formatTime(status.generatedAt))}</time>. Refreshes every minute. <a href="status${q}">JSON</a></p>
+  <p class="muted">As of ${asOf}. Refreshes every minute. <a href="status${q}">JSON</a></p>
 </header>
-${status.findings.length > 0 ? `<section aria-labelledby="findings-h"><h2 id="findings-h">What needs a look</h2><ul data-testid="findings">${status.findings.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></section>` : ''}
+${findings}
 <section aria-labelledby="rp-h">
   <h2 id="rp-h">Recovery point</h2>
   <div class="cards">
     <div class="card ${last ? (rp.withinRpo ? 'ok' : 'bad') : 'bad'}" data-testid="recovery-point">
       <div class="label">Last good snapshot</div>
       <div class="value">${last ? `${esc(formatMinutes(last.ageMinutes))} ago` : 'none yet'}</div>
-      <div class="muted">${last ? `${esc(last.snapshotId)} · RPO ${esc(formatMinutes(rp.rpoMinutes))}` : `RPO ${esc(formatMinutes(rp.rpoMinutes))}`}</div>
+      <div class="muted">${last ? `${esc(last.snapshotId)} · ${rpo}` : rpo}</div>
     </div>
     ${status.workspaces.map(workspaceCard).join('\n    ')}
     ${driftCard(status.lastVerify, q)}
@@ -63,24 +79,25 @@ ${status.findings.length > 0 ? `<section aria-labelledby="findings-h"><h2 id="fi
   ${
     status.runs.length === 0
       ? '<p class="muted">No runs yet.</p>'
-      : `<table data-testid="runs"><thead><tr><th scope="col">Run</th><th scope="col">Type</th><th scope="col">Result</th><th scope="col">Started</th><th scope="col">Last change</th><th scope="col">Details</th></tr></thead><tbody>
+      : `${RUNS_TABLE_HEAD}
 ${status.runs.map((r) => runRow(r, q)).join('\n')}
 </tbody></table>`
   }
 </section>
 <section aria-labelledby="snap-h">
   <h2 id="snap-h">Snapshots</h2>
-  <p class="muted">${status.snapshots.length} kept${rp.workspace ? ` for ${esc(rp.workspace)}` : ''}; newest first. <a href="snapshots${q}">JSON</a></p>
+  <p class="muted">${kept}; newest first. <a href="snapshots${q}">JSON</a></p>
   ${
     status.snapshots.length === 0
       ? ''
-      : `<table data-testid="snapshots"><thead><tr><th scope="col">Snapshot</th><th scope="col">Taken</th><th scope="col">Manifest size</th></tr></thead><tbody>
+      : `${SNAPSHOTS_TABLE_HEAD}
 ${status.snapshots
   .slice(-10)
   .reverse()
   .map(
     (s) =>
-      `<tr><td><code>${esc(s.snapshotId)}</code></td><td>${esc(formatTime(s.createdAt))}</td><td>${(s.sizeBytes / 1024).toFixed(1)} KiB</td></tr>`,
+      `<tr><td><code>${esc(s.snapshotId)}</code></td><td>${esc(formatTime(s.createdAt))}</td>` +
+      `<td>${(s.sizeBytes / 1024).toFixed(1)} KiB</td></tr>`,
   )
   .join('\n')}
 </tbody></table>`
@@ -93,16 +110,20 @@ ${status.snapshots
 
 function workspaceCard(w: WorkspaceHealth): string {
   const cls = w.state === 'ok' ? 'ok' : w.role === 'secondary' ? 'bad' : 'warn';
+  const latency = w.latencyMs !== undefined && w.state === 'ok' ? ` <span class="muted">${w.latencyMs} ms</span>` : '';
   return `<div class="card ${cls}" data-testid="workspace-${w.role}">
       <div class="label">${w.role === 'primary' ? 'Primary' : 'DR'} workspace (${esc(w.profile)})</div>
-      <div class="value">${esc(w.state)}${w.latencyMs !== undefined && w.state === 'ok' ? ` <span class="muted">${w.latencyMs} ms</span>` : ''}</div>
+      <div class="value">${esc(w.state)}${latency}</div>
       <div class="muted">${esc(w.host ?? '')}${w.message ? ` · ${esc(w.message)}` : ''}</div>
     </div>`;
 }
 
 function driftCard(verify: RunRecord | undefined, q: string): string {
   if (!verify)
-    return `<div class="card warn" data-testid="drift"><div class="label">Last drill (verify)</div><div class="value">never run</div><div class="muted">POST /api/verify or "databricks-dr verify"</div></div>`;
+    return (
+      '<div class="card warn" data-testid="drift"><div class="label">Last drill (verify)</div><div class="value">never run</div>' +
+      '<div class="muted">POST /api/verify or "databricks-dr verify"</div></div>'
+    );
   const cls =
     verify.status === 'succeeded'
       ? 'ok'
@@ -136,7 +157,11 @@ function runRow(r: RunRecord, q: string): string {
   ]
     .filter((s) => s !== '')
     .join(' · ');
-  return `<tr data-run="${esc(r.runId)}"><td><a href="runs/${encodeURIComponent(r.runId)}${q}"><code>${esc(r.runId)}</code></a></td><td>${esc(r.type)}</td><td><span class="pill ${STATUS_CLASS[r.status]}">${esc(r.status)}</span></td><td>${esc(formatTime(r.createdAt))}</td><td>${esc(formatTime(r.updatedAt))}</td><td>${esc(details)}</td></tr>`;
+  return (
+    `<tr data-run="${esc(r.runId)}"><td><a href="runs/${encodeURIComponent(r.runId)}${q}"><code>${esc(r.runId)}</code></a></td>` +
+    `<td>${esc(r.type)}</td><td><span class="pill ${STATUS_CLASS[r.status]}">${esc(r.status)}</span></td>` +
+    `<td>${esc(formatTime(r.createdAt))}</td><td>${esc(formatTime(r.updatedAt))}</td><td>${esc(details)}</td></tr>`
+  );
 }
 
 /** From the oldest snapshot kept to now, between 1 and 48 hours. */
@@ -177,12 +202,17 @@ function recoveryChart(status: StatusReport, windowMs: number): string {
     .map(([t, a], i) => `${i === 0 ? 'M' : 'L'}${x(t).toFixed(1)},${y(a).toFixed(1)}`)
     .join(' ');
   const hours = windowMs / 3_600_000;
+  const span = esc(formatMinutes(hours * 60));
+  const caption =
+    `Recovery point over the last ${span}: how much a failover at each moment would have lost. ` +
+    'Dots are snapshots; the dashed line is the RPO.';
   const ticks = [0, 0.25, 0.5, 0.75, 1].map(
     (f) =>
-      `<text x="${(pad.l + f * (W - pad.l - pad.r)).toFixed(0)}" y="${H - 6}" text-anchor="middle">${f === 1 ? 'now' : `−${esc(formatMinutes(hours * 60 * (1 - f)))}`}</text>`,
+      `<text x="${(pad.l + f * (W - pad.l - pad.r)).toFixed(0)}" y="${H - 6}" text-anchor="middle">` +
+      `${f === 1 ? 'now' : `−${esc(formatMinutes(hours * 60 * (1 - f)))}`}</text>`,
   );
   return `<figure data-testid="recovery-chart">
-  <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Age of the newest snapshot over the last ${esc(formatMinutes(hours * 60))}, against the RPO">
+  <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Age of the newest snapshot over the last ${span}, against the RPO">
     <rect x="${pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" class="plot"/>
     <line x1="${pad.l}" x2="${W - pad.r}" y1="${y(rpoMs).toFixed(1)}" y2="${y(rpoMs).toFixed(1)}" class="rpo"/>
     <text x="${pad.l - 4}" y="${(y(rpoMs) + 4).toFixed(1)}" text-anchor="end">RPO</text>
@@ -194,7 +224,7 @@ function recoveryChart(status: StatusReport, windowMs: number): string {
       .join('')}
     ${ticks.join('')}
   </svg>
-  <figcaption class="muted">Recovery point over the last ${esc(formatMinutes(hours * 60))}: how much a failover at each moment would have lost. Dots are snapshots; the dashed line is the RPO.</figcaption>
+  <figcaption class="muted">${caption}</figcaption>
 </figure>`;
 }
 
@@ -208,7 +238,8 @@ export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-const CSS = `
+const CSS =
+  `
 :root { color-scheme: light dark; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --info: #0969da; --muted: #57606a; --line: #d0d7de; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1100px; padding: 16px 24px 48px; }
 h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
@@ -222,7 +253,8 @@ h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 17px; margin: 28px 0 
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 .pill { padding: 1px 8px; border-radius: 999px; color: #fff; font-size: 12px; font-weight: 600; }
-.pill.ok { background: var(--ok); } .pill.warn { background: var(--warn); } .pill.bad { background: var(--bad); } .pill.info { background: var(--info); }
+.pill.ok { background: var(--ok); } .pill.warn { background: var(--warn); } ` +
+  `.pill.bad { background: var(--bad); } .pill.info { background: var(--info); }
 figure { margin: 16px 0 0; } svg text { font-size: 11px; fill: var(--muted); }
 .plot { fill: none; stroke: var(--line); } .rpo { stroke: var(--bad); stroke-dasharray: 6 4; }
 .age { fill: none; stroke: var(--info); stroke-width: 2; } .snap { fill: var(--ok); }

@@ -77,7 +77,8 @@ export async function getStatus(
   if (!last) critical.push(`There is no snapshot of "${sourceName}" yet: nothing could be recovered. Check the backup timer's runs.`);
   else if (!withinRpo)
     critical.push(
-      `The last good snapshot is ${formatMinutes(ageMinutes ?? 0)} old, beyond the ${formatMinutes(rpoMinutes)} RPO. Check the backup timer's recent runs.`,
+      `The last good snapshot is ${formatMinutes(ageMinutes ?? 0)} old, beyond the ${formatMinutes(rpoMinutes)} RPO. ` +
+        "Check the backup timer's recent runs.",
     );
   for (const w of workspaces) {
     if (w.state === 'ok') continue;
@@ -91,7 +92,8 @@ export async function getStatus(
   if (!lastVerify) warnings.push('No DR drill (verify) has run yet: nobody knows whether a failover would work. Run one.');
   else if (lastVerify.status === 'drift')
     warnings.push(
-      `The last drill (${lastVerify.runId}) found ${objects(lastVerify.drift)} in the DR workspace that differ${lastVerify.drift === 1 ? 's' : ''} from the snapshot.`,
+      `The last drill (${lastVerify.runId}) found ${objects(lastVerify.drift)} in the DR workspace ` +
+        `that differ${lastVerify.drift === 1 ? 's' : ''} from the snapshot.`,
     );
   else if (lastVerify.status === 'failed')
     warnings.push(`The last drill (${lastVerify.runId}) failed: ${lastVerify.error ?? 'see its report'}.`);

@@ -50,7 +50,8 @@ export class Lock {
       if ((error as { statusCode?: number }).statusCode === 409) {
         throw new DrError(
           'LOCKED',
-          `Another backup or failover of ${workspaceKey} is running (its lease is held). It was not started again; retry when it has finished, or wait ${LEASE_SECONDS} s if it crashed.`,
+          `Another backup or failover of ${workspaceKey} is running (its lease is held). ` +
+            `It was not started again; retry when it has finished, or wait ${LEASE_SECONDS} s if it crashed.`,
           { retryable: true },
         );
       }

@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   for (const r of routes) {
     const result = await autocannon({ ...r.options, connections: 8, duration: 5 });
     say(
-      `${r.label.padEnd(50)} ${result.requests.average.toFixed(0).padStart(6)} ${String(result.latency.p50).padStart(8)} ${String(result.latency.p99).padStart(7)} ${String(result.non2xx).padStart(8)}`,
+      `${r.label.padEnd(50)} ${result.requests.average.toFixed(0).padStart(6)} ${String(result.latency.p50).padStart(8)} ` +
+        `${String(result.latency.p99).padStart(7)} ${String(result.non2xx).padStart(8)}`,
     );
   }
   say(`(${n} alerts made ${n} run records and messages; the broker holds ${ops.broker.queue('dr-failover').messages().length} messages)`);
@@ -120,7 +121,8 @@ async function main(): Promise<void> {
   const answers = delays.filter((_, i) => i % 2 === 0).sort((a, b) => a - b);
   const dones = delays.filter((_, i) => i % 2 === 1).sort((a, b) => a - b);
   say(
-    `POST /api/failover answered 202 in ${answers[5]?.toFixed(0)} ms (median of 10); queued, consumed and finished (a dry run of users) in ${dones[5]?.toFixed(0)} ms`,
+    `POST /api/failover answered 202 in ${answers[5]?.toFixed(0)} ms (median of 10); ` +
+      `queued, consumed and finished (a dry run of users) in ${dones[5]?.toFixed(0)} ms`,
   );
   await host.stop();
   await ops.close();

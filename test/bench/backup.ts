@@ -121,7 +121,8 @@ async function changeNotebooks(url: string, fraction: number): Promise<number> {
 function line(r: RunReport): string {
   const ratio = r.boundSeconds > 0 ? r.boundSeconds / r.seconds : NaN;
   return (
-    `${r.label.padEnd(22)} ${r.seconds.toFixed(1).padStart(7)} s  ${String(r.artifacts).padStart(6)} artifacts  ${(r.artifacts / r.seconds).toFixed(0).padStart(5)}/s  ` +
+    `${r.label.padEnd(22)} ${r.seconds.toFixed(1).padStart(7)} s  ${String(r.artifacts).padStart(6)} artifacts  ` +
+    `${(r.artifacts / r.seconds).toFixed(0).padStart(5)}/s  ` +
     `exported ${String(r.exported).padStart(5)}  requests ${String(r.requests).padStart(6)}  429s ${String(r.throttled).padStart(3)}  ` +
     `bound ${r.boundSeconds.toFixed(1).padStart(6)} s  ratio ${Number.isNaN(ratio) ? '  n/a' : ratio.toFixed(2)}  ` +
     `peak RSS ${r.peakRssMb.toFixed(0)} MB, live heap ${r.liveHeapMb.toFixed(0)} MB`
@@ -171,11 +172,14 @@ async function main(): Promise<void> {
   const ratio = main.full.boundSeconds / main.full.seconds;
   const incrementalShare = main.incremental.seconds / main.full.seconds;
   process.stdout.write(
-    `\nfull run: ${(main.full.artifacts / main.full.seconds).toFixed(0)} artifacts/s, ${ratio.toFixed(2)} of the rate-limit bound (goal ≥ 0.9); bottleneck ${main.full.bottleneck}\n` +
+    `\nfull run: ${(main.full.artifacts / main.full.seconds).toFixed(0)} artifacts/s, ` +
+      `${ratio.toFixed(2)} of the rate-limit bound (goal ≥ 0.9); bottleneck ${main.full.bottleneck}\n` +
       `incremental run: ${incrementalShare.toFixed(3)} of the full run's time (goal ≤ 0.1)\n` +
-      `memory (V8 heap capped at ${HEAP_CAP_MB} MB): peak RSS ${main.full.peakRssMb.toFixed(0)} MB, live heap ${main.full.liveHeapMb.toFixed(0)} MB for ${values.size}` +
+      `memory (V8 heap capped at ${HEAP_CAP_MB} MB): peak RSS ${main.full.peakRssMb.toFixed(0)} MB, ` +
+      `live heap ${main.full.liveHeapMb.toFixed(0)} MB for ${values.size}` +
       (compare
-        ? `; ${compare.full.peakRssMb.toFixed(0)} MB and ${compare.full.liveHeapMb.toFixed(0)} MB for ${values['compare-size']} (goal: flat, ≤ 256 MB)\n`
+        ? `; ${compare.full.peakRssMb.toFixed(0)} MB and ${compare.full.liveHeapMb.toFixed(0)} MB for ${values['compare-size']} ` +
+          '(goal: flat, ≤ 256 MB)\n'
         : '\n'),
   );
 }

@@ -81,7 +81,8 @@ async function main(): Promise<void> {
       },
     ];
     process.stdout.write(
-      `Emulator throughput: ${duration} s per scenario, ${connections} connections, emulator ${pinned ? 'pinned to CPU 0, load generator to CPU 1' : 'NOT pinned (taskset unavailable)'}\n\n`,
+      `Emulator throughput: ${duration} s per scenario, ${connections} connections, ` +
+        `emulator ${pinned ? 'pinned to CPU 0, load generator to CPU 1' : 'NOT pinned (taskset unavailable)'}\n\n`,
     );
     process.stdout.write('scenario                     req/s    p50 ms   p99 ms   non-2xx  errors\n');
     let worst = Infinity;
@@ -97,10 +98,12 @@ async function main(): Promise<void> {
       const rps = result.requests.average;
       worst = Math.min(worst, rps);
       process.stdout.write(
-        `${s.name.padEnd(27)} ${rps.toFixed(0).padStart(7)}  ${String(result.latency.p50).padStart(7)}  ${String(result.latency.p99).padStart(7)}  ${String(result.non2xx).padStart(8)}  ${String(result.errors).padStart(6)}\n`,
+        `${s.name.padEnd(27)} ${rps.toFixed(0).padStart(7)}  ${String(result.latency.p50).padStart(7)}  ` +
+          `${String(result.latency.p99).padStart(7)}  ${String(result.non2xx).padStart(8)}  ${String(result.errors).padStart(6)}\n`,
       );
     }
-    process.stdout.write(`\nslowest scenario: ${worst.toFixed(0)} req/s on one core (goal ≥ 2000): ${worst >= 2000 ? 'met' : 'NOT met'}\n`);
+    const verdict = worst >= 2000 ? 'met' : 'NOT met';
+    process.stdout.write(`\nslowest scenario: ${worst.toFixed(0)} req/s on one core (goal ≥ 2000): ${verdict}\n`);
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');

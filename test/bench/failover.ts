@@ -79,18 +79,7 @@ async function once_(
   const limits = REALISTIC_RATE_LIMITS;
   const bound = rateLimitBound(stats, limits.families as Record<string, number>, limits.default, limits.defaultWrite);
   const throttled = Object.values(stats.endpoints).reduce((n, e) => n + (e.statuses['429'] ?? 0), 0);
-  const detail =
-    mode === 'verify'
-      ? `${r['ok'] ? 'no drift' : `DRIFT ${r['drift']}`}`
-      : `${r['status']} ${Object.entries(r['counts'] as Record<string, number>)
-          .map(([k, n]) => `${k} ${n}`)
-          .join(
-            ', ',
-          )}${(r['failed'] as unknown[]).length ? ` FAILED: ${JSON.stringify(r['failed'])}` : ''}\n    kinds (start–end, s): ${Object.entries(
-          (r['timeline'] ?? {}) as Record<string, { startMs: number; endMs: number }>,
-        )
-          .map(([k, t]) => `${k} ${(t.startMs / 1000).toFixed(0)}–${(t.endMs / 1000).toFixed(0)}`)
-          .join(', ')}`;
+  const detail = mode === 'verify' ? `${r['ok'] ? 'no drift' : `DRIFT ${r['drift']}`}` : failoverDetail(r);
   return {
     label,
     seconds: r['seconds'],
@@ -104,11 +93,25 @@ async function once_(
   };
 }
 
+/** A failover's counts and failures, then its per-kind timeline on a second line. */
+function failoverDetail(r: Record<string, any>): string {
+  const counts = Object.entries(r['counts'] as Record<string, number>)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const failed = (r['failed'] as unknown[]).length ? ` FAILED: ${JSON.stringify(r['failed'])}` : '';
+  const kinds = Object.entries((r['timeline'] ?? {}) as Record<string, { startMs: number; endMs: number }>)
+    .map(([k, t]) => `${k} ${(t.startMs / 1000).toFixed(0)}–${(t.endMs / 1000).toFixed(0)}`)
+    .join(', ');
+  return `${r['status']} ${counts}${failed}\n    kinds (start–end, s): ${kinds}`;
+}
+
 function line(r: Run): string {
   const ratio = r.boundSeconds > 0 ? r.boundSeconds / r.seconds : NaN;
   return (
-    `${r.label.padEnd(24)} ${r.seconds.toFixed(1).padStart(7)} s  ${String(r.artifacts).padStart(6)} artifacts  ${(r.artifacts / r.seconds).toFixed(0).padStart(5)}/s  ` +
-    `requests ${String(r.requests).padStart(6)}  429s ${String(r.throttled).padStart(3)}  bound ${r.boundSeconds.toFixed(1).padStart(6)} s  ratio ${Number.isNaN(ratio) ? ' n/a' : ratio.toFixed(2)}  ` +
+    `${r.label.padEnd(24)} ${r.seconds.toFixed(1).padStart(7)} s  ${String(r.artifacts).padStart(6)} artifacts  ` +
+    `${(r.artifacts / r.seconds).toFixed(0).padStart(5)}/s  ` +
+    `requests ${String(r.requests).padStart(6)}  429s ${String(r.throttled).padStart(3)}  ` +
+    `bound ${r.boundSeconds.toFixed(1).padStart(6)} s  ratio ${Number.isNaN(ratio) ? ' n/a' : ratio.toFixed(2)}  ` +
     `peak RSS ${r.peakRssMb.toFixed(0)} MB\n    ${r.detail}`
   );
 }
@@ -117,7 +120,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { size: { type: 'string', default: 'large' } } });
   const pinned = pin(process.pid, 1);
   process.stdout.write(
-    `Failover benchmark on the emulator's realistic preset (${pinned ? 'emulators and Azurite on CPU 0, failover on CPU 1' : 'not pinned'})\n\n`,
+    "Failover benchmark on the emulator's realistic preset " +
+      `(${pinned ? 'emulators and Azurite on CPU 0, failover on CPU 1' : 'not pinned'})\n\n`,
   );
   const primary = await emulatorProcess(['--sample', values.size, '--seed', '7', '--token', TOKEN]);
   const secondary = await emulatorProcess(['--seed', '8', '--preset', 'realistic']);
@@ -142,7 +146,8 @@ async function main(): Promise<void> {
     const mappings = JSON.stringify({ mounts });
     const counts = backup.manifest.counts;
     process.stdout.write(
-      `snapshot of the primary (${values.size}): ${backup.manifest.artifacts.length} artifacts in ${((performance.now() - t0) / 1000).toFixed(1)} s — ` +
+      `snapshot of the primary (${values.size}): ${backup.manifest.artifacts.length} artifacts ` +
+        `in ${((performance.now() - t0) / 1000).toFixed(1)} s — ` +
         `${counts.notebooks} notebooks, ${counts.jobs} jobs, ${counts.clusters} clusters, ${counts.permissions} permission sets\n\n`,
     );
     const key = backup.manifest.workspace.key;
@@ -153,7 +158,8 @@ async function main(): Promise<void> {
     const verify = await once_('verify', `${values.size}: verify`, secondary.url, storage.connectionString, container, key, mappings);
     process.stdout.write(`${line(verify)}\n`);
     process.stdout.write(
-      `\nrecovery time ${first.seconds.toFixed(1)} s for ${first.artifacts} artifacts (${(first.artifacts / first.seconds).toFixed(0)} artifacts/s), ` +
+      `\nrecovery time ${first.seconds.toFixed(1)} s for ${first.artifacts} artifacts ` +
+        `(${(first.artifacts / first.seconds).toFixed(0)} artifacts/s), ` +
         `${(first.boundSeconds / first.seconds).toFixed(2)} of the rate-limit bound (goal ≥ 0.9); bottleneck ${first.bottleneck}\n`,
     );
   } finally {

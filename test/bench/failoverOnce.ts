@@ -45,8 +45,16 @@ if (mode === 'verify') {
   const report = await runFailover({ manifest, store, target, client, mappings: config.failover.mappings });
   const seconds = (performance.now() - t0) / 1000;
   const failed = report.items.filter((i) => i.action === 'failed' || i.action === 'conflict').slice(0, 5);
-  process.stdout.write(
-    `${JSON.stringify({ seconds, status: report.status, artifacts: report.items.length, counts: report.counts, failed, stats: report.stats, timeline: report.timeline, ...probe.stop() })}\n`,
-  );
+  const result = {
+    seconds,
+    status: report.status,
+    artifacts: report.items.length,
+    counts: report.counts,
+    failed,
+    stats: report.stats,
+    timeline: report.timeline,
+    ...probe.stop(),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 client.close();

@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const notebooks = [...ws.tree.walk()].filter((n) => n.objectType === 'NOTEBOOK').length;
   say(`  primary   emulated workspace at ${primary.url} (sample "${values.size}", seed ${seed}):`);
   say(
-    `            ${notebooks} notebooks, ${ws.clusters.records.size} clusters, ${ws.jobs.records.size} jobs, ${ws.principals.users.size} users, ${ws.principals.groups.size} groups, ${ws.secrets.scopes.size} secret scopes`,
+    `            ${notebooks} notebooks, ${ws.clusters.records.size} clusters, ${ws.jobs.records.size} jobs, ` +
+      `${ws.principals.users.size} users, ${ws.principals.groups.size} groups, ${ws.secrets.scopes.size} secret scopes`,
   );
 
   // The DR workspace is reached with an Entra ID token, as the function app's managed
@@ -117,7 +118,8 @@ async function main(): Promise<void> {
   const first = await backup();
   const s1 = first.manifest.stats;
   say(
-    `   snapshot ${first.snapshotId}: ${first.manifest.artifacts.length} artifacts in ${seconds(s1.durationMs)}, ${s1.uploadedObjects} objects stored, ${s1.requests} API requests`,
+    `   snapshot ${first.snapshotId}: ${first.manifest.artifacts.length} artifacts in ${seconds(s1.durationMs)}, ` +
+      `${s1.uploadedObjects} objects stored, ${s1.requests} API requests`,
   );
   say(
     `   ${Object.entries(first.counts)
@@ -132,13 +134,15 @@ async function main(): Promise<void> {
   const second = await backup();
   const s2 = second.manifest.stats;
   say(
-    `   snapshot ${second.snapshotId}: ${s2.reused} artifacts reused, ${s2.exported} read again, ${s2.uploadedObjects} new object(s) in ${seconds(s2.durationMs)}`,
+    `   snapshot ${second.snapshotId}: ${s2.reused} artifacts reused, ${s2.exported} read again, ` +
+      `${s2.uploadedObjects} new object(s) in ${seconds(s2.durationMs)}`,
   );
 
   say('3. Verify every object of the latest snapshot');
   const report = await verifySnapshot(store, second.manifest);
   say(
-    `   ${report.ok ? 'intact' : 'FAILED'}: ${report.objectsChecked} objects, ${(report.bytesChecked / 1024 / 1024).toFixed(1)} MiB checked`,
+    `   ${report.ok ? 'intact' : 'FAILED'}: ${report.objectsChecked} objects, ` +
+      `${(report.bytesChecked / 1024 / 1024).toFixed(1)} MiB checked`,
   );
 
   say('4. Fail over into the secondary');
@@ -147,7 +151,8 @@ async function main(): Promise<void> {
   );
   const c = failover.counts;
   say(
-    `   ${failover.status}: ${c.create ?? 0} created, ${c.update ?? 0} updated, ${c.unchanged ?? 0} unchanged, ${c.skip ?? 0} skipped, ${c.failed ?? 0} failed in ${seconds(failover.durationMs)} (${failover.stats.requests} API requests)`,
+    `   ${failover.status}: ${c.create ?? 0} created, ${c.update ?? 0} updated, ${c.unchanged ?? 0} unchanged, ` +
+      `${c.skip ?? 0} skipped, ${c.failed ?? 0} failed in ${seconds(failover.durationMs)} (${failover.stats.requests} API requests)`,
   );
   say(`   job schedules arrive paused; ${failover.byKind.clusters?.create ?? 0} clusters created and terminated at once`);
 
@@ -165,14 +170,16 @@ async function main(): Promise<void> {
   );
   const changes = (again.counts.create ?? 0) + (again.counts.update ?? 0);
   say(
-    `   ${changes === 0 ? 'nothing to do' : `${changes} CHANGES`}: ${again.counts.unchanged ?? 0} unchanged in ${seconds(again.durationMs)}`,
+    `   ${changes === 0 ? 'nothing to do' : `${changes} CHANGES`}: ` +
+      `${again.counts.unchanged ?? 0} unchanged in ${seconds(again.durationMs)}`,
   );
 
   say();
   const ok = report.ok && failover.status === 'succeeded' && verify.ok && changes === 0;
   say(`Summary: ${ok ? 'the drill passed' : 'THE DRILL FAILED'} in ${seconds(performance.now() - t0)} in total.`);
   say(
-    `  The primary's ${second.manifest.artifacts.length} artifacts were backed up, and restored into the secondary in ${seconds(failover.durationMs)}:`,
+    `  The primary's ${second.manifest.artifacts.length} artifacts were backed up, ` +
+      `and restored into the secondary in ${seconds(failover.durationMs)}:`,
   );
   say(
     `  ${Object.entries(failover.byKind)

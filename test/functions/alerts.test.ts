@@ -93,7 +93,8 @@ test('a payload that is not in the common schema (the published budget sample) g
   const r = await post(budget);
   expect(r.status).toBe(400);
   expect(r.body.detail).toBe(
-    '"schemaId" must be "azureMonitorCommonAlertSchema", got "AIP Budget Notification". Turn on "Enable the common alert schema" for this receiver in the action group.',
+    '"schemaId" must be "azureMonitorCommonAlertSchema", got "AIP Budget Notification". ' +
+      'Turn on "Enable the common alert schema" for this receiver in the action group.',
   );
   expect(failoverMessages()).toEqual([]);
 });

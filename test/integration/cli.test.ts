@@ -32,15 +32,21 @@ import { testConnectionString } from '../support/storage.js';
  * it runs two hours from now: prune then sees the objects as older than its one-hour
  * grace period, as a prune run an hour after the backups would.
  */
-const TWO_HOURS_LATER = `
+const TWO_HOURS_LATER =
+  `
 const Real = Date;
 const offset = 2 * 3600 * 1000;
 globalThis.Date = new Proxy(Real, {
-  construct: (target, args, newTarget) => (args.length > 0 ? Reflect.construct(target, args, newTarget) : Reflect.construct(target, [Real.now() + offset], newTarget)),
+  construct: (target, args, newTarget) => (args.length > 0 ? Reflect.construct(target, args, newTarget) : ` +
+  `Reflect.construct(target, [Real.now() + offset], newTarget)),
   apply: () => new Real(Real.now() + offset).toString(),
   get: (target, prop, receiver) => (prop === 'now' ? () => Real.now() + offset : Reflect.get(target, prop, receiver)),
 });
 `;
+
+/** The CLI's summary of a backup: snapshot id, workspace, artifacts read and reused, and the snapshot reused from. */
+const BACKUP_SUMMARY =
+  /^Snapshot (\S+) of (\S+) committed in .+\.\n {2}(\d+) artifacts: (\d+) read from the workspace, (\d+) reused unchanged from (\S+)\./;
 
 let scratch: string;
 let laterClock: string;
@@ -277,10 +283,7 @@ describe('databricks-dr CLI', () => {
 
       const second = await cli(['backup', '--source', 'primary'], env);
       expect(second.code).toBe(0);
-      const summary =
-        /^Snapshot (\S+) of (\S+) committed in .+\.\n {2}(\d+) artifacts: (\d+) read from the workspace, (\d+) reused unchanged from (\S+)\./.exec(
-          second.stdout,
-        );
+      const summary = BACKUP_SUMMARY.exec(second.stdout);
       expect(summary).not.toBeNull();
       const id2 = summary?.[1] as string;
       expect(id2).toMatch(SNAPSHOT_ID);

@@ -364,7 +364,8 @@ describe('errors that are not retried', () => {
       apiMessage: 'Invalid access token.',
     });
     expect(e.message).toBe(
-      `GET ${GET_STATUS} failed: 403 PERMISSION_DENIED: Invalid access token. The workspace ${emu.url} refused the credential (personal access token). ` +
+      `GET ${GET_STATUS} failed: 403 PERMISSION_DENIED: Invalid access token. ` +
+        `The workspace ${emu.url} refused the credential (personal access token). ` +
         "Check the personal access token or Entra identity configured in this workspace's profile, and that it has not expired.",
     );
     expect(e.message).not.toContain(wrong);
@@ -415,7 +416,9 @@ describe('unreachable workspace', () => {
     expect((e as DrError).retryable).toBe(true);
     expect(e.message).toMatch(
       new RegExp(
-        `^Cannot reach the Databricks workspace at http://127\\.0\\.0\\.1:${port} \\(GET /api/2\\.0/clusters/list\\): .*\\[ECONNREFUSED\\]\\. Check the host in the profile, DNS and network access from here, then try again\\.$`,
+        `^Cannot reach the Databricks workspace at http://127\\.0\\.0\\.1:${port} ` +
+          '\\(GET /api/2\\.0/clusters/list\\): .*\\[ECONNREFUSED\\]\\. ' +
+          'Check the host in the profile, DNS and network access from here, then try again\\.$',
       ),
     );
     expect(e.message).not.toContain(TOKEN);
@@ -496,7 +499,8 @@ describe('Microsoft Entra ID', () => {
     expect(e).toBeInstanceOf(DrError);
     expect((e as DrError).code).toBe('CONFIG_INVALID');
     expect(e.message).toBe(
-      'Could not get a Microsoft Entra ID token for 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default with Microsoft Entra ID (test credential): AADSTS700016: application not found',
+      'Could not get a Microsoft Entra ID token for 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default ' +
+        'with Microsoft Entra ID (test credential): AADSTS700016: application not found',
     );
 
     const empty = await rejection(client({ auth: new EntraAuth(staticCredential({})) }).get('/api/2.0/preview/scim/v2/Me'));

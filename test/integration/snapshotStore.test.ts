@@ -96,7 +96,9 @@ describe('unreachable storage', () => {
   test('fails with STORAGE_UNAVAILABLE and says what to check', async () => {
     const dead = storeFor({
       connectionString:
-        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+        'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+        'BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;',
       container: 'x',
     });
     const error = await dead.ensureContainer().catch((e: unknown) => e);

@@ -32,7 +32,10 @@ afterAll(async () => {
 });
 
 async function secondary(egress: string[], seed: Partial<WorkspaceFixture> = {}): Promise<{ emu: EmulatorHandle; config: Config }> {
-  const emu = await startEmulator({ seed: 7, ...(Object.keys(seed).length > 0 ? { fixture: { version: 1, ...seed } as WorkspaceFixture } : {}) });
+  const emu = await startEmulator({
+    seed: 7,
+    ...(Object.keys(seed).length > 0 ? { fixture: { version: 1, ...seed } as WorkspaceFixture } : {}),
+  });
   started.push(emu);
   return { emu, config: drConfig(primary.url, emu.url, { DR_FAILOVER_MAPPINGS: JSON.stringify({ egressAddresses: egress }) }) };
 }

@@ -24,7 +24,8 @@ const KIND_LIMITS = withKindLimits(DEFAULT_RATE_LIMITS);
 const GATEWAY_503 =
   '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>\n' +
   '<title>Error 503 No webapps are available to handle your request. Please try again later.</title>\n</head>\n' +
-  '<body><h2>HTTP ERROR 503</h2>\n<p>Problem accessing /. Reason:\n<pre>    No webapps are available to handle your request. Please try again later.</pre></p>\n</body>\n</html>\n';
+  '<body><h2>HTTP ERROR 503</h2>\n<p>Problem accessing /. Reason:\n' +
+  '<pre>    No webapps are available to handle your request. Please try again later.</pre></p>\n</body>\n</html>\n';
 
 describe('parseErrorBody', () => {
   test('the standard envelope: error_code and message', () => {
@@ -39,7 +40,8 @@ describe('parseErrorBody', () => {
       parseErrorBody(
         400,
         'application/json; charset=utf-8',
-        '{"error_code":"INVALID_PARAMETER_VALUE","message":"bad","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"X"}]}',
+        '{"error_code":"INVALID_PARAMETER_VALUE","message":"bad",' +
+          '"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"X"}]}',
       ),
     ).toEqual({ errorCode: 'INVALID_PARAMETER_VALUE', message: 'bad' });
     expect(parseErrorBody(409, 'application/json', '{"error_code":"RESOURCE_CONFLICT"}')).toEqual({
@@ -96,7 +98,8 @@ describe('parseErrorBody', () => {
       parseErrorBody(
         400,
         'application/json',
-        '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"scimType":"invalidSyntax","detail":"Request is unparsable, syntactically incorrect, or violates schema.","status":"400"}',
+        '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"scimType":"invalidSyntax",' +
+          '"detail":"Request is unparsable, syntactically incorrect, or violates schema.","status":"400"}',
       ),
     ).toEqual({ errorCode: 'SCIM_400', message: 'invalidSyntax Request is unparsable, syntactically incorrect, or violates schema.' });
     expect(
@@ -123,7 +126,8 @@ describe('parseErrorBody', () => {
 
   test('an HTML page with only a <title>: "Error NNN" is dropped and entities decoded', () => {
     const page =
-      '<html><head><title>Error 400 io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: 2ff8, but was: &lt;none&gt; &amp; &quot;x&quot; &#39;y&#39;.</title></head><body></body></html>';
+      '<html><head><title>Error 400 io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: 2ff8, ' +
+      'but was: &lt;none&gt; &amp; &quot;x&quot; &#39;y&#39;.</title></head><body></body></html>';
     expect(parseErrorBody(400, 'text/html', page)).toEqual({
       errorCode: 'BAD_REQUEST',
       message: 'io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: 2ff8, but was: <none> & "x" \'y\'.',
@@ -925,7 +929,8 @@ describe('limitFor', () => {
 describe('lossless JSON', () => {
   test('integers beyond 2^53 parse as exact bigints; everything else stays a plain number or string', () => {
     const v = parseJson(
-      '{"job_id": 9007199254740993, "small": 42, "float": 2.5, "list": [12345678901234567890, 1], "neg": -9223372036854775808, "s": "12345678901234567890"}',
+      '{"job_id": 9007199254740993, "small": 42, "float": 2.5, "list": [12345678901234567890, 1], ' +
+        '"neg": -9223372036854775808, "s": "12345678901234567890"}',
     ) as Record<string, unknown>;
     expect(v).toEqual({
       job_id: 9007199254740993n,

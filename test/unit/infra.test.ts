@@ -392,11 +392,15 @@ describe('main.parameters.json', () => {
   });
 });
 
-test('previous blob versions of the snapshot account are deleted by a lifecycle rule, after the soft-delete window or the retention', () => {
-  const storage = read('infra/app/storage.bicep');
-  const policy = /resource \w+ 'Microsoft\.Storage\/storageAccounts\/managementPolicies@[\d-]+' = \{[\s\S]*?\n\}/.exec(storage)?.[0] ?? '';
-  expect(policy).toContain('parent: snapshotStorage');
-  expect(policy).toMatch(
-    /version: \{\s*delete: \{\s*daysAfterCreationGreaterThan: max\(softDeleteDays, enableImmutability \? immutabilityDays \+ 1 : 0\)/,
-  );
-});
+test(
+  'previous blob versions of the snapshot account are deleted by a lifecycle rule, ' + 'after the soft-delete window or the retention',
+  () => {
+    const storage = read('infra/app/storage.bicep');
+    const policy =
+      /resource \w+ 'Microsoft\.Storage\/storageAccounts\/managementPolicies@[\d-]+' = \{[\s\S]*?\n\}/.exec(storage)?.[0] ?? '';
+    expect(policy).toContain('parent: snapshotStorage');
+    expect(policy).toMatch(
+      /version: \{\s*delete: \{\s*daysAfterCreationGreaterThan: max\(softDeleteDays, enableImmutability \? immutabilityDays \+ 1 : 0\)/,
+    );
+  },
+);
