@@ -149,8 +149,9 @@ export const mounts: KindHandler = {
       for (const m of declared.values())
         if (present.has(m.mountPoint)) results.set(m.mountPoint, { action: 'unchanged', targetId: m.mountPoint });
       if (missing.length === 0) {
-        // A run stopped during its mount job may have left the mount notebook behind.
-        if (!ctx.dryRun && (await workspaceStatus(ctx, MOUNT_NOTEBOOK)) !== undefined) await removeMountNotebook(ctx);
+        // A run stopped during its mount job may have left the mount notebook, or only its
+        // folder (killed between mkdirs and the import), behind.
+        if (!ctx.dryRun && (await workspaceStatus(ctx, MOUNT_FOLDER)) !== undefined) await removeMountNotebook(ctx);
         return results;
       }
       if (ctx.dryRun) {
