@@ -5,13 +5,13 @@ import { resolve } from 'node:path';
 import { parse as parseIni } from 'ini';
 
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../databricks/families.js';
+import { houseText, pathText } from '../codec/schema.js';
 import { type ConfigProblem, ConfigError } from '../errors/drError.js';
-import { redact } from '../errors/redact.js';
 import type { StorageConfig } from '../snapshot/store.js';
-import { EMPTY_MAPPINGS, type Mappings, parseMappings } from './mappings.js';
+import { EMPTY_MAPPINGS, type Mappings } from './mappings.js';
 import { KIND_NAMES, type KindName } from '../snapshot/names.js';
 import type { LogLevel } from '../log/logger.js';
-import { SETTINGS, type SettingName } from './settings.js';
+import { SETTINGS, type SettingName, type SettingSpec, type SettingValueOf } from './settings.js';
 
 export type AzureAuthMethod = 'managed-identity' | 'default' | 'client-secret' | 'azure-cli';
 
@@ -108,42 +108,35 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     const v = values[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
-  const readInt = (name: SettingName, fallback: number, min: number, max: number): number => {
+  /**
+   * A setting read as its declaration in settings.ts says (schema and fix); unset gives
+   * `fallback`, a refused value adds its problems (one per issue) and gives `fallback` too.
+   */
+  function value<N extends SettingName>(name: N): SettingValueOf<N> | undefined;
+  function value<N extends SettingName>(name: N, fallback: SettingValueOf<N>): SettingValueOf<N>;
+  function value<N extends SettingName>(name: N, fallback?: SettingValueOf<N>): SettingValueOf<N> | undefined {
     const raw = read(name);
     if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    const spec = (SETTINGS as readonly SettingSpec[]).find((s) => s.name === name);
+    if (spec?.value === undefined) return raw as SettingValueOf<N>;
+    const result = spec.value.schema.safeParse(raw, { error: houseText, reportInput: true });
+    if (result.success) return result.data as SettingValueOf<N>;
+    const fix = spec.value.fix(name, spec.default);
+    for (const issue of result.error.issues) {
+      const own = (issue as { params?: { fix?: unknown } }).params?.fix;
       problems.push({
         setting: name,
-        problem: `"${raw}" is not a whole number between ${min} and ${max}.`,
-        fix: `Set ${name} to a number such as ${fallback}, or remove it to use the default.`,
-      });
-      return fallback;
-    }
-    return n;
-  };
-  const readList = (name: SettingName): string[] | undefined =>
-    read(name)
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-
-  const readQueue = (name: SettingName, fallback: string): string => {
-    const queue = read(name) ?? fallback;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,259}$/.test(queue)) {
-      problems.push({
-        setting: name,
-        problem: `"${queue}" is not a Service Bus queue name.`,
-        fix: 'Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.',
+        problem: issue.path.length === 0 ? issue.message : `"${pathText(issue.path)}" ${issue.message}`,
+        fix: typeof own === 'string' ? own : fix,
       });
     }
-    return queue;
-  };
+    return fallback;
+  }
 
   // ---- Storage
   const connectionString = read('DR_STORAGE_CONNECTION_STRING');
   const accountUrl = read('DR_STORAGE_ACCOUNT_URL');
-  const storage: StorageConfig = { container: read('DR_CONTAINER') ?? 'databricks-dr' };
+  const storage: StorageConfig = { container: 'databricks-dr' };
   if (connectionString !== undefined && accountUrl !== undefined) {
     problems.push({
       setting: 'DR_STORAGE_CONNECTION_STRING / DR_STORAGE_ACCOUNT_URL',
@@ -152,143 +145,56 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     });
   }
   if (accountUrl !== undefined) {
-    if (!/^https?:\/\/[^/\s]+/.test(accountUrl)) {
-      // Never echo the value: a connection string pasted here would carry its account key.
-      problems.push({
-        setting: 'DR_STORAGE_ACCOUNT_URL',
-        problem: `it is not a URL (it starts with "${redact(accountUrl).slice(0, 24)}…").`,
-        fix: 'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net; a connection string belongs in DR_STORAGE_CONNECTION_STRING.',
-      });
-    }
-    storage.accountUrl = accountUrl.replace(/\/+$/, '');
+    storage.accountUrl = value('DR_STORAGE_ACCOUNT_URL', accountUrl);
     const clientId = read('DR_STORAGE_CLIENT_ID');
     if (clientId !== undefined) storage.clientId = clientId;
   } else {
-    storage.connectionString = connectionString ?? AZURITE_CONNECTION_STRING;
-    if (
-      connectionString !== undefined &&
-      connectionString !== AZURITE_CONNECTION_STRING &&
-      !/(^|;)(BlobEndpoint|AccountName)=/i.test(connectionString)
-    ) {
-      problems.push({
-        setting: 'DR_STORAGE_CONNECTION_STRING',
-        problem: 'it has neither AccountName nor BlobEndpoint, so it is not a storage connection string.',
-        fix: 'Copy the connection string from the storage account\'s "Access keys" page, or use DR_STORAGE_ACCOUNT_URL with Entra ID.',
-      });
-    }
+    storage.connectionString = value('DR_STORAGE_CONNECTION_STRING', AZURITE_CONNECTION_STRING);
   }
-  if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(storage.container)) {
-    problems.push({
-      setting: 'DR_CONTAINER',
-      problem: `"${storage.container}" is not a valid blob container name.`,
-      fix: 'Use 3–63 lower-case letters, digits and single hyphens, starting with a letter or digit, e.g. databricks-dr.',
-    });
-  }
+  storage.container = value('DR_CONTAINER', 'databricks-dr');
 
   // ---- Backup
-  const schedule = read('DR_BACKUP_SCHEDULE') ?? '0 */15 * * * *';
-  if (schedule.split(/\s+/).length !== 6 && !/^\d{2}:\d{2}:\d{2}$/.test(schedule)) {
-    problems.push({
-      setting: 'DR_BACKUP_SCHEDULE',
-      problem: `"${schedule}" is not an NCRONTAB expression with six fields (seconds first).`,
-      fix: 'Use six fields, e.g. "0 */15 * * * *" for every 15 minutes. Most cron examples omit the seconds field.',
-    });
-  }
-  const parseKinds = (name: SettingName): KindName[] | undefined => {
-    const list = readList(name);
-    if (list === undefined) return undefined;
-    const bad = list.filter((k) => !(KIND_NAMES as readonly string[]).includes(k));
-    if (bad.length > 0) {
-      problems.push({
-        setting: name,
-        problem: `unknown kind${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}.`,
-        fix: `Use kinds from: ${KIND_NAMES.join(', ')}.`,
-      });
-    }
-    return list.filter((k): k is KindName => (KIND_NAMES as readonly string[]).includes(k));
-  };
-  const include = parseKinds('DR_INCLUDE_KINDS');
-  const exclude = parseKinds('DR_EXCLUDE_KINDS') ?? [];
-  const excludePaths = readList('DR_EXCLUDE_PATHS') ?? [];
-  for (const p of excludePaths) {
-    if (!p.startsWith('/'))
-      problems.push({
-        setting: 'DR_EXCLUDE_PATHS',
-        problem: `"${p}" is not an absolute workspace path.`,
-        fix: 'Start every path with "/", e.g. /Users/someone@contoso.com/scratch.',
-      });
-  }
-  const dbfsPrefixes = (readList('DR_DBFS_PREFIXES') ?? ['dbfs:/databricks/init-scripts']).map((p) =>
-    p.startsWith('dbfs:') ? p.slice(5) : p,
-  );
-  for (const p of dbfsPrefixes) {
-    if (!p.startsWith('/'))
-      problems.push({
-        setting: 'DR_DBFS_PREFIXES',
-        problem: `"${p}" is not an absolute DBFS path.`,
-        fix: 'Use paths such as dbfs:/databricks/init-scripts.',
-      });
-  }
+  const schedule = value('DR_BACKUP_SCHEDULE', '0 */15 * * * *');
+  const include = value('DR_INCLUDE_KINDS');
+  const exclude = value('DR_EXCLUDE_KINDS', []);
+  const excludePaths = value('DR_EXCLUDE_PATHS', []);
+  const dbfsPrefixes = value('DR_DBFS_PREFIXES', ['/databricks/init-scripts']);
   const mountCluster = read('DR_MOUNT_DISCOVERY_CLUSTER_ID');
   const backup: BackupSettings = {
     source: read('DR_BACKUP_SOURCE') ?? 'primary',
     schedule,
-    timeBudgetMs: readInt('DR_BACKUP_TIME_BUDGET_SECONDS', 1500, 30, 86_400) * 1000,
-    retention: { count: readInt('DR_RETENTION_COUNT', 96, 1, 100_000), days: readInt('DR_RETENTION_DAYS', 7, 0, 3650) },
+    timeBudgetMs: value('DR_BACKUP_TIME_BUDGET_SECONDS', 1500) * 1000,
+    retention: { count: value('DR_RETENTION_COUNT', 96), days: value('DR_RETENTION_DAYS', 7) },
     kinds: KIND_NAMES.filter((k) => (include === undefined || include.includes(k)) && !exclude.includes(k)),
     excludePaths,
     dbfsPrefixes,
-    dbfsMaxFileBytes: readInt('DR_DBFS_MAX_FILE_MB', 512, 1, 100_000) * 1024 * 1024,
-    permissionsRefreshRuns: readInt('DR_PERMISSIONS_REFRESH_RUNS', 8, 1, 1000),
+    dbfsMaxFileBytes: value('DR_DBFS_MAX_FILE_MB', 512) * 1024 * 1024,
+    permissionsRefreshRuns: value('DR_PERMISSIONS_REFRESH_RUNS', 8),
     ...(mountCluster === undefined ? {} : { mountDiscoveryClusterId: mountCluster }),
-    queue: readQueue('DR_BACKUP_QUEUE', 'databricks-dr-backup'),
+    queue: value('DR_BACKUP_QUEUE', 'databricks-dr-backup'),
   };
 
   // ---- Failover
-  let mappings = EMPTY_MAPPINGS;
-  try {
-    mappings = parseMappings(read('DR_FAILOVER_MAPPINGS'));
-  } catch (error) {
-    problems.push({
-      setting: 'DR_FAILOVER_MAPPINGS',
-      problem: (error as Error).message,
-      fix: 'See "Failover mappings" in the README for the format.',
-    });
-  }
-  const conflictPolicy = (read('DR_FAILOVER_CONFLICT_POLICY') ?? 'update').toLowerCase();
-  if (conflictPolicy !== 'update' && conflictPolicy !== 'report') {
-    problems.push({
-      setting: 'DR_FAILOVER_CONFLICT_POLICY',
-      problem: `"${conflictPolicy}" is not a conflict policy.`,
-      fix: 'Use update (make the target match the snapshot) or report (leave differing objects and list them).',
-    });
-  }
-  const queue = readQueue('DR_FAILOVER_QUEUE', 'databricks-dr-failover');
+  const mappings = value('DR_FAILOVER_MAPPINGS', EMPTY_MAPPINGS);
+  const conflictPolicy = value('DR_FAILOVER_CONFLICT_POLICY', 'update');
+  const queue = value('DR_FAILOVER_QUEUE', 'databricks-dr-failover');
   const failover: FailoverSettings = {
     source: read('DR_FAILOVER_SOURCE') ?? 'primary',
     target: read('DR_FAILOVER_TARGET') ?? 'secondary',
     mappings,
-    conflictPolicy: conflictPolicy === 'report' ? 'report' : 'update',
-    timeBudgetMs: readInt('DR_FAILOVER_TIME_BUDGET_SECONDS', 1500, 5, 86_400) * 1000,
+    conflictPolicy,
+    timeBudgetMs: value('DR_FAILOVER_TIME_BUDGET_SECONDS', 1500) * 1000,
     queue,
   };
 
   // ---- Alerts (POST /api/alerts) and the recovery point objective
-  const alertAction = (read('DR_ALERT_ACTION') ?? 'failover').toLowerCase();
-  if (alertAction !== 'failover' && alertAction !== 'dry-run') {
-    problems.push({
-      setting: 'DR_ALERT_ACTION',
-      problem: `"${alertAction}" is not an alert action.`,
-      fix: 'Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).',
-    });
-  }
-  const alertRules = readList('DR_ALERT_RULES') ?? [];
+  const alertAction = value('DR_ALERT_ACTION', 'failover');
   const alerts: AlertSettings = {
-    rules: alertRules,
-    action: alertAction === 'dry-run' ? 'dry-run' : 'failover',
-    maxAgeMs: readInt('DR_ALERT_MAX_AGE_MINUTES', 60, 1, 10_080) * 60_000,
+    rules: value('DR_ALERT_RULES', []),
+    action: alertAction,
+    maxAgeMs: value('DR_ALERT_MAX_AGE_MINUTES', 60) * 60_000,
   };
-  const rpoMs = readInt('DR_RPO_MINUTES', 30, 1, 10_080) * 60_000;
+  const rpoMs = value('DR_RPO_MINUTES', 30) * 60_000;
 
   // ---- Service Bus (the failover queue); the trigger binding reads the same settings.
   let serviceBus: ServiceBusConfig | undefined;
@@ -301,62 +207,24 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       fix: 'Keep DR_SERVICEBUS__fullyQualifiedNamespace (managed identity, recommended in Azure) or DR_SERVICEBUS (a connection string), not both.',
     });
   } else if (sbConnection !== undefined) {
-    if (!/(^|;)Endpoint=sb:\/\//i.test(sbConnection)) {
-      problems.push({
-        setting: 'DR_SERVICEBUS',
-        problem: 'it is not a Service Bus connection string (it has no Endpoint=sb://…).',
-        fix: 'Copy it from the namespace\'s "Shared access policies" page, or use DR_SERVICEBUS__fullyQualifiedNamespace with a managed identity.',
-      });
-    } else serviceBus = { connectionString: sbConnection };
+    const connection = value('DR_SERVICEBUS');
+    if (connection !== undefined) serviceBus = { connectionString: connection };
   } else if (sbNamespace !== undefined) {
-    if (!/^[A-Za-z0-9.-]+$/.test(sbNamespace)) {
-      problems.push({
-        setting: 'DR_SERVICEBUS__fullyQualifiedNamespace',
-        problem: `"${sbNamespace}" is not a host name.`,
-        fix: 'Use <namespace>.servicebus.windows.net, without sb:// or a path.',
-      });
-    } else {
+    const namespace = value('DR_SERVICEBUS__fullyQualifiedNamespace');
+    if (namespace !== undefined) {
       const clientId = read('DR_SERVICEBUS__clientId');
-      serviceBus = { namespace: sbNamespace, ...(clientId ? { clientId } : {}) };
+      serviceBus = { namespace, ...(clientId ? { clientId } : {}) };
     }
   }
 
-  // ---- Rate limits
+  // ---- Rate limits: the documented ones, with DR_RATE_LIMITS's overrides.
   const rateLimits: RateLimits = { ...DEFAULT_RATE_LIMITS, families: { ...DEFAULT_RATE_LIMITS.families } };
-  const rawLimits = read('DR_RATE_LIMITS');
-  if (rawLimits !== undefined) {
-    try {
-      const parsed = JSON.parse(rawLimits) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      for (const [k, v] of Object.entries(parsed)) {
-        if (typeof v !== 'number' || !(v > 0)) {
-          problems.push({
-            setting: 'DR_RATE_LIMITS',
-            problem: `"${k}" must be a positive number of requests per second.`,
-            fix: 'e.g. {"workspace.export": 40}',
-          });
-        } else if (k === 'utilization' && v > 1) {
-          problems.push({
-            setting: 'DR_RATE_LIMITS',
-            problem: `utilization ${v} is above 1, which would run above the workspace's limits.`,
-            fix: 'Use a fraction such as 0.95.',
-          });
-        } else if (k === 'defaultRead' || k === 'defaultWrite' || k === 'maxConcurrency' || k === 'utilization') rateLimits[k] = v;
-        else rateLimits.families[k] = v;
-      }
-    } catch {
-      problems.push({
-        setting: 'DR_RATE_LIMITS',
-        problem: 'it is not a JSON object.',
-        fix: 'e.g. {"workspace.export": 40, "permissions.read": 80}',
-      });
-    }
+  for (const [k, v] of Object.entries(value('DR_RATE_LIMITS', {}))) {
+    if (k === 'defaultRead' || k === 'defaultWrite' || k === 'maxConcurrency' || k === 'utilization') rateLimits[k] = v;
+    else rateLimits.families[k] = v;
   }
 
-  const level = (read('DR_LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
-    problems.push({ setting: 'DR_LOG_LEVEL', problem: `"${level}" is not a log level.`, fix: 'Use debug, info, warn or error.' });
-  }
+  const level = value('DR_LOG_LEVEL', 'info');
 
   // ---- Profiles
   const { profiles, profileProblems } = loadProfiles(read, values, problems, options.readFile ?? defaultReadFile);
@@ -371,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     alerts,
     rpoMs,
     rateLimits,
-    logLevel: level as LogLevel,
+    logLevel: level,
     profileProblems,
   });
 }

@@ -1,60 +1,94 @@
-import { KIND_NAMES, type KindName, SNAPSHOT_ID } from '../snapshot/names.js';
-import { continuationProblem, decodeRequest, type RejectReason } from '../runs/queue.js';
+import { z } from 'zod';
+
+import { check, joinProblems } from '../codec/schema.js';
+import { KIND_NAMES, SNAPSHOT_ID } from '../snapshot/names.js';
+import { ContinuationSchema, decodeRequest, PROFILE, type RejectReason } from '../runs/queue.js';
 import { RUN_ID } from '../runs/runs.js';
-import type { ConflictPolicy } from '../config/config.js';
 
 export const REQUEST_SCHEMA = 'databricks-dr/failover-request';
 export const REQUEST_VERSION = 1;
 
+const SNAPSHOT_EXPECTED = 'must be "latest" or a snapshot id such as 20261126T170512.123Z-3f9a';
+
+/** The fields a client may send, shared by the queue message and the HTTP body (POST /api/failover, /api/verify). */
+const CLIENT_FIELDS = {
+  snapshot: z
+    .union([z.literal('latest'), z.string().regex(SNAPSHOT_ID, { error: SNAPSHOT_EXPECTED })], { error: SNAPSHOT_EXPECTED })
+    .optional()
+    .meta({ description: 'A snapshot id or "latest". Default: "latest".' }),
+  source: z
+    .string({ error: 'must be a profile name' })
+    .regex(PROFILE)
+    .optional()
+    .meta({ description: 'Profile of the workspace whose snapshots are replayed. Default: DR_FAILOVER_SOURCE.' }),
+  target: z
+    .string({ error: 'must be a profile name' })
+    .regex(PROFILE)
+    .optional()
+    .meta({ description: 'Profile of the DR workspace. Default: DR_FAILOVER_TARGET.' }),
+  dryRun: z.boolean().optional().meta({ description: 'Plan only: list what would change, write nothing. Default: false.' }),
+  kinds: z
+    .array(z.enum(KIND_NAMES), { error: `must be a non-empty list of: ${KIND_NAMES.join(', ')}` })
+    .min(1)
+    .optional()
+    .meta({ description: 'Artifact kinds to replay. Default: every kind in the snapshot.' }),
+  conflictPolicy: z
+    .enum(['update', 'report'])
+    .optional()
+    .meta({ description: 'What to do with a target object that differs from the snapshot. Default: DR_FAILOVER_CONFLICT_POLICY.' }),
+  reason: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Why the failover was asked for (an alert, a person); kept in the run record.' }),
+  requestedBy: z.string().min(1).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
+};
+
 /**
  * A failover command, as it travels on the Service Bus queue (version 1). Everything
  * but the schema and version is optional: the defaults come from the app settings.
+ * Unknown fields are refused.
  *
  *     {"schema": "databricks-dr/failover-request", "version": 1,
  *      "snapshot": "latest", "target": "secondary", "dryRun": false,
  *      "reason": "alert 1f3c… fired"}
  */
-export interface FailoverRequest {
-  schema: typeof REQUEST_SCHEMA;
-  version: typeof REQUEST_VERSION;
-  /** Identifies the run across redeliveries and continuations. @default the message id */
-  runId?: string;
-  /** A snapshot id or "latest". @default "latest" */
-  snapshot?: string;
-  /** Profile of the workspace whose snapshots are replayed. @default DR_FAILOVER_SOURCE */
-  source?: string;
-  /** Profile of the DR workspace. @default DR_FAILOVER_TARGET */
-  target?: string;
-  dryRun?: boolean;
-  /** verify: compare the target with the snapshot and record the drift; writes nothing to the target. @default "failover" */
-  mode?: 'failover' | 'verify';
-  kinds?: KindName[];
-  conflictPolicy?: ConflictPolicy;
-  /** Why the failover was asked for (an alert, a person); kept in the run record. */
-  reason?: string;
-  requestedBy?: string;
-  /** Set by the function when a run continues in a follow-up message. */
-  continuation?: { part: number; firstStartedAt: string; retries?: number };
-}
+export const FailoverRequestSchema = z
+  .strictObject({
+    schema: z.literal(REQUEST_SCHEMA),
+    version: z.literal(REQUEST_VERSION),
+    runId: z
+      .string({ error: 'must be up to 128 letters, digits, dots, dashes, colons or underscores' })
+      .regex(RUN_ID)
+      .optional()
+      .meta({ description: 'Identifies the run across redeliveries and continuations. Default: the message id.' }),
+    ...CLIENT_FIELDS,
+    mode: z
+      .enum(['failover', 'verify'])
+      .optional()
+      .meta({ description: 'verify: compare the target with the snapshot and record the drift; writes nothing. Default: "failover".' }),
+    continuation: ContinuationSchema.optional(),
+  })
+  .meta({
+    title: 'databricks-dr failover queue message',
+    description: 'A failover (or verify) command on the failover Service Bus queue. Unknown fields are refused.',
+  });
+
+export type FailoverRequest = z.infer<typeof FailoverRequestSchema>;
+
+/**
+ * The body of POST /api/failover and POST /api/verify: the client's fields of the
+ * queue message. The service sets schema, version, runId, mode and continuation.
+ */
+export const FailoverBodySchema = z.strictObject(CLIENT_FIELDS).meta({
+  title: 'databricks-dr POST /api/failover body',
+  description:
+    'The body of POST /api/failover (and /api/verify, which refuses dryRun and conflictPolicy). A real failover (no dryRun) needs a reason. Unknown fields are refused.',
+});
+
+export type FailoverBody = z.infer<typeof FailoverBodySchema>;
 
 export type ParsedRequest = { ok: true; request: FailoverRequest } | { ok: false; reason: RejectReason; description: string };
-
-const FIELDS = [
-  'schema',
-  'version',
-  'runId',
-  'snapshot',
-  'source',
-  'target',
-  'dryRun',
-  'mode',
-  'kinds',
-  'conflictPolicy',
-  'reason',
-  'requestedBy',
-  'continuation',
-];
-const PROFILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /**
  * Check a queue message against the request schema. The body may arrive as text,
@@ -64,33 +98,8 @@ const PROFILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export function parseFailoverRequest(body: unknown): ParsedRequest {
   const decoded = decodeRequest(body, REQUEST_SCHEMA, REQUEST_VERSION, 'failover requests');
   if (!decoded.ok) return decoded;
-  const m = decoded.fields;
-  const problems: string[] = [];
-  const unknown = Object.keys(m).filter((k) => !FIELDS.includes(k));
-  if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.join(', ')}`);
-  const optionalString = (name: string, check?: (v: string) => boolean, expected?: string): void => {
-    const v = m[name];
-    if (v === undefined) return;
-    if (typeof v !== 'string' || v === '' || (check && !check(v))) problems.push(`"${name}" must be ${expected ?? 'a non-empty string'}`);
-  };
-  optionalString('runId', (v) => RUN_ID.test(v), 'up to 128 letters, digits, dots, dashes, colons or underscores');
-  optionalString('snapshot', (v) => v === 'latest' || SNAPSHOT_ID.test(v), '"latest" or a snapshot id such as 20261126T170512.123Z-3f9a');
-  optionalString('source', (v) => PROFILE.test(v), 'a profile name');
-  optionalString('target', (v) => PROFILE.test(v), 'a profile name');
-  optionalString('reason');
-  optionalString('requestedBy');
-  if (m['dryRun'] !== undefined && typeof m['dryRun'] !== 'boolean') problems.push('"dryRun" must be true or false');
-  if (m['mode'] !== undefined && m['mode'] !== 'failover' && m['mode'] !== 'verify') problems.push('"mode" must be "failover" or "verify"');
-  if (m['conflictPolicy'] !== undefined && m['conflictPolicy'] !== 'update' && m['conflictPolicy'] !== 'report')
-    problems.push('"conflictPolicy" must be "update" or "report"');
-  if (m['kinds'] !== undefined) {
-    const kinds = m['kinds'];
-    if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !(KIND_NAMES as readonly unknown[]).includes(k)))
-      problems.push(`"kinds" must be a non-empty list of: ${KIND_NAMES.join(', ')}`);
-  }
-  const continuation = continuationProblem(m['continuation']);
-  if (continuation) problems.push(continuation);
-  if (problems.length > 0)
-    return { ok: false, reason: 'InvalidMessage', description: `The failover request is invalid: ${problems.join('; ')}.` };
-  return { ok: true, request: m as unknown as FailoverRequest };
+  const parsed = check(FailoverRequestSchema, decoded.fields);
+  if (!parsed.ok)
+    return { ok: false, reason: 'InvalidMessage', description: `The failover request is invalid: ${joinProblems(parsed.problems)}.` };
+  return { ok: true, request: parsed.data };
 }

@@ -1,8 +1,14 @@
-import type { BackupRequest } from '../backup/request.js';
-import { BACKUP_REQUEST_SCHEMA, BACKUP_REQUEST_VERSION, parseBackupRequest } from '../backup/request.js';
+import {
+  BACKUP_REQUEST_SCHEMA,
+  BACKUP_REQUEST_VERSION,
+  BackupBodySchema,
+  type BackupRequest,
+  BackupRequestSchema,
+} from '../backup/request.js';
+import { check, joinProblems } from '../codec/schema.js';
 import type { Config } from '../config/config.js';
 import { isDrError } from '../errors/drError.js';
-import { type FailoverRequest, parseFailoverRequest, REQUEST_SCHEMA, REQUEST_VERSION } from '../failover/message.js';
+import { FailoverBodySchema, type FailoverRequest, FailoverRequestSchema, REQUEST_SCHEMA, REQUEST_VERSION } from '../failover/message.js';
 import { workspaceKey } from '../snapshot/names.js';
 import { resolveSnapshot } from '../snapshot/resolve.js';
 import type { SnapshotStore } from '../snapshot/store.js';
@@ -16,8 +22,9 @@ export interface BodyProblem {
 const INTERNAL = ['schema', 'version', 'runId', 'continuation', 'mode'];
 
 /**
- * The body of POST /api/failover or /api/verify, checked against the same schema as
- * the queue message (so the queue never sees what the API would refuse), plus what
+ * The body of POST /api/failover or /api/verify, checked against its schema (the
+ * client's fields of the queue message), then the message it becomes against the
+ * queue message's schema (so the queue never sees what the API would refuse), plus what
  * can be checked before queueing: the profiles exist, the snapshot exists, a real
  * failover says why.
  */
@@ -32,15 +39,17 @@ export async function parseFailoverBody(
   if (typeof fields === 'string') return bad(fields);
   if (mode === 'verify' && (fields['dryRun'] !== undefined || fields['conflictPolicy'] !== undefined))
     return bad('A verify run writes nothing; leave out dryRun and conflictPolicy.');
-  const parsed = parseFailoverRequest({
-    ...fields,
+  const fieldsChecked = check(FailoverBodySchema, fields);
+  if (!fieldsChecked.ok) return invalid(fieldsChecked.problems);
+  const parsed = check(FailoverRequestSchema, {
     schema: REQUEST_SCHEMA,
     version: REQUEST_VERSION,
     ...(mode === 'verify' ? { mode } : {}),
-    requestedBy: fields['requestedBy'] ?? requestedBy,
+    ...fieldsChecked.data,
+    requestedBy: fieldsChecked.data.requestedBy ?? requestedBy,
   });
-  if (!parsed.ok) return bad(parsed.description.replace('The failover request is invalid', 'The request body is invalid'));
-  const request = parsed.request;
+  if (!parsed.ok) return invalid(parsed.problems);
+  const request = parsed.data;
   if (mode === 'failover' && request.dryRun !== true && (request.reason === undefined || request.reason.trim() === '')) {
     return bad(
       'A failover changes the DR workspace: say why in "reason" (it is kept in the run record), or send "dryRun": true for a plan.',
@@ -87,19 +96,21 @@ export function parseBackupBody(
 ): { ok: true; request: BackupRequest } | { ok: false; problem: BodyProblem } {
   const fields = objectBody(body ?? {});
   if (typeof fields === 'string') return bad(fields);
-  const parsed = parseBackupRequest({
-    ...fields,
+  const fieldsChecked = check(BackupBodySchema, fields);
+  if (!fieldsChecked.ok) return invalid(fieldsChecked.problems);
+  const parsed = check(BackupRequestSchema, {
     schema: BACKUP_REQUEST_SCHEMA,
     version: BACKUP_REQUEST_VERSION,
-    requestedBy: fields['requestedBy'] ?? requestedBy,
+    ...fieldsChecked.data,
+    requestedBy: fieldsChecked.data.requestedBy ?? requestedBy,
   });
-  if (!parsed.ok) return bad(parsed.description.replace('The backup request is invalid', 'The request body is invalid'));
-  const source = parsed.request.source ?? config.backup.source;
+  if (!parsed.ok) return invalid(parsed.problems);
+  const source = parsed.data.source ?? config.backup.source;
   if (!config.profiles.has(source))
     return bad(
       `The source profile "${source}" is not configured. Set DR_WORKSPACE_${source.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
     );
-  return { ok: true, request: parsed.request };
+  return { ok: true, request: parsed.data };
 }
 
 /** The body's fields, or what is wrong with it: not an object, or fields only the service sets. */
@@ -108,6 +119,10 @@ function objectBody(body: unknown): Record<string, unknown> | string {
   const internal = Object.keys(body).filter((k) => INTERNAL.includes(k));
   if (internal.length > 0) return `Field(s) ${internal.join(', ')} are set by the service; leave them out.`;
   return body as Record<string, unknown>;
+}
+
+function invalid(problems: string[]): { ok: false; problem: BodyProblem } {
+  return bad(`The request body is invalid: ${joinProblems(problems)}.`);
 }
 
 function bad(message: string): { ok: false; problem: BodyProblem } {

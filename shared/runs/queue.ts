@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 import type { RunRecord } from './runs.js';
 
 /** A queue message as the trigger hands it over. */
@@ -67,11 +69,19 @@ export function decodeRequest(
   return { ok: true, fields: m };
 }
 
-/** Check an optional continuation field; returns the problem, if any. */
-export function continuationProblem(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const c = value as Record<string, unknown> | null;
-  if (typeof c !== 'object' || c === null || !Number.isInteger(c['part']) || typeof c['firstStartedAt'] !== 'string')
-    return '"continuation" must be {"part": <n>, "firstStartedAt": <ISO time>}';
-  return undefined;
-}
+/** A profile name in a request, as the settings and ~/.databrickscfg spell them. */
+export const PROFILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Set by a function when a run continues in a follow-up message: which part sent it,
+ * when the first part started, and how many times it was put off (locked).
+ */
+export const ContinuationSchema = z
+  .strictObject({
+    part: z.int().min(0).meta({ description: 'The number of the part that sent this follow-up (the first part is 1).' }),
+    firstStartedAt: z.string().min(1).meta({ description: 'When the first part started (ISO 8601).' }),
+    retries: z.int().min(0).optional().meta({ description: 'Follow-ups so far that waited for a lock.' }),
+  })
+  .meta({ description: 'Set by the function app when a run continues in a follow-up message; never sent by a client.' });
+
+export type Continuation = z.infer<typeof ContinuationSchema>;

@@ -8,10 +8,11 @@ import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blo
 import { DrError } from '../errors/drError.js';
 import { redact } from '../errors/redact.js';
 import { parseJson, stringifyJson } from '../codec/json.js';
+import { check, joinProblems } from '../codec/schema.js';
 import { type Logger, nullLogger } from '../log/logger.js';
 import { Lock } from './lock.js';
 import { checkpointPath, lockPath, manifestPath, objectPath, SNAPSHOT_ID, snapshotTime } from './names.js';
-import { type Checkpoint, type Manifest, MANIFEST_SCHEMA, MANIFEST_VERSION, type SnapshotSummary } from './types.js';
+import { type Checkpoint, type Manifest, MANIFEST_SCHEMA, MANIFEST_VERSION, ManifestSchema, type SnapshotSummary } from './types.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
@@ -426,10 +427,14 @@ export class SnapshotStore {
   }
 }
 
-/** Check a parsed manifest's shape and version before anything trusts it. */
+/**
+ * Check a parsed manifest against ManifestSchema (types.ts) before anything trusts it:
+ * its schema and version first (a newer version asks for an upgrade), then every
+ * field, each problem named with its path.
+ */
 export function validateManifest(value: unknown, snapshotId: string): Manifest {
-  const m = value as Partial<Manifest> | null;
-  if (typeof m !== 'object' || m === null || m.schema !== MANIFEST_SCHEMA) {
+  const m = value as { schema?: unknown; version?: unknown } | null;
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || m.schema !== MANIFEST_SCHEMA) {
     throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} is not a databricks-dr manifest.`);
   }
   if (m.version !== MANIFEST_VERSION) {
@@ -438,8 +443,12 @@ export function validateManifest(value: unknown, snapshotId: string): Manifest {
       `The manifest of ${snapshotId} has version ${String(m.version)}; this databricks-dr reads version ${MANIFEST_VERSION}. Upgrade databricks-dr to read it.`,
     );
   }
-  if (!Array.isArray(m.artifacts) || !Array.isArray(m.uncaptured) || typeof m.snapshotId !== 'string' || typeof m.workspace !== 'object') {
-    throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} is incomplete.`);
+  const parsed = check(ManifestSchema, value);
+  if (!parsed.ok) {
+    throw new DrError(
+      'SNAPSHOT_CORRUPT',
+      `The manifest of ${snapshotId} is incomplete or damaged: ${joinProblems(parsed.problems)}. Use another snapshot (GET /api/snapshots lists them).`,
+    );
   }
-  return m as Manifest;
+  return parsed.data;
 }

@@ -98,7 +98,7 @@ describe('a bad request gets 400 (or 404/415) with a message that says what to s
       'wrong types',
       { body: { dryRun: 'yes', kinds: ['widgets'] } },
       400,
-      /"dryRun" must be true or false; "kinds" must be a non-empty list of: /,
+      /"dryRun" must be true or false; "kinds\[0\]" must be one of: users, /,
     ],
     ['failover', 'no reason for a real failover', { body: { snapshot: 'latest' } }, 400, /say why in "reason"/],
     ['failover', 'an internal field', { body: { reason: 'x', runId: 'mine' } }, 400, /runId are set by the service/],

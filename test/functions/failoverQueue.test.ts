@@ -155,7 +155,7 @@ describe('bad messages are dead-lettered with their reason, and nothing is writt
       'an invalid field',
       request({ dryRun: 'yes', kinds: ['widgets'] }),
       'InvalidMessage',
-      /"dryRun" must be true or false; "kinds" must be a non-empty list/,
+      /"dryRun" must be true or false; "kinds\[0\]" must be one of: users, /,
     ],
     [
       'an unknown target',

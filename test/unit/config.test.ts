@@ -159,12 +159,14 @@ describe('defaults', () => {
       }
     };
     expect(problems({ DR_FAILOVER_MAPPINGS: '{nodeTypes:' })[0]).toMatch(/^DR_FAILOVER_MAPPINGS: The failover mappings are not valid JSON/);
-    expect(problems({ DR_FAILOVER_MAPPINGS: '{"nodetypes": {}}' })[0]).toMatch(/Unknown failover mapping field\(s\): nodetypes/);
+    expect(problems({ DR_FAILOVER_MAPPINGS: '{"nodetypes": {}}' })[0]).toMatch(
+      /The failover mappings are invalid: unknown field\(s\) nodetypes \(known: nodeTypes, storageAccounts, keyVaults, mounts, /,
+    );
     expect(problems({ DR_FAILOVER_MAPPINGS: '{"mounts": [{"mountPoint": "/data", "source": "x"}]}' })[0]).toMatch(
       /must look like \/mnt\/<name>/,
     );
     expect(problems({ DR_FAILOVER_MAPPINGS: '{"keyVaults": {"kv": {"dns_name": "x"}}}' })[0]).toMatch(
-      /keyVaults\.kv needs resource_id and dns_name/,
+      /"keyVaults\.kv\.resource_id" is missing; it must be the resource id of the vault in the DR region/,
     );
     expect(problems({ DR_FAILOVER_CONFLICT_POLICY: 'overwrite' })).toEqual([
       'DR_FAILOVER_CONFLICT_POLICY: "overwrite" is not a conflict policy.',
@@ -968,9 +970,9 @@ describe('loadConfig reads only settings declared in settings.ts', () => {
     expect(c).toEqual(load({}));
   });
 
-  test('every name config.ts passes to read/readInt/readList/parseKinds is declared', () => {
+  test('every name config.ts passes to read/value is declared', () => {
     const source = readFileSync(resolve(here, '../../shared/config/config.ts'), 'utf8');
-    const names = [...source.matchAll(/\b(?:read|readInt|readList|parseKinds)\('([A-Z0-9_<>]+)'/g)].map((m) => m[1] as string);
+    const names = [...source.matchAll(/\b(?:read|value)\('([A-Z0-9_<>]+)'/g)].map((m) => m[1] as string);
     // The scan found the reads (it is not vacuous); every one of them is declared.
     expect(names).toEqual(
       expect.arrayContaining([
