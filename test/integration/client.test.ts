@@ -57,7 +57,13 @@ const clients: DatabricksClient[] = [];
 
 /** A client against the shared emulator, with short backoffs so retries cost milliseconds. */
 function client(extra: Partial<DatabricksClientOptions> = {}): DatabricksClient {
-  const c = new DatabricksClient({ host: emu.url, auth: new PatAuth(TOKEN), retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...extra });
+  const c = new DatabricksClient({
+    host: emu.url,
+    auth: new PatAuth(TOKEN),
+    limits: KIND_LIMITS,
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    ...extra,
+  });
   clients.push(c);
   return c;
 }
