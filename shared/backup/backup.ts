@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 
 import pLimit from 'p-limit';
 
@@ -12,6 +11,7 @@ import { type Logger, nullLogger } from '../log/logger.js';
 import { extractRefs } from '../kinds/refs.js';
 import { discoveryOrder, REGISTRY } from '../kinds/registry.js';
 import type { BackupContext, Listed } from '../kinds/types.js';
+import { RunControl } from '../runs/control.js';
 import { type KindName, newSnapshotId, workspaceKey } from '../snapshot/names.js';
 import { sha256, type SnapshotStore } from '../snapshot/store.js';
 import { type ArtifactEntry, type Manifest, MANIFEST_SCHEMA, MANIFEST_VERSION, type UncapturedEntry } from '../snapshot/types.js';
@@ -51,13 +51,6 @@ export interface BackupResult {
 /** How often an unfinished backup saves its progress. */
 const CHECKPOINT_EVERY_MS = 15_000;
 
-/** Errors that stop the whole run rather than one object. */
-function isFatal(error: unknown): boolean {
-  if (error instanceof DrError && error.name !== 'DatabricksApiError') return true;
-  if (isApiError(error)) return error.category === 'unauthenticated' || error.retryable;
-  return true;
-}
-
 /**
  * One incremental backup of a workspace into the snapshot store.
  *
@@ -66,7 +59,11 @@ function isFatal(error: unknown): boolean {
  * reused from the previous snapshot (its change token did not move) or exported and
  * stored under its content hash. The manifest is written last; a run that stops
  * early (time budget, abort, crash) leaves a checkpoint the next run resumes from,
- * and no half snapshot.
+ * and no half snapshot. What an error means is decided by its class
+ * (shared/runs/errors.ts): an object that fails on an error of its own is recorded
+ * as uncaptured; one that fails on a transient or unexpected error keeps the backup
+ * from committing (it checkpoints, then throws that error), so that the next run
+ * exports it instead of a snapshot missing it.
  */
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const logger = options.logger ?? nullLogger;
@@ -74,51 +71,23 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const key = workspaceKey(profile.host);
   const started = Date.now();
   await store.ensureContainer(options.signal);
-  const lock = await store.acquireLock(key, 'backup');
-
-  // Two ways to stop. `stop` is graceful: no new work starts, work in flight finishes
-  // and is checkpointed (time budget, Ctrl+C). `hard` cuts requests in flight: the
-  // lease was lost or an error already ended the run.
-  const stop = new AbortController();
-  const hard = new AbortController();
-  // Every in-flight request listens on the hard signal.
-  setMaxListeners(0, hard.signal);
-  const stopGracefully = (reason: unknown): void => {
-    if (!stop.signal.aborted) stop.abort(reason);
-  };
-  /** The first error that ends the run; the others happen because of it. */
-  let fatal: unknown;
-  const fail = (error: unknown): void => {
-    if (fatal === undefined) fatal = error;
-    stopGracefully(error);
-    if (!hard.signal.aborted) hard.abort(error);
-  };
-  if (options.signal?.aborted) stopGracefully(options.signal.reason);
-  options.signal?.addEventListener('abort', () => stopGracefully(options.signal?.reason), { once: true });
-  lock.signal.addEventListener('abort', () => fail(lock.signal.reason), { once: true });
-  const deadlineTimer =
-    options.deadline === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            stopGracefully(
-              new DrError(
-                'ABORTED',
-                'The backup reached its time budget; its progress is checkpointed and the next run continues from there.',
-              ),
-            ),
-          // setTimeout fires at once past 2^31-1 ms; a budget that long is no budget.
-          Math.min(Math.max(0, options.deadline - Date.now()), 2 ** 31 - 1),
-        );
-  const signal = hard.signal;
+  const control = new RunControl({
+    name: 'backup',
+    lock: await store.acquireLock(key, 'backup'),
+    logger,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+    deadlineMessage: 'The backup reached its time budget; its progress is checkpointed and the next run continues from there.',
+  });
+  const signal = control.signal;
 
   const runId = randomUUID();
   const captured = new Map<KindName, ArtifactEntry[]>();
   const uncaptured: UncapturedEntry[] = [];
   const exportedKeys = new Set<string>();
   const stats = { exported: 0, reused: 0, uploadedObjects: 0, uploadedBytes: 0 };
-  let lastCheckpoint = Date.now();
-  let checkpointing: Promise<void> | undefined;
+  /** The first transient or unexpected error an object failed on: this run does not commit. */
+  let incomplete: { error: unknown; objects: number } | undefined;
 
   try {
     let parent: Manifest | undefined;
@@ -145,7 +114,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     logger.info('backup started', { workspace: key, runId, parent: parent?.snapshotId, resumedFrom: checkpoint?.runId, runNumber });
 
     const memo = new Map<string, unknown>();
-    const done = new Map<KindName, Promise<void>>();
     const ctx: BackupContext = {
       client,
       logger,
@@ -155,7 +123,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       captured: (kind) => captured.get(kind) ?? [],
       previous: (kind, k) => previous.get(`${kind}\u0000${k}`),
       after: async (list) => {
-        await Promise.all(list.filter((k) => done.has(k)).map((k) => done.get(k)));
+        await Promise.all(list.map((k) => control.settled(k)));
       },
       memo: <T>(k: string, make: () => Promise<T>): Promise<T> => ctx.memoSync(k, make),
       memoSync: <T>(k: string, make: () => T): T => {
@@ -165,7 +133,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     };
 
     const saveCheckpoint = async (): Promise<void> => {
-      lastCheckpoint = Date.now();
       const artifacts = [...captured.values()].flat();
       await store.writeCheckpoint(key, {
         version: 1,
@@ -177,12 +144,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         artifacts: [...(checkpoint?.artifacts ?? []).filter((a) => !exportedKeys.has(`${a.kind}\u0000${a.key}`)), ...artifacts],
       });
     };
-    const maybeCheckpoint = (): void => {
-      if (checkpointing || Date.now() - lastCheckpoint < CHECKPOINT_EVERY_MS) return;
-      checkpointing = saveCheckpoint()
-        .catch((error: unknown) => logger.warn('could not save the backup checkpoint', { error: (error as Error).message }))
-        .finally(() => (checkpointing = undefined));
-    };
+    const checkpoints = control.periodic('backup checkpoint', CHECKPOINT_EVERY_MS, saveCheckpoint);
 
     // Each kind has its own pool, so thousands of queued notebook exports never hold
     // back the permission reads that a different rate limit governs.
@@ -202,20 +164,33 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     };
 
     const exportOne = async (kind: KindName, item: Listed): Promise<void> => {
-      const h = REGISTRY[kind];
-      let exported;
       try {
-        exported = await h.export(ctx, item);
+        await exportAndStore(kind, item);
+        control.objectDone();
       } catch (error) {
         if (isApiError(error, 'not_found')) {
           logger.debug('object disappeared during the backup', { kind, key: item.key });
           return;
         }
-        if (isFatal(error)) throw error;
-        uncaptured.push({ kind, key: item.key, reason: `Export failed: ${(error as Error).message}` });
-        options.onProgress?.({ type: 'artifact', kind, action: 'uncaptured' });
-        return;
+        const cls = control.objectFailed(error);
+        if (cls === 'transient' || cls === 'unexpected') {
+          // Not captured this time, and not in a snapshot without it either: the run checkpoints instead of committing.
+          incomplete = { error: incomplete?.error ?? error, objects: (incomplete?.objects ?? 0) + 1 };
+          logger.warn('an object could not be exported; this run will not commit', {
+            kind,
+            key: item.key,
+            error: (error as Error).message,
+          });
+        } else if (cls === 'object') {
+          uncaptured.push({ kind, key: item.key, reason: `Export failed: ${(error as Error).message}` });
+          options.onProgress?.({ type: 'artifact', kind, action: 'uncaptured' });
+        }
       }
+    };
+
+    const exportAndStore = async (kind: KindName, item: Listed): Promise<void> => {
+      const h = REGISTRY[kind];
+      const exported = await h.export(ctx, item);
       let hash: string;
       let size: number;
       let refs: ArtifactEntry['refs'] = [];
@@ -260,11 +235,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       exportedKeys.add(`${kind}\u0000${item.key}`);
       stats.exported += 1;
       options.onProgress?.({ type: 'artifact', kind, action: 'exported' });
-      maybeCheckpoint();
     };
 
     const runKind = async (kind: KindName): Promise<void> => {
-      if (stop.signal.aborted) return;
+      if (control.stopping) return;
       const h = REGISTRY[kind];
       options.onProgress?.({ type: 'kind', kind, state: 'started' });
       const tasks: Promise<void>[] = [];
@@ -272,7 +246,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       try {
         items = h.list(ctx);
         for await (const item of items) {
-          if (stop.signal.aborted) break;
+          if (control.stopping) break;
           if (item.uncaptured) {
             uncaptured.push({ kind, key: item.key, ...item.uncaptured });
             options.onProgress?.({ type: 'artifact', kind, action: 'uncaptured' });
@@ -300,9 +274,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
             options.onProgress?.({ type: 'artifact', kind, action: 'reused' });
             continue;
           }
-          const task = poolFor(kind)(() => (stop.signal.aborted ? Promise.resolve() : exportOne(kind, item)));
+          const task = poolFor(kind)(() => (control.stopping ? Promise.resolve() : exportOne(kind, item)));
           // Handled at once so a failure stops the run instead of surfacing as an unhandled rejection.
-          task.catch(fail);
+          task.catch((error: unknown) => control.fail(error));
           tasks.push(task);
         }
       } catch (error) {
@@ -322,26 +296,22 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       options.onProgress?.({ type: 'kind', kind, state: 'done', count: captured.get(kind)?.length ?? 0 });
-      maybeCheckpoint();
     };
 
     // Each kind starts as soon as the kinds it reads are done.
     const kinds = discoveryOrder(settings.kinds);
-    for (const kind of kinds) {
-      const after = (REGISTRY[kind].discoveryAfter ?? []).filter((k) => kinds.includes(k));
-      done.set(
-        kind,
-        Promise.all(after.map((k) => done.get(k))).then(() => runKind(kind)),
-      );
-    }
-    for (const p of done.values()) p.catch(fail);
-    await Promise.allSettled(done.values());
-    if (fatal !== undefined || stop.signal.aborted) {
-      await checkpointing;
-      await saveCheckpoint().catch((error: unknown) =>
-        logger.warn('could not save the backup checkpoint', { error: (error as Error).message }),
-      );
-      const reason = fatal ?? stop.signal.reason;
+    await control.schedule(
+      kinds.map((kind) => ({ kind, after: REGISTRY[kind].discoveryAfter ?? [] })),
+      runKind,
+    );
+    if (control.stopping || incomplete) {
+      await checkpoints.stop({ final: true });
+      const reason = control.stopping ? control.stopReason : incomplete?.error;
+      if (!control.stopping && incomplete)
+        logger.warn('the backup did not commit: objects failed on transient errors; the next run exports them', {
+          workspace: key,
+          objects: incomplete.objects,
+        });
       throw reason instanceof Error
         ? reason
         : new DrError('ABORTED', 'The backup was stopped; its progress is checkpointed.', { cause: reason });
@@ -375,9 +345,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         throttled: clientStats.throttled,
       },
     };
-    await checkpointing;
-    if (stop.signal.aborted) {
-      const reason: unknown = stop.signal.reason;
+    // No checkpoint may land after the manifest: the commit deletes it.
+    await checkpoints.stop({ final: control.stopping });
+    if (control.stopping) {
+      const reason: unknown = control.stopReason;
       throw reason instanceof DrError ? reason : new DrError('ABORTED', 'The backup was stopped before it committed.');
     }
     options.onProgress?.({ type: 'commit', snapshotId });
@@ -401,7 +372,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       manifest,
     };
   } finally {
-    if (deadlineTimer) clearTimeout(deadlineTimer);
-    await lock.release();
+    await control.close();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The one error base of the core. Every failure that stops an operation is a
  * DrError with a code from a closed set, so callers (CLI exit codes, function
- * handlers, the failover report) branch on `code`, never on message text.
+ * handlers, the failover report) branch on `code`, never on message text. What each
+ * code means for a backup or failover run (stop it, fail one object, try again
+ * later) is the table in shared/runs/errors.ts.
  */
 export type DrErrorCode =
   /** Configuration is missing or invalid; `problems` lists every issue with its fix. */
