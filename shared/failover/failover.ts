@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 
 import pLimit from 'p-limit';
 
 import type { WorkspaceProfile } from '../config/config.js';
 import type { DatabricksClient } from '../databricks/client.js';
-import { isApiError } from '../databricks/errors.js';
-import { DrError } from '../errors/drError.js';
 import { importOrder, REGISTRY } from '../kinds/registry.js';
 import { type Logger, nullLogger } from '../log/logger.js';
+import { RunControl } from '../runs/control.js';
+import { type ErrorCode, errorInfo } from '../runs/errors.js';
 import { type KindName, workspaceKey } from '../snapshot/names.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { ArtifactEntry, Manifest } from '../snapshot/types.js';
@@ -72,7 +71,10 @@ export interface FailoverReport {
   dryRun: boolean;
   /** succeeded: nothing failed; failed: something failed or the run stopped on an error; partial: stopped by its deadline. */
   status: 'succeeded' | 'failed' | 'partial';
+  /** Why the run stopped (redacted), when it stopped before the end. */
   error?: string;
+  /** The code of that error (shared/runs/errors.ts): what to branch on. Reports written before it have none. */
+  errorCode?: ErrorCode;
   startedAt: string;
   completedAt: string;
   durationMs: number;
@@ -145,33 +147,14 @@ function tally(items: readonly FailoverItem[]): Pick<FailoverReport, 'counts' | 
 const SAVE_EVERY_MS = 10_000;
 
 /**
- * Errors that stop the whole failover rather than fail one object: credentials the
- * target refuses, a lost lease, storage trouble. A throttled or failing request that
- * ran out of retries fails its object only (the next run picks it up), unless
- * objects keep failing that way (see BREAKER).
- */
-function isFatal(error: unknown): boolean {
-  if (error instanceof UnresolvedReference || error instanceof ImportFailure) return false;
-  if (isApiError(error)) return error.category === 'unauthenticated';
-  if (error instanceof DrError) return !error.retryable;
-  return false;
-}
-
-function isTransient(error: unknown): boolean {
-  return (isApiError(error) && error.retryable) || (error instanceof DrError && error.retryable === true);
-}
-
-/** This many objects failing in a row on transient errors means the target is down: stop. */
-const BREAKER = 25;
-
-/**
  * Replay a snapshot into a target workspace.
  *
  * Kinds are restored in dependency order (principals, policies and pools, folders and
  * content, DBFS and init scripts, secrets, clusters, jobs, mounts, permissions last);
  * objects within a kind run concurrently under the target's rate limits. Every
  * reference to a source id is rewritten to the target's id; an object whose
- * reference cannot be resolved fails with the reason and the rest go on. The id map
+ * reference cannot be resolved fails with the reason and the rest go on (what each
+ * error means is decided by its class, shared/runs/errors.ts). The id map
  * and what was applied are saved as the run goes, so running it again, after a crash
  * or a redelivered message, converges without duplicates.
  */
@@ -186,48 +169,23 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
   const timeline: NonNullable<FailoverReport['timeline']> = {};
   const needsHuman: FailoverReport['needsHuman'] = [];
 
-  const lock = dryRun ? undefined : await store.acquireLock(targetKey, 'failover');
-  const stop = new AbortController();
-  const hard = new AbortController();
-  setMaxListeners(0, hard.signal);
-  let fatal: unknown;
-  const fail = (error: unknown): void => {
-    if (fatal === undefined) fatal = error;
-    if (!stop.signal.aborted) stop.abort(error);
-    if (!hard.signal.aborted) hard.abort(error);
-  };
-  const stopGracefully = (reason: unknown): void => {
-    if (!stop.signal.aborted) stop.abort(reason);
-  };
-  if (options.signal?.aborted) stopGracefully(options.signal.reason);
-  options.signal?.addEventListener('abort', () => stopGracefully(options.signal?.reason), { once: true });
-  lock?.signal.addEventListener('abort', () => fail(lock.signal.reason), { once: true });
-  const deadlineTimer =
-    options.deadline === undefined
-      ? undefined
-      : setTimeout(
-          () => stopGracefully(new DrError('ABORTED', 'The failover reached its time budget.')),
-          Math.min(Math.max(0, options.deadline - Date.now()), 2 ** 31 - 1),
-        );
+  const control = new RunControl({
+    name: 'failover',
+    ...(dryRun ? {} : { lock: await store.acquireLock(targetKey, 'failover') }),
+    logger,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+    deadlineMessage: 'The failover reached its time budget.',
+  });
 
   let state: FailoverState | undefined;
-  let lastSave = Date.now();
-  let saving: Promise<void> | undefined;
-  const save = async (): Promise<void> => {
-    if (dryRun || !state) return;
-    lastSave = Date.now();
-    await saveState(store, state);
-  };
-  const maybeSave = (): void => {
-    if (dryRun || saving || Date.now() - lastSave < SAVE_EVERY_MS) return;
-    saving = save()
-      .catch((error: unknown) => logger.warn('could not save the failover state', { error: (error as Error).message }))
-      .finally(() => (saving = undefined));
-  };
+  // A dry run writes nothing, not even its state.
+  const saves = dryRun ? undefined : control.periodic('failover state', SAVE_EVERY_MS, async () => state && saveState(store, state));
 
   const finish = async (status: FailoverReport['status'], error?: unknown): Promise<FailoverReport> => {
     const { counts, byKind } = tally(items);
     const stats = client.stats();
+    const stopped = error === undefined ? undefined : errorInfo(error);
     const report: FailoverReport = {
       schema: 'databricks-dr/failover-report',
       version: 1,
@@ -237,7 +195,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       target: { key: targetKey, host: target.host, profile: target.name },
       dryRun,
       status: status === 'succeeded' && (counts.failed ?? 0) + (counts.conflict ?? 0) > 0 ? 'failed' : status,
-      ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+      ...(stopped ? { error: stopped.message, errorCode: stopped.code } : {}),
       startedAt: new Date(started).toISOString(),
       completedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
@@ -248,10 +206,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       stats: { requests: stats.requests, retries: stats.retries, throttled: stats.throttled },
       timeline,
     };
-    if (!dryRun) {
-      await saving;
-      await save().catch((e: unknown) => logger.warn('could not save the failover state', { error: (e as Error).message }));
-    }
+    await saves?.stop({ final: true });
     // A dry run's report is its plan: kept too (in the store, never in the target).
     if (options.keepReport !== false)
       await writeReport(store, report).catch((e: unknown) =>
@@ -274,7 +229,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     const ctx: ImportContext = {
       client,
       logger,
-      signal: hard.signal,
+      signal: control.signal,
       dryRun,
       conflictPolicy: options.conflictPolicy ?? 'update',
       mappings: options.mappings ?? EMPTY_MAPPINGS,
@@ -313,7 +268,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       applied: (kind, key) => st.applied.get(stateKey(kind, key)),
       createdInRun: (kind, key) => created.has(stateKey(kind, key)),
       uncaptured: (kind, key) => uncapturedByKey.get(stateKey(kind, key)),
-      read: (entry) => store.getObject(entry.hash as string, hard.signal),
+      read: (entry) => store.getObject(entry.hash as string, control.signal),
       recordPauses: (jobKey, pauses) => {
         st.pauses.set(jobKey, pauses);
       },
@@ -340,7 +295,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
         ...(result.note ? { note: result.note } : {}),
       };
       items.push(item);
-      if (result.action !== 'failed') transientInARow = 0;
+      if (result.action !== 'failed') control.objectDone();
       itemIndex.set(stateKey(kind, key), item);
       if (result.needsHuman) needsHuman.push({ kind, key, ...result.needsHuman });
       options.onProgress?.({ type: 'item', kind, key, action: result.action });
@@ -358,27 +313,10 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
         targetId: result.targetId,
         ...(result.token === undefined ? {} : { token: result.token }),
       });
-      maybeSave();
     };
-    let transientInARow = 0;
+    /** An object's failure as its result, or undefined when the error stopped the run. */
     const failure = (error: unknown): ImportResult | undefined => {
-      if (isFatal(error) || (error instanceof DrError && error.code === 'LOCKED')) {
-        fail(error);
-        return undefined;
-      }
-      if (isTransient(error)) {
-        transientInARow += 1;
-        if (transientInARow >= BREAKER) {
-          fail(
-            new DrError(
-              'WORKSPACE_UNREACHABLE',
-              `The target workspace failed ${BREAKER} objects in a row on transient errors; the failover stopped. Running it again continues. Last error: ${(error as Error).message}`,
-              { retryable: true },
-            ),
-          );
-          return undefined;
-        }
-      }
+      if (control.objectFailed(error) === 'stop') return undefined;
       return {
         action: 'failed',
         note: error instanceof Error ? error.message : String(error),
@@ -403,7 +341,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     const runOne = async (kind: KindName, a: ArtifactEntry): Promise<void> => {
       const importer = REGISTRY[kind].importer;
       try {
-        if (!importer?.import || stop.signal.aborted) return;
+        if (!importer?.import || control.stopping) return;
         let result: ImportResult | undefined;
         try {
           const content = a.hash ? await ctx.read(a) : undefined;
@@ -420,7 +358,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     const runSecondPass = async (kind: KindName, a: ArtifactEntry): Promise<void> => {
       const importer = REGISTRY[kind].importer;
       const prev = itemIndex.get(stateKey(kind, a.key));
-      if (!importer?.secondPass || !prev || prev.action === 'failed' || prev.action === 'skip' || stop.signal.aborted) return;
+      if (!importer?.secondPass || !prev || prev.action === 'failed' || prev.action === 'skip' || control.stopping) return;
       let result: ImportResult | undefined;
       try {
         result = await importer.secondPass(ctx, a, a.hash ? await ctx.read(a) : undefined);
@@ -439,7 +377,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       const artifacts = manifest.artifacts.filter((a) => a.kind === kind);
       options.onProgress?.({ type: 'phase', kind, total: artifacts.length });
       const importer = REGISTRY[kind].importer;
-      if (!importer || stop.signal.aborted) return;
+      if (!importer || control.stopping) return;
       if (importer.importAll) {
         let results: Map<string, ImportResult>;
         try {
@@ -476,36 +414,30 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     // Each kind starts when the kinds it depends on are done; kinds that do not depend
     // on each other run side by side, and a kind that waits object by object starts
     // early and follows its objects.
-    const done = new Map<KindName, Promise<void>>();
-    for (const kind of order) {
+    const plan = order.map((kind) => {
       const perObject = new Set(REGISTRY[kind].importer?.perObject ?? []);
-      const deps = REGISTRY[kind].dependsOn.filter((d) => inOrder.has(d) && !perObject.has(d)).map((d) => done.get(d) as Promise<void>);
-      done.set(
-        kind,
-        Promise.all(deps)
-          .then(async () => {
-            const startMs = Date.now() - started;
-            await runKind(kind);
-            timeline[kind] = { startMs, endMs: Date.now() - started };
-          })
-          .finally(() => {
-            // Whatever happened (a stop, a fatal error), nothing may wait for this kind's objects any more.
-            for (const a of manifest.artifacts) if (a.kind === kind) finishedOf(kind, a.key).resolve();
-          }),
-      );
-    }
-    await Promise.all(done.values());
+      return { kind, after: REGISTRY[kind].dependsOn.filter((d) => !perObject.has(d)) };
+    });
+    await control.schedule(plan, async (kind) => {
+      try {
+        const startMs = Date.now() - started;
+        await runKind(kind);
+        timeline[kind] = { startMs, endMs: Date.now() - started };
+      } finally {
+        // Whatever happened (a stop, a fatal error), nothing may wait for this kind's objects any more.
+        for (const a of manifest.artifacts) if (a.kind === kind) finishedOf(kind, a.key).resolve();
+      }
+    });
 
-    if (fatal !== undefined) {
-      logger.error('failover stopped', { error: (fatal as Error).message });
-      return await finish('failed', fatal);
+    if (control.failed) {
+      logger.error('failover stopped', { error: (control.fatal as Error).message });
+      return await finish('failed', control.fatal);
     }
-    if (stop.signal.aborted) return await finish('partial', stop.signal.reason);
+    if (control.stopping) return await finish('partial', control.stopReason);
     const report = await finish('succeeded');
     logger.info('failover finished', { runId, status: report.status, ...report.counts });
     return report;
   } finally {
-    if (deadlineTimer) clearTimeout(deadlineTimer);
-    await lock?.release();
+    await control.close();
   }
 }
