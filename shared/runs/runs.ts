@@ -29,7 +29,13 @@ export interface RunRecord {
   requestHash?: string;
   /** The Azure Monitor alert that queued the run. */
   alertId?: string;
+  /** Why the run failed, stopped or was rejected, for people (redacted). */
   error?: string;
+  /**
+   * What to branch on instead of `error`'s text: the error's code (ErrorCode in
+   * shared/runs/errors.ts), or the dead-letter reason of a rejected message.
+   */
+  errorCode?: string;
 }
 
 export type RunType = 'failover' | 'backup' | 'verify';
