@@ -3,6 +3,9 @@ import { type LogFields, type Logger, type LogLevel, redactingLogger } from '../
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** A JSON.stringify replacer that writes bigints as strings. */
+const bigintAsString = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? String(v) : v);
+
 /**
  * The CLI's logger: lines on stderr (stdout carries only results, so `--json`
  * output stays parseable), JSON lines when `json` is set, tokens redacted.
@@ -11,9 +14,7 @@ export function cliLogger(level: LogLevel, json: boolean, quiet = false): Logger
   return redactingLogger((lineLevel: LogLevel, message: string, fields: LogFields) => {
     if (ORDER[lineLevel] < ORDER[quiet && lineLevel !== 'error' ? 'warn' : level]) return;
     if (json) {
-      process.stderr.write(
-        `${JSON.stringify({ level: lineLevel, time: new Date().toISOString(), message, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n`,
-      );
+      process.stderr.write(`${JSON.stringify({ level: lineLevel, time: new Date().toISOString(), message, ...fields }, bigintAsString)}\n`);
       return;
     }
     const extra = Object.entries(fields)

@@ -70,8 +70,10 @@ export function backupView(result: BackupResult): View {
     text: () =>
       lines([
         `Snapshot ${result.snapshotId} of ${result.workspaceKey} committed in ${formatDuration(s.durationMs)}.`,
-        `  ${result.manifest.artifacts.length} artifacts: ${s.exported} read from the workspace, ${s.reused} reused unchanged from ${result.parentSnapshotId ?? 'the checkpoint of an unfinished run'}.`,
-        `  ${s.uploadedObjects} new objects stored (${formatBytes(s.uploadedBytes)}); ${s.requests} API requests, ${s.retries} retries, ${s.throttled} throttled.`,
+        `  ${result.manifest.artifacts.length} artifacts: ${s.exported} read from the workspace, ` +
+          `${s.reused} reused unchanged from ${result.parentSnapshotId ?? 'the checkpoint of an unfinished run'}.`,
+        `  ${s.uploadedObjects} new objects stored (${formatBytes(s.uploadedBytes)}); ` +
+          `${s.requests} API requests, ${s.retries} retries, ${s.throttled} throttled.`,
         `  ${Object.entries(result.counts)
           .filter(([, n]) => n !== 0)
           .map(([k, n]) => `${k} ${n}`)
@@ -115,7 +117,8 @@ export function snapshotListView(container: string, list: SnapshotSummary[]): Vi
           list
             .map(
               (s) =>
-                `${s.snapshotId.padEnd(23)} ${s.workspaceKey.padEnd(40)} ${s.createdAt.toISOString().replace('T', ' ').slice(0, 19).padEnd(20)} ${formatBytes(s.sizeBytes)}\n`,
+                `${s.snapshotId.padEnd(23)} ${s.workspaceKey.padEnd(40)} ` +
+                `${s.createdAt.toISOString().replace('T', ' ').slice(0, 19).padEnd(20)} ${formatBytes(s.sizeBytes)}\n`,
             )
             .join(''),
   };
@@ -131,7 +134,8 @@ export function snapshotView(manifest: Manifest, artifacts: boolean): View {
     text: () =>
       lines([
         `Snapshot ${manifest.snapshotId} of ${manifest.workspace.key} (${manifest.workspace.host}, profile ${manifest.workspace.profile})`,
-        `  taken ${manifest.startedAt} – ${manifest.completedAt} (${formatDuration(manifest.stats.durationMs)}), run ${manifest.runNumber}${manifest.parentSnapshotId ? `, after ${manifest.parentSnapshotId}` : ''}`,
+        `  taken ${manifest.startedAt} – ${manifest.completedAt} (${formatDuration(manifest.stats.durationMs)}), ` +
+          `run ${manifest.runNumber}${manifest.parentSnapshotId ? `, after ${manifest.parentSnapshotId}` : ''}`,
         `  ${manifest.artifacts.length} artifacts:`,
         ...Object.entries(manifest.counts).map(([k, n]) => `    ${k.padEnd(18)} ${n}`),
         `  ${manifest.uncaptured.length} not captured:`,
@@ -150,7 +154,8 @@ export function integrityView(report: IntegrityReport): View {
     text: () =>
       report.ok
         ? `Snapshot ${report.snapshotId}: all ${report.objectsChecked} objects (${formatBytes(report.bytesChecked)}) are intact.\n`
-        : `Snapshot ${report.snapshotId}: ${report.problems.length} of ${report.objectsChecked} objects failed the check:\n${report.problems.map((p) => `  - ${p.kind} ${p.key}: ${p.problem}`).join('\n')}\n`,
+        : `Snapshot ${report.snapshotId}: ${report.problems.length} of ${report.objectsChecked} objects failed the check:\n` +
+          `${report.problems.map((p) => `  - ${p.kind} ${p.key}: ${p.problem}`).join('\n')}\n`,
   };
 }
 
@@ -158,9 +163,11 @@ export function pruneView(report: PruneReport): View {
   return {
     json: () => ({ ok: true, ...report }),
     text: () =>
-      `${report.dryRun ? 'Would delete' : 'Deleted'} ${report.snapshotsDeleted.length} snapshots (kept ${report.snapshotsKept}) and ${report.objectsDeleted} objects (kept ${report.objectsKept}).\n` +
+      `${report.dryRun ? 'Would delete' : 'Deleted'} ${report.snapshotsDeleted.length} snapshots (kept ${report.snapshotsKept}) ` +
+      `and ${report.objectsDeleted} objects (kept ${report.objectsKept}).\n` +
       (report.protectedByPolicy > 0
-        ? `${report.protectedByPolicy} snapshots and objects are due but still protected by the immutability policy; a later prune deletes them.\n`
+        ? `${report.protectedByPolicy} snapshots and objects are due but still protected by the immutability policy; ` +
+          'a later prune deletes them.\n'
         : '') +
       report.snapshotsDeleted.map((s) => `  - ${s.workspaceKey} ${s.snapshotId}`).join('\n') +
       (report.snapshotsDeleted.length > 0 ? '\n' : ''),

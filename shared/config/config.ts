@@ -204,7 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     problems.push({
       setting: 'DR_SERVICEBUS / DR_SERVICEBUS__fullyQualifiedNamespace',
       problem: 'both are set, so it is unclear how to reach Service Bus.',
-      fix: 'Keep DR_SERVICEBUS__fullyQualifiedNamespace (managed identity, recommended in Azure) or DR_SERVICEBUS (a connection string), not both.',
+      fix:
+        'Keep DR_SERVICEBUS__fullyQualifiedNamespace (managed identity, recommended in Azure) ' +
+        'or DR_SERVICEBUS (a connection string), not both.',
     });
   } else if (sbConnection !== undefined) {
     const connection = value('DR_SERVICEBUS');
@@ -340,11 +342,17 @@ function loadProfiles(
       if (tenantId !== undefined) auth.tenantId = tenantId;
       if (secret !== undefined) auth.clientSecret = secret;
       if (method === 'client-secret' && (clientId === undefined || tenantId === undefined || secret === undefined)) {
+        const missing = [
+          clientId === undefined ? 'azure_client_id' : '',
+          tenantId === undefined ? 'azure_tenant_id' : '',
+          secret === undefined ? 'azure_client_secret' : '',
+        ].filter((x) => x);
         note(name, {
           setting: settingFor('azure_client_secret'),
-          problem: `profile "${name}" uses a service principal secret but lacks ${[clientId === undefined ? 'azure_client_id' : '', tenantId === undefined ? 'azure_tenant_id' : '', secret === undefined ? 'azure_client_secret' : ''].filter((x) => x).join(', ')}.`,
+          problem: `profile "${name}" uses a service principal secret but lacks ${missing.join(', ')}.`,
           fix: origin.startsWith('app settings')
-            ? `Set DR_WORKSPACE_${name.toUpperCase()}_AZURE_TENANT_ID, _AZURE_CLIENT_ID and _AZURE_CLIENT_SECRET (a Key Vault reference), or use a managed identity.`
+            ? `Set DR_WORKSPACE_${name.toUpperCase()}_AZURE_TENANT_ID, _AZURE_CLIENT_ID and _AZURE_CLIENT_SECRET ` +
+              '(a Key Vault reference), or use a managed identity.'
             : 'Set azure_tenant_id, azure_client_id and azure_client_secret, or use a managed identity.',
         });
         return;
@@ -412,10 +420,17 @@ function loadProfiles(
     }[m[2] as string] as string;
     groups.set(name, { ...(groups.get(name) ?? {}), [field]: value });
   }
+  const settingSuffixes: Record<string, string> = {
+    host: 'HOST',
+    auth_type: 'AUTH',
+    token: 'TOKEN',
+    azure_client_secret: 'AZURE_CLIENT_SECRET',
+    azure_client_id: 'AZURE_CLIENT_ID',
+    azure_tenant_id: 'AZURE_TENANT_ID',
+  };
   for (const [name, fields] of groups) {
     const upper = name.toUpperCase();
-    const settingName = (field: string): string =>
-      `DR_WORKSPACE_${upper}_${{ host: 'HOST', auth_type: 'AUTH', token: 'TOKEN', azure_client_secret: 'AZURE_CLIENT_SECRET', azure_client_id: 'AZURE_CLIENT_ID', azure_tenant_id: 'AZURE_TENANT_ID' }[field] ?? field.toUpperCase()}`;
+    const settingName = (field: string): string => `DR_WORKSPACE_${upper}_${settingSuffixes[field] ?? field.toUpperCase()}`;
     define(name, `app settings DR_WORKSPACE_${upper}_*`, fields, settingName);
   }
 
@@ -446,7 +461,9 @@ export function requireProfile(config: Config, name: string): WorkspaceProfile {
       setting: `profile "${name}"`,
       problem:
         known.length === 0 ? 'no workspace profiles are configured.' : `it does not exist; configured profiles: ${known.join(', ')}.`,
-      fix: `Add a [${name}] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), or set DR_WORKSPACE_${name.toUpperCase()}_HOST and its auth settings.`,
+      fix:
+        `Add a [${name}] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), ` +
+        `or set DR_WORKSPACE_${name.toUpperCase()}_HOST and its auth settings.`,
     },
   ]);
 }

@@ -4,6 +4,8 @@ import { check, joinProblems, lookupTable } from '../codec/schema.js';
 import { DrError } from '../errors/drError.js';
 
 const NAME = z.string().min(1);
+const VAULT_RESOURCE_ID_ERROR =
+  'must be the resource id of the vault in the DR region, e.g. "/subscriptions/…/providers/Microsoft.KeyVault/vaults/kv-dr"';
 
 /**
  * What differs between the primary's region and the DR region, declared by the
@@ -31,13 +33,12 @@ export const MappingsSchema = z
       .meta({ description: 'Source storage account host or name → target one, rewritten in abfss/wasbs URIs and Spark conf keys.' }),
     keyVaults: lookupTable(
       z.strictObject({
-        resource_id: z.string({
-          error: 'must be the resource id of the vault in the DR region, e.g. "/subscriptions/…/providers/Microsoft.KeyVault/vaults/kv-dr"',
-        }),
+        resource_id: z.string({ error: VAULT_RESOURCE_ID_ERROR }),
         dns_name: z.string({ error: 'must be the URL of the vault in the DR region, e.g. "https://kv-dr.vault.azure.net/"' }),
       }),
       'a secret scope name',
-      'must map secret scope names to vaults, e.g. {"kv-prod": {"resource_id": "/subscriptions/…", "dns_name": "https://kv-dr.vault.azure.net/"}}',
+      'must map secret scope names to vaults, ' +
+        'e.g. {"kv-prod": {"resource_id": "/subscriptions/…", "dns_name": "https://kv-dr.vault.azure.net/"}}',
     )
       .default({})
       .meta({ description: 'Key Vault-backed secret scope name → the vault in the DR region.' }),
@@ -61,7 +62,8 @@ export const MappingsSchema = z
       .optional()
       .meta({
         description:
-          "The DR tool's outbound IP addresses (or CIDR ranges), checked against the DR workspace's IP access lists before they are written.",
+          "The DR tool's outbound IP addresses (or CIDR ranges), " +
+          "checked against the DR workspace's IP access lists before they are written.",
       }),
     mountClusterNodeType: NAME.optional().meta({
       description: 'Node type of the one-time cluster that re-creates mounts. Default: Standard_DS3_v2.',

@@ -408,7 +408,8 @@ export const SETTINGS = [
     name: 'DR_ALERT_RULES',
     value: LIST,
     description:
-      'Comma-separated Azure Monitor alert rule names whose Fired alerts (POST /api/alerts) queue a failover; * for any rule. Empty: alerts are acknowledged, nothing is queued.',
+      'Comma-separated Azure Monitor alert rule names whose Fired alerts (POST /api/alerts) queue a failover; * for any rule. ' +
+      'Empty: alerts are acknowledged, nothing is queued.',
   },
   {
     name: 'DR_ALERT_ACTION',
@@ -418,7 +419,8 @@ export const SETTINGS = [
       'Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).',
     ),
     description:
-      'What a Fired alert of a configured rule queues: failover (replay into the DR workspace, schedules stay paused) or dry-run (a plan only).',
+      'What a Fired alert of a configured rule queues: ' +
+      'failover (replay into the DR workspace, schedules stay paused) or dry-run (a plan only).',
     default: 'failover',
   },
   {
@@ -491,7 +493,9 @@ export function settingsJsonSchema(): Record<string, unknown> {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'databricks-dr app settings',
     description:
-      'The environment variables / app settings databricks-dr reads (the "Values" of local.settings.json, or the function app\'s application settings); blank counts as unset, other settings (the host\'s) are allowed.',
+      'The environment variables / app settings databricks-dr reads ' +
+      '(the "Values" of local.settings.json, or the function app\'s application settings); ' +
+      "blank counts as unset, other settings (the host's) are allowed.",
     type: 'object',
     properties,
     patternProperties: {

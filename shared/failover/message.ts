@@ -83,7 +83,8 @@ export type FailoverRequest = z.infer<typeof FailoverRequestSchema>;
 export const FailoverBodySchema = z.strictObject(CLIENT_FIELDS).meta({
   title: 'databricks-dr POST /api/failover body',
   description:
-    'The body of POST /api/failover (and /api/verify, which refuses dryRun and conflictPolicy). A real failover (no dryRun) needs a reason. Unknown fields are refused.',
+    'The body of POST /api/failover (and /api/verify, which refuses dryRun and conflictPolicy). ' +
+    'A real failover (no dryRun) needs a reason. Unknown fields are refused.',
 });
 
 export type FailoverBody = z.infer<typeof FailoverBodySchema>;

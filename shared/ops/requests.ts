@@ -63,7 +63,8 @@ export async function parseFailoverBody(
   ] as const) {
     if (!config.profiles.has(name))
       return bad(
-        `The ${role} profile "${name}" is not configured. Set DR_WORKSPACE_${name.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
+        `The ${role} profile "${name}" is not configured. ` +
+          `Set DR_WORKSPACE_${name.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
       );
   }
   if (source === target) return bad(`The source and the target are the same profile ("${source}").`);
@@ -108,7 +109,8 @@ export function parseBackupBody(
   const source = parsed.data.source ?? config.backup.source;
   if (!config.profiles.has(source))
     return bad(
-      `The source profile "${source}" is not configured. Set DR_WORKSPACE_${source.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
+      `The source profile "${source}" is not configured. ` +
+        `Set DR_WORKSPACE_${source.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
     );
   return { ok: true, request: parsed.data };
 }

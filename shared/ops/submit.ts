@@ -98,7 +98,8 @@ export async function submitOperation(
     if (options.idempotencyKey !== undefined && existing.requestHash !== undefined && existing.requestHash !== requestHash) {
       throw new DrError(
         'CONFLICT',
-        `The Idempotency-Key "${options.idempotencyKey}" was already used for a different request (run ${runId}). Use a new key for a new request.`,
+        `The Idempotency-Key "${options.idempotencyKey}" was already used for a different request (run ${runId}). ` +
+          'Use a new key for a new request.',
       );
     }
     // Queued long ago and never picked up: the first send may have been lost. The

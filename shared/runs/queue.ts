@@ -41,7 +41,9 @@ export function decodeRequest(
       return {
         ok: false,
         reason: 'MalformedJson',
-        description: `The message body is not JSON (${(error as Error).message}). Send a JSON object with "schema": "${schema}" and "version": ${version}.`,
+        description:
+          `The message body is not JSON (${(error as Error).message}). ` +
+          `Send a JSON object with "schema": "${schema}" and "version": ${version}.`,
       };
     }
   }
@@ -49,7 +51,8 @@ export function decodeRequest(
     return {
       ok: false,
       reason: 'InvalidMessage',
-      description: `The message body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`,
+      description:
+        'The message body must be a JSON object, ' + `not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`,
     };
   }
   const m = value as Record<string, unknown>;
@@ -63,7 +66,9 @@ export function decodeRequest(
     return {
       ok: false,
       reason: 'UnsupportedVersion',
-      description: `This databricks-dr reads ${what} of version ${version}; the message has version ${JSON.stringify(m['version'] ?? null)}. Send version ${version}, or upgrade the function app.`,
+      description:
+        `This databricks-dr reads ${what} of version ${version}; the message has version ${JSON.stringify(m['version'] ?? null)}. ` +
+        `Send version ${version}, or upgrade the function app.`,
     };
   }
   return { ok: true, fields: m };

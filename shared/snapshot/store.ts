@@ -50,10 +50,12 @@ export function storageError(error: unknown, action: string, container: string):
   let fix = 'Check DR_STORAGE_CONNECTION_STRING or DR_STORAGE_ACCOUNT_URL, and that the account is reachable from here.';
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|REQUEST_SEND_ERROR|ETIMEDOUT/.test(code + detail)) {
     fix =
-      'The storage endpoint did not answer. Locally, start Azurite (npx azurite-blob --skipApiVersionCheck); in Azure, check the account URL and network rules.';
+      'The storage endpoint did not answer. Locally, start Azurite (npx azurite-blob --skipApiVersionCheck); ' +
+      'in Azure, check the account URL and network rules.';
   } else if (e.statusCode === 403 || /AuthorizationFailure|AuthenticationFailed|AuthorizationPermissionMismatch/.test(code)) {
     fix =
-      'The storage account refused the credential. Give the identity "Storage Blob Data Contributor" on the account, or fix the account key in the connection string.';
+      'The storage account refused the credential. Give the identity "Storage Blob Data Contributor" on the account, ' +
+      'or fix the account key in the connection string.';
   } else if (code === 'ContainerNotFound') {
     fix = `Create the container "${container}" or let the backup create it (it needs permission to).`;
   }
@@ -281,7 +283,8 @@ export class SnapshotStore {
       if ((error as StorageErrorLike).statusCode === 404) {
         throw new DrError(
           'SNAPSHOT_NOT_FOUND',
-          `Snapshot ${snapshotId} of ${workspaceKey} does not exist in container "${this.containerName}". Run "databricks-dr snapshots list".`,
+          `Snapshot ${snapshotId} of ${workspaceKey} does not exist in container "${this.containerName}". ` +
+            'Run "databricks-dr snapshots list".',
         );
       }
       throw storageError(error, `read snapshot ${snapshotId}`, this.containerName);
@@ -440,14 +443,16 @@ export function validateManifest(value: unknown, snapshotId: string): Manifest {
   if (m.version !== MANIFEST_VERSION) {
     throw new DrError(
       'SNAPSHOT_CORRUPT',
-      `The manifest of ${snapshotId} has version ${String(m.version)}; this databricks-dr reads version ${MANIFEST_VERSION}. Upgrade databricks-dr to read it.`,
+      `The manifest of ${snapshotId} has version ${String(m.version)}; this databricks-dr reads version ${MANIFEST_VERSION}. ` +
+        'Upgrade databricks-dr to read it.',
     );
   }
   const parsed = check(ManifestSchema, value);
   if (!parsed.ok) {
     throw new DrError(
       'SNAPSHOT_CORRUPT',
-      `The manifest of ${snapshotId} is incomplete or damaged: ${joinProblems(parsed.problems)}. Use another snapshot (GET /api/snapshots lists them).`,
+      `The manifest of ${snapshotId} is incomplete or damaged: ${joinProblems(parsed.problems)}. ` +
+        'Use another snapshot (GET /api/snapshots lists them).',
     );
   }
   return parsed.data;

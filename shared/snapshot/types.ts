@@ -86,7 +86,8 @@ export const ManifestSchema = z
   .meta({
     title: 'databricks-dr snapshot manifest',
     description:
-      'The commit point of a snapshot (workspaces/<workspace>/snapshots/<id>.json.gz, gzip): every captured artifact with the hash of its content, and what could not be captured.',
+      'The commit point of a snapshot (workspaces/<workspace>/snapshots/<id>.json.gz, gzip): ' +
+      'every captured artifact with the hash of its content, and what could not be captured.',
   });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

@@ -138,7 +138,10 @@ describe('a bad request gets 400 (or 404/415) with a message that says what to s
       'essentials missing fields',
       { body: { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { monitorCondition: 'Sometimes' } } } },
       400,
-      /^The alert is invalid: "data.essentials.alertId" is missing; "data.essentials.monitorCondition" must be "Fired" or "Resolved", got "Sometimes"\.$/,
+      new RegExp(
+        '^The alert is invalid: "data.essentials.alertId" is missing; ' +
+          '"data.essentials.monitorCondition" must be "Fired" or "Resolved", got "Sometimes"\\.$',
+      ),
     ],
   ])('POST /api/%s with %s', async (route, _label, options, status, message) => {
     const before = queued(FAILOVER_QUEUE).length + queued(BACKUP_QUEUE).length;

@@ -114,7 +114,9 @@ describe('across the container (no workspace key)', () => {
     const store = await storeWith(manifest('ws-a', A1));
     await expect(resolveSnapshot(store, undefined, UNKNOWN)).rejects.toMatchObject({
       code: 'SNAPSHOT_NOT_FOUND',
-      message: `Snapshot ${UNKNOWN} does not exist in container "${store.containerName}". Run "databricks-dr snapshots list" to see the snapshots.`,
+      message:
+        `Snapshot ${UNKNOWN} does not exist in container "${store.containerName}". ` +
+        'Run "databricks-dr snapshots list" to see the snapshots.',
     });
     await expect(resolveSnapshot(store, undefined, 'newest')).rejects.toMatchObject({
       code: 'USAGE',

@@ -130,9 +130,12 @@ describe('defaults', () => {
     expect(c.backup.queue).toBe('bk');
     const error = configError(() => load({ DR_ALERT_ACTION: 'page-someone', DR_RPO_MINUTES: '0', DR_BACKUP_QUEUE: '-bad queue' }));
     expect(error.problems.map((p) => `${p.setting}: ${p.problem} ${p.fix}`)).toEqual([
-      'DR_BACKUP_QUEUE: "-bad queue" is not a Service Bus queue name. Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.',
-      'DR_ALERT_ACTION: "page-someone" is not an alert action. Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).',
-      'DR_RPO_MINUTES: "0" is not a whole number between 1 and 10080. Set DR_RPO_MINUTES to a number such as 30, or remove it to use the default.',
+      'DR_BACKUP_QUEUE: "-bad queue" is not a Service Bus queue name. ' +
+        'Use letters, digits, periods, hyphens, underscores and slashes, starting with a letter or digit.',
+      'DR_ALERT_ACTION: "page-someone" is not an alert action. ' +
+        'Use failover (replay into the DR workspace; schedules stay paused until cutover) or dry-run (queue a plan only).',
+      'DR_RPO_MINUTES: "0" is not a whole number between 1 and 10080. ' +
+        'Set DR_RPO_MINUTES to a number such as 30, or remove it to use the default.',
     ]);
   });
 
@@ -387,7 +390,9 @@ describe('every problem is reported at once', () => {
       {
         setting: 'DR_STORAGE_ACCOUNT_URL',
         problem: 'it is not a URL (it starts with "drsnap.blob.core.windows…").',
-        fix: 'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net; a connection string belongs in DR_STORAGE_CONNECTION_STRING.',
+        fix:
+          'Use the blob endpoint, e.g. https://<account>.blob.core.windows.net; ' +
+          'a connection string belongs in DR_STORAGE_CONNECTION_STRING.',
       },
       { setting: 'DR_EXCLUDE_KINDS', problem: 'unknown kinds: widgets, notebook.', fix: `Use kinds from: ${KIND_NAMES.join(', ')}.` },
       {
@@ -746,12 +751,15 @@ describe('requireProfile', () => {
       {
         setting: 'profile "tertiary"',
         problem: 'it does not exist; configured profiles: primary, secondary, DEFAULT.',
-        fix: 'Add a [tertiary] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), or set DR_WORKSPACE_TERTIARY_HOST and its auth settings.',
+        fix:
+          'Add a [tertiary] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), ' +
+          'or set DR_WORKSPACE_TERTIARY_HOST and its auth settings.',
       },
     ]);
     expect(e.message).toBe(
       'The configuration has 1 problem:\n  1. profile "tertiary": it does not exist; configured profiles: primary, secondary, DEFAULT.\n' +
-        '     Fix: Add a [tertiary] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), or set DR_WORKSPACE_TERTIARY_HOST and its auth settings.',
+        '     Fix: Add a [tertiary] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), ' +
+        'or set DR_WORKSPACE_TERTIARY_HOST and its auth settings.',
     );
   });
 
@@ -761,7 +769,9 @@ describe('requireProfile', () => {
       {
         setting: 'profile "primary"',
         problem: 'no workspace profiles are configured.',
-        fix: 'Add a [primary] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), or set DR_WORKSPACE_PRIMARY_HOST and its auth settings.',
+        fix:
+          'Add a [primary] section with host and token to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), ' +
+          'or set DR_WORKSPACE_PRIMARY_HOST and its auth settings.',
       },
     ]);
   });
@@ -834,7 +844,8 @@ describe('requireProfile', () => {
 
   test('auth_type names that are Object.prototype members are unknown authentications', () => {
     const c = loadIni(
-      '[a]\nhost = https://a.azuredatabricks.net\nauth_type = constructor\n[b]\nhost = https://b.azuredatabricks.net\nauth_type = toString\n',
+      '[a]\nhost = https://a.azuredatabricks.net\nauth_type = constructor\n' +
+        '[b]\nhost = https://b.azuredatabricks.net\nauth_type = toString\n',
     );
     expect(c.profiles.has('a')).toBe(false);
     expect(c.profiles.has('b')).toBe(false);
@@ -909,6 +920,10 @@ describe('secrets never appear in ConfigError messages', () => {
   const CLIENT_SECRET = 'Q8~client.secret_value-XYZ';
   const ACCOUNT_KEY = 'c2VjcmV0LWFjY291bnQta2V5LXZhbHVlLTEyMzQ1Ng==';
 
+  const SECRET_PROFILES =
+    `[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\nazure_client_secret = ${CLIENT_SECRET}\n` +
+    `[tok]\ntoken = ${TOKEN}\n`;
+
   function assertClean(e: ConfigError): void {
     const everything = `${e.message}\n${JSON.stringify(e.problems)}`;
     for (const secret of [TOKEN, CLIENT_SECRET, ACCOUNT_KEY]) expect(everything).not.toContain(secret);
@@ -916,41 +931,36 @@ describe('secrets never appear in ConfigError messages', () => {
 
   test('tokens, client secrets and the storage key stay out of every problem', () => {
     const e = configError(() =>
-      loadIni(
-        `[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\nazure_client_secret = ${CLIENT_SECRET}\n[tok]\ntoken = ${TOKEN}\n`,
-        {
-          DR_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY}`,
-          DR_STORAGE_ACCOUNT_URL: 'https://drsnap.blob.core.windows.net',
-          DATABRICKS_HOST: 'https://bad host',
-          DATABRICKS_TOKEN: TOKEN,
-          DR_WORKSPACE_X_TOKEN: TOKEN,
-          DR_WORKSPACE_Y_HOST: 'https://y.azuredatabricks.net',
-          DR_WORKSPACE_Y_AUTH: 'bogus',
-          DR_WORKSPACE_Y_TOKEN: TOKEN,
-          DR_CONTAINER: 'X',
-        },
-      ),
-    );
-    expect(e.problems.map((p) => p.setting)).toEqual(['DR_STORAGE_CONNECTION_STRING / DR_STORAGE_ACCOUNT_URL', 'DR_CONTAINER']);
-    assertClean(e);
-    const c = loadIni(
-      `[sp]\nhost = https://sp.azuredatabricks.net\nauth_type = client-secret\nazure_client_secret = ${CLIENT_SECRET}\n[tok]\ntoken = ${TOKEN}\n`,
-      {
+      loadIni(SECRET_PROFILES, {
+        DR_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY}`,
+        DR_STORAGE_ACCOUNT_URL: 'https://drsnap.blob.core.windows.net',
         DATABRICKS_HOST: 'https://bad host',
         DATABRICKS_TOKEN: TOKEN,
         DR_WORKSPACE_X_TOKEN: TOKEN,
         DR_WORKSPACE_Y_HOST: 'https://y.azuredatabricks.net',
         DR_WORKSPACE_Y_AUTH: 'bogus',
         DR_WORKSPACE_Y_TOKEN: TOKEN,
-      },
+        DR_CONTAINER: 'X',
+      }),
     );
+    expect(e.problems.map((p) => p.setting)).toEqual(['DR_STORAGE_CONNECTION_STRING / DR_STORAGE_ACCOUNT_URL', 'DR_CONTAINER']);
+    assertClean(e);
+    const c = loadIni(SECRET_PROFILES, {
+      DATABRICKS_HOST: 'https://bad host',
+      DATABRICKS_TOKEN: TOKEN,
+      DR_WORKSPACE_X_TOKEN: TOKEN,
+      DR_WORKSPACE_Y_HOST: 'https://y.azuredatabricks.net',
+      DR_WORKSPACE_Y_AUTH: 'bogus',
+      DR_WORKSPACE_Y_TOKEN: TOKEN,
+    });
     for (const name of ['sp', 'tok', 'DEFAULT', 'x', 'y', 'missing']) assertClean(configError(() => requireProfile(c, name)));
   });
 
   test('a connection string pasted into DR_STORAGE_ACCOUNT_URL does not leak its account key', () => {
     const e = configError(() =>
       load({
-        DR_STORAGE_ACCOUNT_URL: `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY};EndpointSuffix=core.windows.net`,
+        DR_STORAGE_ACCOUNT_URL:
+          `DefaultEndpointsProtocol=https;AccountName=drsnap;AccountKey=${ACCOUNT_KEY};` + 'EndpointSuffix=core.windows.net',
       }),
     );
     expect(e.problems.map((p) => p.setting)).toEqual(['DR_STORAGE_ACCOUNT_URL']);

@@ -80,7 +80,11 @@ describe('failover requests', () => {
       ok: false,
       reason: 'InvalidMessage',
       description:
-        'The failover request is invalid: unknown field(s) colour (known: schema, version, runId, snapshot, source, target, dryRun, kinds, conflictPolicy, reason, requestedBy, mode, continuation); "runId" must be up to 128 letters, digits, dots, dashes, colons or underscores; "snapshot" must be "latest" or a snapshot id such as 20261126T170512.123Z-3f9a.',
+        'The failover request is invalid: unknown field(s) colour ' +
+        '(known: schema, version, runId, snapshot, source, target, dryRun, kinds, ' +
+        'conflictPolicy, reason, requestedBy, mode, continuation); ' +
+        '"runId" must be up to 128 letters, digits, dots, dashes, colons or underscores; ' +
+        '"snapshot" must be "latest" or a snapshot id such as 20261126T170512.123Z-3f9a.',
     });
     expect(parseFailoverRequest([1, 2])).toMatchObject({
       ok: false,

@@ -55,7 +55,8 @@ describe('docs/schemas/*.schema.json are generated from the declarations', () =>
     }
     if (committed !== text)
       throw new Error(
-        `docs/schemas/${name}.schema.json is ${committed === undefined ? 'missing' : 'stale'}; regenerate it with UPDATE_SCHEMAS=1 npm run jest -- test/unit/schemas.test.ts and commit it.`,
+        `docs/schemas/${name}.schema.json is ${committed === undefined ? 'missing' : 'stale'}; ` +
+          'regenerate it with UPDATE_SCHEMAS=1 npm run jest -- test/unit/schemas.test.ts and commit it.',
       );
   });
 
@@ -91,7 +92,9 @@ describe('lookup tables of the mappings', () => {
         }),
       ),
     ).toThrow(
-      'The failover mappings are invalid: unknown field(s) mounts[0].extra (known: mountPoint, source, extraConfigs); "keyVaults.kv-prod.resource_id" is missing; it must be the resource id of the vault in the DR region, e.g. "/subscriptions/…/providers/Microsoft.KeyVault/vaults/kv-dr".',
+      'The failover mappings are invalid: unknown field(s) mounts[0].extra (known: mountPoint, source, extraConfigs); ' +
+        '"keyVaults.kv-prod.resource_id" is missing; ' +
+        'it must be the resource id of the vault in the DR region, e.g. "/subscriptions/…/providers/Microsoft.KeyVault/vaults/kv-dr".',
     );
   });
 });
