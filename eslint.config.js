@@ -39,6 +39,7 @@ export default tseslint.config(
     },
     rules: {
       eqeqeq: ['error', 'always'],
+      'max-len': ['error', { code: 140, ignoreUrls: true }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
