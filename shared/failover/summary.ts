@@ -13,7 +13,8 @@ export function summarizeFailover(report: FailoverReport, options: { all?: boole
   const limit = options.limit ?? 20;
   const verb = report.dryRun ? 'Plan for' : report.status === 'partial' ? 'Partial failover of' : 'Failover of';
   const lines = [
-    `${verb} snapshot ${report.snapshotId} (${report.source.key}) into ${report.target.key} (profile ${report.target.profile}): ${report.dryRun ? 'nothing was written' : report.status} in ${seconds(report.durationMs)}.`,
+    `${verb} snapshot ${report.snapshotId} (${report.source.key}) into ${report.target.key} (profile ${report.target.profile}): ` +
+      `${report.dryRun ? 'nothing was written' : report.status} in ${seconds(report.durationMs)}.`,
     `  ${
       ACTIONS.filter((a) => report.counts[a])
         .map((a) => `${report.counts[a]} ${report.dryRun && a !== 'unchanged' && a !== 'skip' ? `to ${a}` : a}`)
@@ -49,7 +50,8 @@ export function summarizeFailover(report: FailoverReport, options: { all?: boole
 export function summarizeVerify(report: VerifyReport, limit = 30): string[] {
   const lines = [
     report.ok
-      ? `No drift: ${report.target.key} matches snapshot ${report.snapshotId} (${report.checked} objects compared${report.skipped ? `, ${report.skipped} left out on purpose` : ''}) in ${seconds(report.durationMs)}.`
+      ? `No drift: ${report.target.key} matches snapshot ${report.snapshotId} (${report.checked} objects compared` +
+        `${report.skipped ? `, ${report.skipped} left out on purpose` : ''}) in ${seconds(report.durationMs)}.`
       : `Drift: ${report.drift.length} of ${report.checked} objects in ${report.target.key} do not match snapshot ${report.snapshotId}:`,
   ];
   for (const d of report.drift.slice(0, limit)) lines.push(`  ${d.drift.padEnd(8)} ${d.kind} ${d.key}${d.detail ? ` — ${d.detail}` : ''}`);
@@ -60,7 +62,9 @@ export function summarizeVerify(report: VerifyReport, limit = 30): string[] {
 export function summarizeCutover(report: CutoverReport): string[] {
   const count = (r: string): number => report.jobs.filter((j) => j.result === r).length;
   const lines = [
-    `${report.dryRun ? 'Cutover plan for' : 'Cutover of'} ${report.target.key}: ${count('unpaused')} job(s) ${report.dryRun ? 'to unpause' : 'unpaused'}, ${count('unchanged')} already as in the source, ${count('missing')} missing, ${count('failed')} failed.`,
+    `${report.dryRun ? 'Cutover plan for' : 'Cutover of'} ${report.target.key}: ` +
+      `${count('unpaused')} job(s) ${report.dryRun ? 'to unpause' : 'unpaused'}, ${count('unchanged')} already as in the source, ` +
+      `${count('missing')} missing, ${count('failed')} failed.`,
   ];
   for (const j of report.jobs.filter((x) => x.result === 'missing' || x.result === 'failed'))
     lines.push(`  ${j.result} job ${j.name ?? j.sourceId}: ${j.detail ?? ''}`);
@@ -68,11 +72,13 @@ export function summarizeCutover(report: CutoverReport): string[] {
   if (p === undefined) lines.push('  The old primary was not given (--old-primary), so its schedules were left alone.');
   else if (!p.reachable)
     lines.push(
-      `  The old primary (${p.host}) cannot be reached; pause its schedules when it is back, before anything else runs there. (${p.error ?? ''})`,
+      `  The old primary (${p.host}) cannot be reached; pause its schedules when it is back, before anything else runs there. ` +
+        `(${p.error ?? ''})`,
     );
   else
     lines.push(
-      `  Old primary ${p.host}: ${p.paused} job(s) ${report.dryRun ? 'to pause' : 'paused'}, ${p.alreadyPaused} already paused${p.failed ? `, ${p.failed} failed` : ''}.`,
+      `  Old primary ${p.host}: ${p.paused} job(s) ${report.dryRun ? 'to pause' : 'paused'}, ` +
+        `${p.alreadyPaused} already paused${p.failed ? `, ${p.failed} failed` : ''}.`,
     );
   return lines;
 }
