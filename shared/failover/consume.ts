@@ -7,7 +7,16 @@ import type { Services } from '../runs/services.js';
 import { workspaceKey } from '../snapshot/names.js';
 import { resolveSnapshot } from '../snapshot/resolve.js';
 import type { Manifest } from '../snapshot/types.js';
-import { type FailoverProgress, type FailoverReport, mergeReports, readReport, reportPath, runFailover, writeReport } from './failover.js';
+import {
+  type FailoverProgress,
+  type FailoverReport,
+  mergeReports,
+  readReport,
+  remainingKinds,
+  reportPath,
+  runFailover,
+  writeReport,
+} from './failover.js';
 import { type FailoverRequest, parseFailoverRequest, REQUEST_SCHEMA, REQUEST_VERSION } from './message.js';
 import { verifyRunFields, verifyTarget, writeVerifyReport } from './verify.js';
 
@@ -143,7 +152,8 @@ async function failoverPart(
       mappings: config.failover.mappings,
       onProgress,
       deadline,
-      ...(request.kinds ? { kinds: request.kinds } : {}),
+      // Later parts skip the kinds earlier parts finished, so each part gets further.
+      kinds: remainingKinds(request.kinds ?? manifest.kinds, earlier),
       ...(signal ? { signal } : {}),
     });
   } finally {

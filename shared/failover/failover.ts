@@ -8,7 +8,7 @@ import { importOrder, REGISTRY } from '../kinds/registry.js';
 import { type Logger, nullLogger } from '../log/logger.js';
 import { RunControl } from '../runs/control.js';
 import { type ErrorCode, errorInfo } from '../runs/errors.js';
-import { type KindName, workspaceKey } from '../snapshot/names.js';
+import { KIND_NAMES, type KindName, workspaceKey } from '../snapshot/names.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { ArtifactEntry, Manifest } from '../snapshot/types.js';
 import { EMPTY_MAPPINGS, type Mappings } from '../config/mappings.js';
@@ -80,6 +80,12 @@ export interface FailoverReport {
   durationMs: number;
   counts: Partial<Record<ImportAction, number>>;
   byKind: Partial<Record<KindName, Partial<Record<ImportAction, number>>>>;
+  /**
+   * Kinds this run (or, merged, any part of it) took to the end: every artifact done,
+   * none failed or in conflict. A later part of the same run skips them, so each part
+   * of a run split by its time budget gets further instead of re-checking them.
+   */
+  finishedKinds?: KindName[];
   items: FailoverItem[];
   /** What a person must still do: secret values, mounts without a mapping, … */
   needsHuman: Array<{ kind: string; key: string; reason: string; action?: string }>;
@@ -107,6 +113,17 @@ export function readReport(store: SnapshotStore, targetKey: string, runId: strin
  * did stays (an object created in part 1 is "create", not the "unchanged" part 2
  * found), what the later part did wins otherwise.
  */
+/** The kinds a report says were taken to the end (known kind names only: a report is read back from storage). */
+export function finishedKinds(report: FailoverReport): KindName[] {
+  return (report.finishedKinds ?? []).filter((k) => (KIND_NAMES as readonly string[]).includes(k));
+}
+
+/** What is left of `kinds` after the kinds earlier parts of the run finished. */
+export function remainingKinds(kinds: readonly KindName[], earlier: FailoverReport | undefined): KindName[] {
+  const done = new Set(earlier ? finishedKinds(earlier) : []);
+  return kinds.filter((k) => !done.has(k));
+}
+
 export function mergeReports(earlier: FailoverReport, later: FailoverReport): FailoverReport {
   const byKey = new Map(earlier.items.map((i) => [`${i.kind}\u0000${i.key}`, i]));
   for (const i of later.items) {
@@ -125,6 +142,7 @@ export function mergeReports(earlier: FailoverReport, later: FailoverReport): Fa
     counts,
     byKind,
     needsHuman: [...needs.values()],
+    finishedKinds: KIND_NAMES.filter((k) => finishedKinds(earlier).includes(k) || finishedKinds(later).includes(k)),
     stats: {
       requests: earlier.stats.requests + later.stats.requests,
       retries: earlier.stats.retries + later.stats.retries,
@@ -168,6 +186,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
   const items: FailoverItem[] = [];
   const timeline: NonNullable<FailoverReport['timeline']> = {};
   const needsHuman: FailoverReport['needsHuman'] = [];
+  const doneKinds = new Set<KindName>();
 
   const control = new RunControl({
     name: 'failover',
@@ -201,6 +220,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       durationMs: Date.now() - started,
       counts,
       byKind,
+      finishedKinds: KIND_NAMES.filter((k) => doneKinds.has(k)),
       items,
       needsHuman,
       stats: { requests: stats.requests, retries: stats.retries, throttled: stats.throttled },
@@ -423,6 +443,8 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
         const startMs = Date.now() - started;
         await runKind(kind);
         timeline[kind] = { startMs, endMs: Date.now() - started };
+        const unsettled = items.some((i) => i.kind === kind && (i.action === 'failed' || i.action === 'conflict'));
+        if (!control.stopping && !unsettled) doneKinds.add(kind);
       } finally {
         // Whatever happened (a stop, a fatal error), nothing may wait for this kind's objects any more.
         for (const a of manifest.artifacts) if (a.kind === kind) finishedOf(kind, a.key).resolve();

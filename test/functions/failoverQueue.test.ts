@@ -223,6 +223,8 @@ test('a run longer than the time budget saves its progress and continues in foll
     // One report for the whole run: what the first part created is still "create".
     expect(report?.items).toHaveLength(manifest.artifacts.length);
     expect(report?.byKind.notebooks?.create).toBe(manifest.counts.notebooks);
+    // Every kind was taken to the end by some part; later parts skipped what earlier ones finished.
+    expect([...(report?.finishedKinds ?? [])].sort()).toEqual([...manifest.kinds].sort());
     expect(
       broker
         .queue(QUEUE)
