@@ -12,7 +12,7 @@ import { summarizeCutover, summarizeFailover, summarizeVerify } from '../failove
 import type { VerifyReport as DriftReport } from '../failover/verify.js';
 import type { PruneReport } from '../snapshot/retention.js';
 import type { Manifest, SnapshotSummary } from '../snapshot/types.js';
-import type { VerifyReport as IntegrityReport } from '../snapshot/verify.js';
+import type { VerifyReport as IntegrityReport } from '../snapshot/integrity.js';
 import { formatBytes, formatDuration, printJson } from './output.js';
 import { importOrder, REGISTRY } from '../kinds/registry.js';
 

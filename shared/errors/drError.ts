@@ -57,12 +57,6 @@ export function isDrError(error: unknown): error is DrError {
   );
 }
 
-/** Normalise anything thrown into an Error, once, at the edge. */
-export function ensureError(error: unknown): Error {
-  if (error instanceof Error) return error;
-  return new Error(typeof error === 'string' ? error : JSON.stringify(error));
-}
-
 export class ConfigError extends DrError {
   override readonly name = 'ConfigError';
 

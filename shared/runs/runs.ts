@@ -111,15 +111,6 @@ export async function readRuns(store: SnapshotStore, runIds: string[]): Promise<
     .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
 }
 
-/** The newest run records (by when they last changed), reading only those. */
-export async function listRuns(store: SnapshotStore, options: { limit?: number; prefix?: string } = {}): Promise<RunRecord[]> {
-  const ids = await listRunIds(store, options.prefix);
-  return readRuns(
-    store,
-    ids.slice(0, options.limit ?? 20).map((n) => n.runId),
-  );
-}
-
 /** A run's report (a failover's or a verify's), from the path in its record. */
 export async function readRunReport(store: SnapshotStore, record: RunRecord): Promise<unknown> {
   return record.report === undefined ? undefined : store.readJsonGz(record.report, `read the report of run ${record.runId}`);

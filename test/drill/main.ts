@@ -25,7 +25,7 @@ import { runFailover } from '../../shared/failover/failover.js';
 import { summarizeFailover, summarizeVerify } from '../../shared/failover/summary.js';
 import { recordVerifyRun, verifyTarget } from '../../shared/failover/verify.js';
 import { nullLogger } from '../../shared/log/logger.js';
-import { verifySnapshot } from '../../shared/snapshot/verify.js';
+import { verifySnapshot } from '../../shared/snapshot/integrity.js';
 import { generateSampleWorkspace, SAMPLE_SIZES, type SampleSize } from '../emulator/generator/sampleWorkspace.js';
 import { startEmulator } from '../emulator/server.js';
 import { startAzurite } from '../support/azurite.mjs';

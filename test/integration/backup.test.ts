@@ -1,6 +1,6 @@
 import { DrError } from '../../shared/errors/drError.js';
 import { KIND_NAMES, type KindName } from '../../shared/snapshot/names.js';
-import { verifySnapshot } from '../../shared/snapshot/verify.js';
+import { verifySnapshot } from '../../shared/snapshot/integrity.js';
 import { generateSampleWorkspace, SAMPLE_SIZES } from '../emulator/generator/sampleWorkspace.js';
 import { renderSource } from '../emulator/notebook/source.js';
 import { type EmulatorHandle, startEmulator } from '../emulator/server.js';

@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 
 import { KIND_NAMES, newSnapshotId, objectPath, SNAPSHOT_ID, snapshotTime, workspaceKey } from '../../shared/snapshot/names.js';
 import type { Manifest } from '../../shared/snapshot/types.js';
-import { verifySnapshot } from '../../shared/snapshot/verify.js';
+import { verifySnapshot } from '../../shared/snapshot/integrity.js';
 import { generateSampleWorkspace, SAMPLE_SIZES, type SampleSize } from '../emulator/generator/sampleWorkspace.js';
 import type { EmulatorOptions } from '../emulator/options.js';
 import { type EmulatorHandle, startEmulator } from '../emulator/server.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 import { buildServices } from '../../app/services.js';
-import { verifySnapshot } from '../../snapshot/verify.js';
+import { verifySnapshot } from '../../snapshot/integrity.js';
 import { EXIT } from '../exitCodes.js';
 import { snapshotOption } from '../flags.js';
 import { emit, integrityView } from '../render.js';
