@@ -247,6 +247,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
     const created = new Set<string>();
 
     const ctx: ImportContext = {
+      references: (kind) => REGISTRY[kind].references,
       client,
       logger,
       signal: control.signal,

@@ -95,7 +95,7 @@ export const jobs: KindHandler = {
         (mapped ? inventory.get(`id:${mapped}`) : undefined);
       const isOriginal = existing !== undefined && origin !== undefined && existing.id === origin;
 
-      const remapped = remapIds(d, jobs.references, (kind, id, field) => ctx.resolve(kind, id, field));
+      const remapped = remapIds(d, ctx.references('jobs'), (kind, id, field) => ctx.resolve(kind, id, field));
       const settings = mapStorageDeep(remapped.settings, ctx) as Record<string, unknown>;
       for (const cluster of clusterSpecs(settings)) {
         for (const field of ['node_type_id', 'driver_node_type_id']) {

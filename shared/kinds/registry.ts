@@ -41,10 +41,31 @@ const OBJECT_KINDS = {
 } satisfies Record<Exclude<KindName, 'permissions'>, KindHandler>;
 
 /** Every artifact kind, one line each; the compiler refuses a missing one. */
-export const REGISTRY: Readonly<Record<KindName, KindHandler>> = {
+export const REGISTRY: Readonly<Record<KindName, KindHandler>> = withInboundReferences({
   ...OBJECT_KINDS,
   permissions: permissionsKind(Object.values(OBJECT_KINDS)),
-};
+});
+
+/**
+ * The kinds with every `referencedFrom` row added to the referring kind: as one of its
+ * references (captured by backup, remapped by failover) and as a kind it restores
+ * after. The handlers themselves are not changed.
+ */
+export function withInboundReferences<K extends string>(kinds: Record<K, KindHandler>): Record<K, KindHandler> {
+  const out = { ...kinds };
+  for (const h of Object.values<KindHandler>(kinds)) {
+    for (const { from, ...ref } of h.referencedFrom ?? []) {
+      const referring = out[from as K];
+      if (referring === undefined) throw new Error(`${h.kind}.referencedFrom names an unknown kind "${from}".`);
+      out[from as K] = {
+        ...referring,
+        references: [...referring.references, { ...ref, kind: h.kind }],
+        dependsOn: referring.dependsOn.includes(h.kind) ? referring.dependsOn : [...referring.dependsOn, h.kind],
+      };
+    }
+  }
+  return out;
+}
 
 /** The published rate limits the kinds declare, one per family. */
 export const KIND_RATE_LIMITS: readonly KindRateLimit[] = [

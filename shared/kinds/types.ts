@@ -126,6 +126,13 @@ export interface KindHandler {
   /** Kinds that must be backed up before this kind can be listed (it reads their artifacts). */
   discoveryAfter?: KindName[];
   references: RefSpec[];
+  /**
+   * Fields of other kinds' documents that hold this kind's ids or keys (a job's
+   * `sql_task.warehouse_id` holds a warehouse id). The registry adds them to the
+   * referring kind's references and restores that kind after this one, so a new kind
+   * is wired into existing ones without editing their modules.
+   */
+  referencedFrom?: ReadonlyArray<Omit<RefSpec, 'kind'> & { from: KindName }>;
   /** References a path cannot express (secret references inside strings, policy definitions…). */
   extraRefs?(content: Record<string, unknown>): Ref[];
   list(ctx: BackupContext): AsyncIterable<Listed>;

@@ -1,6 +1,8 @@
 import { covers, refusedBy, type IpAccessList } from '../../shared/kinds/ipAccessLists.js';
 import { permissionsKind } from '../../shared/kinds/permissions.js';
-import { KIND_RATE_LIMITS, REGISTRY } from '../../shared/kinds/registry.js';
+import { KIND_RATE_LIMITS, REGISTRY, withInboundReferences } from '../../shared/kinds/registry.js';
+import { extractRefs } from '../../shared/kinds/refs.js';
+import { remapIds } from '../../shared/kinds/import/remap.js';
 import type { KindHandler } from '../../shared/kinds/types.js';
 import { loosens } from '../../shared/kinds/workspaceSettings.js';
 import { KIND_NAMES } from '../../shared/snapshot/names.js';
@@ -34,6 +36,37 @@ describe('the kind contract', () => {
     expect(real.description).toContain('authorization');
     for (const k of KIND_NAMES)
       if (REGISTRY[k].permissions !== undefined && REGISTRY[k].permissions?.fixed === undefined) expect(real.dependsOn).toContain(k);
+  });
+});
+
+describe('references declared by the kind referred to', () => {
+  // A new kind (here a stand-in for SQL warehouses, under an existing name) wires a
+  // field of jobs to itself without editing jobs.ts.
+  const warehouses = {
+    ...REGISTRY.instancePools,
+    referencedFrom: [{ from: 'jobs' as const, path: 'settings.tasks[].sql_task.warehouse_id', by: 'id' as const }],
+  };
+  const kinds = withInboundReferences({ jobs: REGISTRY.jobs, instancePools: warehouses });
+
+  test('the referring kind gains the reference and restores after the kind referred to; the handlers are not changed', () => {
+    expect(kinds.jobs.references).toContainEqual({ path: 'settings.tasks[].sql_task.warehouse_id', kind: 'instancePools', by: 'id' });
+    expect(kinds.jobs.dependsOn).toContain('instancePools');
+    expect(kinds.jobs.dependsOn.filter((k) => k === 'instancePools')).toHaveLength(1);
+    expect(REGISTRY.jobs.references).not.toContainEqual(expect.objectContaining({ path: 'settings.tasks[].sql_task.warehouse_id' }));
+  });
+
+  test('backup captures it and failover remaps it', () => {
+    const job = { settings: { tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w-1' } }] } };
+    expect(extractRefs(job, kinds.jobs.references)).toContainEqual(
+      expect.objectContaining({ kind: 'instancePools', value: 'w-1', by: 'id' }),
+    );
+    const out = remapIds(job, kinds.jobs.references, (kind, id) => (kind === 'instancePools' && id === 'w-1' ? 'w-dr' : id));
+    expect(out).toEqual({ settings: { tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w-dr' } }] } });
+  });
+
+  test('an unknown referring kind is refused by name', () => {
+    const broken = { ...REGISTRY.instancePools, referencedFrom: [{ from: 'nope' as never, path: 'x', by: 'id' as const }] };
+    expect(() => withInboundReferences({ instancePools: broken })).toThrow('instancePools.referencedFrom names an unknown kind "nope".');
   });
 });
 

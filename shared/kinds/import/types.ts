@@ -5,6 +5,7 @@ import type { Logger } from '../../log/logger.js';
 import type { ArtifactEntry, UncapturedEntry } from '../../snapshot/types.js';
 import type { IdMap } from './idMap.js';
 import type { Mappings } from '../../config/mappings.js';
+import type { RefSpec } from '../types.js';
 
 /** What a failover does (or, in a dry run, would do) with one artifact. */
 export type ImportAction = 'create' | 'update' | 'unchanged' | 'skip' | 'conflict' | 'failed';
@@ -71,6 +72,8 @@ export interface ImportContext {
   idMap: IdMap;
   /** Target objects of a kind, by natural key; fetched once per run and kept up to date. */
   inventory(kind: KindName): Promise<Map<string, TargetObject>>;
+  /** A kind's references as the registry completed them (with other kinds' `referencedFrom`). */
+  references(kind: KindName): readonly RefSpec[];
   /** The target id for a source id of another kind; throws UnresolvedReference. */
   resolve(kind: KindName, sourceId: string, field: string): string;
   /** The snapshot's artifact of a kind, by natural key. */
