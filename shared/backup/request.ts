@@ -14,8 +14,8 @@ const CLIENT_FIELDS = {
     .regex(PROFILE)
     .optional()
     .meta({ description: 'Profile to back up. Default: DR_BACKUP_SOURCE.' }),
-  reason: z.string().min(1).optional().meta({ description: 'Why the backup was asked for; kept in the run record.' }),
-  requestedBy: z.string().min(1).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
+  reason: z.string().min(1).max(1000).optional().meta({ description: 'Why the backup was asked for; kept in the run record.' }),
+  requestedBy: z.string().min(1).max(256).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
 };
 
 /**

@@ -1,6 +1,6 @@
 import { DrError } from '../errors/drError.js';
 
-/** Exit codes, documented in the README. */
+/** Exit codes, documented in docs/backup.md (Exit codes). */
 export const EXIT = {
   OK: 0,
   /** The operation failed (API, storage, or something it found, like drift). */

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 import { check, joinProblems, lookupTable } from '../codec/schema.js';
@@ -58,7 +59,15 @@ export const MappingsSchema = z
       .default([])
       .meta({ description: 'Mounts to create in the target workspace.' }),
     egressAddresses: z
-      .array(z.string({ error: 'must be an IP address or CIDR range, e.g. "20.50.1.7" or "20.50.1.0/28"' }).min(1))
+      .array(
+        z
+          .string()
+          .max(64)
+          .refine((v) => ipaddr.isValid(v) || ipaddr.isValidCIDR(v), {
+            error: 'must be an IP address or CIDR range, e.g. "20.50.1.7" or "20.50.1.0/28"',
+          }),
+      )
+      .max(1000)
       .optional()
       .meta({
         description:
@@ -85,10 +94,11 @@ export function parseMappings(text: string | undefined): Mappings {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (error) {
+  } catch {
     throw new DrError(
       'CONFIG_INVALID',
-      `The failover mappings are not valid JSON (${(error as Error).message}). Fix: see "Failover mappings" in the README.`,
+      // The parser's message can quote the input, and mappings may hold credentials: it is not repeated.
+      'The failover mappings are not valid JSON. Fix: see "Failover mappings" in docs/failover.md.',
     );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))

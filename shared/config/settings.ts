@@ -248,7 +248,7 @@ const MAPPINGS = {
       return z.NEVER;
     }
   }),
-  fix: fixed('See "Failover mappings" in the README for the format.'),
+  fix: fixed('See "Failover mappings" in docs/failover.md for the format.'),
 };
 
 export const SETTINGS = [

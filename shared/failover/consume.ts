@@ -132,7 +132,8 @@ async function failoverPart(
   request: FailoverRequest,
 ): Promise<PartOutcome> {
   const { config, logger, store } = services;
-  const earlier = record.part > 1 ? await readReport(store, workspaceKey(target.host), record.runId) : undefined;
+  const earlier =
+    record.part > 1 ? earlierPart(await readReport(store, workspaceKey(target.host), record.runId), record, manifest, request) : undefined;
   let done = 0;
   const onProgress = (event: FailoverProgress): void => {
     if (event.type === 'item') progress(++done, manifest.artifacts.length);
@@ -231,4 +232,28 @@ async function verifyPart(
     signal?.removeEventListener('abort', onAbort);
     client.close();
   }
+}
+
+/**
+ * The report of this run's earlier parts, when it is one: the same run, snapshot and
+ * mode, with items. Anything else (another snapshot's run, a dry run under the same id,
+ * a damaged report) is not built upon: this part then restores every kind again, which
+ * is slower but never skips one.
+ */
+function earlierPart(
+  report: FailoverReport | undefined,
+  record: RunRecord,
+  manifest: Manifest,
+  request: FailoverRequest,
+): FailoverReport | undefined {
+  if (report === undefined) return undefined;
+  const same =
+    report.runId === record.runId &&
+    report.snapshotId === manifest.snapshotId &&
+    report.dryRun === (request.dryRun === true) &&
+    Array.isArray(report.items) &&
+    Array.isArray(report.needsHuman) &&
+    typeof report.stats === 'object' &&
+    report.stats !== null;
+  return same ? report : undefined;
 }

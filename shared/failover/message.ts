@@ -30,6 +30,7 @@ const CLIENT_FIELDS = {
   kinds: z
     .array(z.enum(KIND_NAMES), { error: `must be a non-empty list of: ${KIND_NAMES.join(', ')}` })
     .min(1)
+    .max(KIND_NAMES.length)
     .optional()
     .meta({ description: 'Artifact kinds to replay. Default: every kind in the snapshot.' }),
   conflictPolicy: z
@@ -39,9 +40,10 @@ const CLIENT_FIELDS = {
   reason: z
     .string()
     .min(1)
+    .max(1000)
     .optional()
     .meta({ description: 'Why the failover was asked for (an alert, a person); kept in the run record.' }),
-  requestedBy: z.string().min(1).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
+  requestedBy: z.string().min(1).max(256).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
 };
 
 /**

@@ -1,5 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
+import { isApiError } from '../databricks/errors.js';
+import type { ArtifactEntry } from '../snapshot/types.js';
 import { doc } from './import/helpers.js';
 import { reconcile, type TargetScope } from './import/reconcile.js';
 import type { ImportContext, ImportResult, TargetObject } from './import/types.js';
@@ -49,25 +51,49 @@ export const ipAccessLists: KindHandler = {
   },
   importer: {
     inventory: target,
+    /**
+     * Every list is checked before it is written: the lists as they will be right after
+     * that write (a new list starts enabled, whatever it is then set to) must still admit
+     * the DR tool while the workspace enforces them. Lists that admit the tool are
+     * written first, block lists last, so no write in between shuts it out.
+     */
     async importAll(ctx, artifacts) {
-      const wanted = new Map<string, IpAccessList>();
-      for (const a of artifacts) wanted.set(a.key, comparable(doc<ListInfo>(await ctx.read(a))));
       const results = new Map<string, ImportResult>();
-      const inventory = await ctx.inventory('ipAccessLists');
-      const after = new Map([...inventory].map(([label, t]) => [label, comparable(t.data as ListInfo)]));
-      for (const [label, list] of wanted) after.set(label, list);
-      const refused = (await enforced(ctx)) ? refusedBy(ctx.mappings.egressAddresses ?? [], [...after.values()]) : undefined;
+      const wanted: Array<{ artifact: ArtifactEntry; list: IpAccessList }> = [];
+      const labels = new Set<string>();
       for (const a of artifacts) {
-        const list = wanted.get(a.key) as IpAccessList;
-        if (refused !== undefined) {
-          results.set(a.key, {
-            action: 'skip',
-            note: refused,
-            needsHuman: { reason: refused, action: LOCKOUT_ACTION },
-          });
+        const list = comparable(doc<ListInfo>(await ctx.read(a)));
+        // The key is the label: a list is never written under another list's name.
+        if (list.label !== a.key || labels.has(list.label)) {
+          results.set(a.key, { action: 'failed', note: `The snapshot's list "${a.key}" is labelled "${list.label}" or repeated.` });
           continue;
         }
-        results.set(a.key, await reconcileList(ctx, a, list));
+        labels.add(list.label);
+        wanted.push({ artifact: a, list });
+      }
+      const egress = ctx.mappings.egressAddresses ?? [];
+      const admitsTool = (l: IpAccessList): boolean =>
+        l.list_type === 'ALLOW' && egress.every((e) => l.ip_addresses.some((r) => contains(r, e)));
+      const rank = (l: IpAccessList): number => (l.list_type === 'BLOCK' ? 2 : admitsTool(l) ? 0 : 1);
+      wanted.sort((x, y) => rank(x.list) - rank(y.list));
+      const inventory = await ctx.inventory('ipAccessLists');
+      const state = new Map([...inventory].map(([label, t]) => [label, comparable(t.data as ListInfo)]));
+      const enforcing = await enforced(ctx);
+      for (const { artifact, list } of wanted) {
+        const during = new Map(state).set(list.label, state.has(list.label) ? list : { ...list, enabled: true });
+        const refused = enforcing ? refusedBy(egress, [...during.values()]) : undefined;
+        if (refused !== undefined) {
+          results.set(artifact.key, { action: 'skip', note: refused, needsHuman: { reason: refused, action: LOCKOUT_ACTION } });
+          continue;
+        }
+        try {
+          results.set(artifact.key, await reconcileList(ctx, artifact, list));
+          state.set(list.label, list);
+        } catch (error) {
+          // One list's refusal fails that list only; the lists already written keep their records.
+          if (!isApiError(error) || ctx.signal.aborted) throw error;
+          results.set(artifact.key, { action: 'failed', note: error.message });
+        }
       }
       return results;
     },
@@ -78,7 +104,7 @@ const LOCKOUT_ACTION =
   'Add the DR tool\u2019s outbound addresses (egressAddresses in DR_FAILOVER_MAPPINGS) to an allow list in the DR workspace, ' +
   'or write the lists by hand.';
 
-function reconcileList(ctx: ImportContext, artifact: Parameters<typeof reconcile>[1], list: IpAccessList): Promise<ImportResult> {
+function reconcileList(ctx: ImportContext, artifact: ArtifactEntry, list: IpAccessList): Promise<ImportResult> {
   return reconcile(ctx, artifact, target, {
     kind: 'ipAccessLists',
     key: list.label,
@@ -131,10 +157,10 @@ export async function enforced(ctx: TargetScope): Promise<boolean> {
 }
 
 /**
- * Why these lists, enforced, would refuse one of the DR tool's own addresses; or
- * undefined when every address gets in. An address is refused when an enabled block
- * list holds it, or when there are enabled allow lists and none holds it (the
- * service's rule: block lists first, then allow lists when any exist). With no
+ * Why these lists, enforced, would refuse one of the DR tool's own addresses or
+ * ranges; or undefined when every one gets in. A range is refused when an enabled
+ * block list overlaps it, or when there are enabled allow lists and none holds all of
+ * it (the service's rule: block lists first, then allow lists when any exist). With no
  * known addresses, any enabled list is refused: nothing shows it is safe.
  */
 export function refusedBy(egress: readonly string[], lists: readonly IpAccessList[]): string | undefined {
@@ -147,22 +173,40 @@ export function refusedBy(egress: readonly string[], lists: readonly IpAccessLis
     );
   const allows = enabled.filter((l) => l.list_type === 'ALLOW');
   for (const address of egress) {
-    const blocked = enabled.find((l) => l.list_type === 'BLOCK' && l.ip_addresses.some((r) => covers(r, address)));
+    const blocked = enabled.find((l) => l.list_type === 'BLOCK' && l.ip_addresses.some((r) => overlaps(r, address)));
     if (blocked) return `The block list "${blocked.label}" would refuse the DR tool\u2019s address ${address}.`;
-    if (allows.length > 0 && !allows.some((l) => l.ip_addresses.some((r) => covers(r, address))))
+    if (allows.length > 0 && !allows.some((l) => l.ip_addresses.some((r) => contains(r, address))))
       return `No enabled allow list would admit the DR tool\u2019s address ${address}.`;
   }
   return undefined;
 }
 
-/** Whether an address or CIDR range (as the lists hold them) covers an address; malformed entries cover nothing. */
-export function covers(range: string, address: string): boolean {
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** An address ("10.1.2.3", IPv4-mapped IPv6 too) or a CIDR range as one range; undefined when malformed. */
+function range(text: string): Range | undefined {
   try {
-    const ip = ipaddr.process(address);
-    if (!range.includes('/')) return ipaddr.process(range).toString() === ip.toString();
-    const [net, bits] = ipaddr.parseCIDR(range);
-    return ip.kind() === net.kind() && ip.match(net, bits);
+    if (text.includes('/')) {
+      const [net, bits] = ipaddr.parseCIDR(text);
+      return net.kind() === 'ipv6' && (net as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96
+        ? [(net as ipaddr.IPv6).toIPv4Address(), bits - 96]
+        : [net, bits];
+    }
+    const ip = ipaddr.process(text);
+    return [ip, ip.kind() === 'ipv4' ? 32 : 128];
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether the range `outer` holds every address of `inner`; malformed entries hold nothing. */
+export function contains(outer: string, inner: string): boolean {
+  const o = range(outer);
+  const i = range(inner);
+  return o !== undefined && i !== undefined && o[0].kind() === i[0].kind() && i[1] >= o[1] && i[0].match(o[0], o[1]);
+}
+
+/** Whether two ranges share an address. */
+export function overlaps(a: string, b: string): boolean {
+  return contains(a, b) || contains(b, a);
 }

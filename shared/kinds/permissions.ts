@@ -144,9 +144,11 @@ export function permissionsKind(protectedKinds: readonly KindHandler[]): KindHan
         const target = byType.get(d.object_type);
         if (!target) return { action: 'skip', note: `Unknown permission object type ${d.object_type}.` };
         const objectId = d.object_type === 'directories' && d.object === '/' ? '0' : ctx.resolveKey(target.kind, d.object, 'object');
-        const path = `/api/2.0/permissions/${d.object_type}/${objectId}`;
         const wanted = sortGrants(d.acl);
         if (objectId.startsWith('(new ')) return { action: wanted.length > 0 ? 'create' : 'unchanged', targetId: objectId };
+        // An id from the stored id map becomes a path segment: never one that leaves it (`..`, `/`).
+        if (!OBJECT_ID.test(objectId)) return { action: 'failed', note: `The target id "${objectId}" is not a Permissions API object id.` };
+        const path = `/api/2.0/permissions/${d.object_type}/${objectId}`;
         const current = directGrants(await ctx.client.get<Acl>(path, undefined, { signal: ctx.signal }));
         if (sameJson(current, wanted)) return { action: 'unchanged', targetId: objectId };
         // Grants on an object this run created are its first grants, whatever the creator got.
@@ -162,6 +164,9 @@ export function permissionsKind(protectedKinds: readonly KindHandler[]): KindHan
     },
   };
 }
+
+/** Object ids the Permissions API names: numbers, hex, cluster and pool ids. */
+const OBJECT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** A grant as the Permissions API takes it. */
 function aclEntry({ permission_level, ...principal }: Record<string, string>): Record<string, string> {

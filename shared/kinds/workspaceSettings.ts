@@ -6,30 +6,32 @@ import type { KindHandler } from './types.js';
 
 /**
  * Which value of a workspace setting is the stricter one: 'on' ("true"), 'off'
- * ("false"), or 'lower' (a number, where 0 means no limit). A failover copies the
+ * ("false"), or 'lower' (a number, where 0 means no limit); and the value a key
+ * never set reads as (the workspace's default), which is what the DR workspace has
+ * until someone sets it: a snapshot never turns on what is off by default there. A failover copies the
  * primary's settings but never loosens the DR workspace: where the DR workspace is
  * stricter it keeps its value and says so. The keys are the documented ones
  * (Azure Databricks docs: workspace settings, tokens, IP access lists, verbose audit
  * logs, results storage) that `/api/2.0/workspace-conf` reads and writes.
  */
 const STRICTER = {
-  enableTokensConfig: 'off',
-  maxTokenLifetimeDays: 'lower',
-  enableIpAccessLists: 'on',
-  enableResultsDownloading: 'off',
-  enableWebTerminal: 'off',
-  enableDbfsFileBrowser: 'off',
-  enableExportNotebook: 'off',
-  enableNotebookTableClipboard: 'off',
-  storeInteractiveNotebookResultsInCustomerAccount: 'on',
-  enableVerboseAuditLogs: 'on',
-  enableUploadDataUis: 'off',
-  enableDeprecatedGlobalInitScripts: 'off',
-  enforceUserIsolation: 'on',
-  'enable-X-Frame-Options': 'on',
-  'enable-X-Content-Type-Options': 'on',
-  'enable-X-XSS-Protection': 'on',
-} as const satisfies Record<string, 'on' | 'off' | 'lower'>;
+  enableTokensConfig: ['off', 'true'],
+  maxTokenLifetimeDays: ['lower', '0'],
+  enableIpAccessLists: ['on', 'false'],
+  enableResultsDownloading: ['off', 'true'],
+  enableWebTerminal: ['off', 'true'],
+  enableDbfsFileBrowser: ['off', 'false'],
+  enableExportNotebook: ['off', 'true'],
+  enableNotebookTableClipboard: ['off', 'true'],
+  storeInteractiveNotebookResultsInCustomerAccount: ['on', 'false'],
+  enableVerboseAuditLogs: ['on', 'false'],
+  enableUploadDataUis: ['off', 'true'],
+  enableDeprecatedGlobalInitScripts: ['off', 'false'],
+  enforceUserIsolation: ['on', 'false'],
+  'enable-X-Frame-Options': ['on', 'true'],
+  'enable-X-Content-Type-Options': ['on', 'true'],
+  'enable-X-XSS-Protection': ['on', 'true'],
+} as const satisfies Record<string, readonly ['on' | 'off' | 'lower', string]>;
 
 type SettingKey = keyof typeof STRICTER;
 
@@ -123,7 +125,10 @@ function same(a: string, b: string): boolean {
 
 /** Why the DR workspace keeps its own value of a setting, or undefined to write the snapshot's. */
 async function holdBack(ctx: ImportContext, key: string, wanted: string, now: string | undefined): Promise<string | undefined> {
-  if (now !== undefined && loosens(key as SettingKey, wanted, now)) return `"${now}" is stricter than the snapshot's "${wanted}"`;
+  if (loosensFrom(key as SettingKey, wanted, now)) {
+    const effective = now ?? STRICTER[key as SettingKey][1];
+    return `"${effective}"${now === undefined ? ' (its default)' : ''} is stricter than the snapshot's "${wanted}"`;
+  }
   if (key === 'enableTokensConfig' && wanted.toLowerCase() === 'false')
     return 'a failover never switches personal access tokens off (the DR tool or its users may sign in with them)';
   if (key === 'enableIpAccessLists' && wanted.toLowerCase() === 'true') {
@@ -143,9 +148,14 @@ function normalize(l: Partial<IpAccessList>): IpAccessList {
   };
 }
 
+/** Whether writing `wanted` would loosen the DR workspace's value, or its default when it has none. */
+export function loosensFrom(key: SettingKey, wanted: string, now: string | undefined): boolean {
+  return loosens(key, wanted, now ?? STRICTER[key][1]);
+}
+
 /** Whether writing `wanted` over `now` would make the setting less strict. */
 export function loosens(key: SettingKey, wanted: string, now: string): boolean {
-  switch (STRICTER[key]) {
+  switch (STRICTER[key][0]) {
     case 'on':
       return same(now, 'true') && !same(wanted, 'true');
     case 'off':

@@ -14,6 +14,8 @@ export const MAX_LOCKED_RETRIES = 10;
 /** A run stopped by a transient error is tried again after 1, 2, 4, 8 and 16 minutes, then given up. */
 export const MAX_RETRIES = 5;
 export const RETRY_DELAY_MS = 60_000;
+/** A run continues in at most this many parts (a large failover takes a few; a 5-second budget, tens). */
+export const MAX_PARTS = 200;
 /** How often a running part writes its progress into the run record. */
 export const PROGRESS_EVERY_MS = 10_000;
 
@@ -200,7 +202,16 @@ export async function consumeRun<T extends RunRequest>(
   }
 
   if (outcome.status === 'finished') return finish(outcome.record.status, outcome.record);
-  if (outcome.status === 'continue') return finish('continuing', outcome.record, { retries });
+  if (outcome.status === 'continue') {
+    // A run that needs this many parts is not getting anywhere (a budget too small for one step): stop it, saying so.
+    if (part >= MAX_PARTS)
+      return finish('failed', {
+        ...outcome.record,
+        error: `The run did not finish in ${MAX_PARTS} parts; raise its time budget and run it again (it continues where it stopped).`,
+        errorCode: 'ABORTED',
+      });
+    return finish('continuing', outcome.record, { retries });
+  }
 
   const { error } = outcome;
   const fields = { ...outcome.record, error: error.message, errorCode: error.code };

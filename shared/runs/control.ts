@@ -90,6 +90,11 @@ export class RunControl {
     return this.failure?.error;
   }
 
+  /** Whether the workspace lease was lost (another run may now hold it). */
+  get lockLost(): boolean {
+    return this.options.lock?.signal.aborted === true;
+  }
+
   get failed(): boolean {
     return this.failure !== undefined;
   }
@@ -145,7 +150,12 @@ export class RunControl {
    * last save if asked; close() ends it without one.
    */
   periodic(what: string, everyMs: number, save: () => Promise<void>): Periodic {
-    const saver = new Periodic(save, everyMs, (error) =>
+    // Once the lease is lost another run may hold the workspace: its progress is no longer ours to write.
+    const guarded = async (): Promise<void> => {
+      if (this.lockLost) this.logger.warn(`the lease was lost: the ${what} is not saved`);
+      else await save();
+    };
+    const saver = new Periodic(guarded, everyMs, (error) =>
       this.logger.warn(`could not save the ${what}`, { error: error instanceof Error ? error.message : String(error) }),
     );
     this.savers.push(saver);

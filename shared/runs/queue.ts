@@ -84,7 +84,7 @@ export const PROFILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const ContinuationSchema = z
   .strictObject({
     part: z.int().min(0).meta({ description: 'The number of the part that sent this follow-up (the first part is 1).' }),
-    firstStartedAt: z.string().min(1).meta({ description: 'When the first part started (ISO 8601).' }),
+    firstStartedAt: z.string().min(1).max(64).meta({ description: 'When the first part started (ISO 8601).' }),
     retries: z.int().min(0).optional().meta({ description: 'Follow-ups so far that waited for a lock.' }),
   })
   .meta({ description: 'Set by the function app when a run continues in a follow-up message; never sent by a client.' });

@@ -30,6 +30,9 @@ export interface StorageConfig {
   container: string;
 }
 
+/** A manifest larger than this once unzipped is refused, not read into memory (100k artifacts are about 60 MB). */
+const MAX_MANIFEST_BYTES = 1024 * 1024 * 1024;
+
 export const PIPELINE: StoragePipelineOptions = {
   retryOptions: { maxTries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 5000, tryTimeoutInMs: 120_000 },
   userAgentOptions: { userAgentPrefix: 'databricks-dr' },
@@ -291,7 +294,7 @@ export class SnapshotStore {
     }
     let text: string;
     try {
-      text = (await gunzip(compressed)).toString('utf8');
+      text = (await gunzip(compressed, { maxOutputLength: MAX_MANIFEST_BYTES })).toString('utf8');
     } catch (error) {
       throw new DrError('SNAPSHOT_CORRUPT', `The manifest of ${snapshotId} is not valid gzip data.`, { cause: error });
     }
@@ -301,7 +304,16 @@ export class SnapshotStore {
         `The manifest of ${snapshotId} does not match its recorded hash; it was changed after it was written.`,
       );
     }
-    return validateManifest(parseJson(text), snapshotId);
+    const manifest = validateManifest(parseJson(text), snapshotId);
+    // The manifest names the blob it came from: a copy under another name is not that snapshot.
+    if (manifest.snapshotId !== snapshotId || manifest.workspace.key !== workspaceKey) {
+      throw new DrError(
+        'SNAPSHOT_CORRUPT',
+        `The manifest stored as ${workspaceKey}/${snapshotId} names ` +
+          `${manifest.workspace.key}/${manifest.snapshotId}; it is not that snapshot.`,
+      );
+    }
+    return manifest;
   }
 
   /** Snapshots, oldest first; of one workspace, or of all. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { KIND_NAMES } from './names.js';
+import { KIND_NAMES, SNAPSHOT_ID } from './names.js';
 
 /*
  * The manifest is declared once, in zod: the types below are inferred from it,
@@ -70,8 +70,16 @@ export const ManifestSchema = z
   .looseObject({
     schema: z.literal(MANIFEST_SCHEMA),
     version: z.literal(MANIFEST_VERSION),
-    snapshotId: z.string(),
-    workspace: z.looseObject({ key: z.string(), host: z.string(), profile: z.string(), workspaceId: z.string().optional() }),
+    snapshotId: z.string().regex(SNAPSHOT_ID),
+    workspace: z.looseObject({
+      key: z
+        .string()
+        .regex(/^[a-z0-9.-]{1,255}$/)
+        .refine((k) => k !== '.' && k !== '..'),
+      host: z.string(),
+      profile: z.string(),
+      workspaceId: z.string().optional(),
+    }),
     startedAt: z.string(),
     completedAt: z.string(),
     parentSnapshotId: z.string().optional(),
@@ -79,7 +87,15 @@ export const ManifestSchema = z
     tool: z.looseObject({ name: z.string(), version: z.string() }),
     kinds: z.array(KIND),
     counts: z.partialRecord(KIND, z.number()),
-    artifacts: z.array(ArtifactEntrySchema),
+    artifacts: z.array(ArtifactEntrySchema).superRefine((artifacts, ctx) => {
+      // Two entries for one object would both be restored, side by side: both could create it.
+      const seen = new Set<string>();
+      for (const [i, a] of artifacts.entries()) {
+        const id = `${a.kind}\u0000${a.key}`;
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `repeats ${a.kind} "${a.key}"` });
+        seen.add(id);
+      }
+    }),
     uncaptured: z.array(UncapturedEntrySchema),
     stats: BackupStatsSchema,
   })

@@ -90,7 +90,7 @@ describe('IP access lists, workspace settings and token permissions', () => {
     expect(emu.workspace.workspaceConf.values.get('maxTokenLifetimeDays')).toBe('90');
   });
 
-  test('lists that would shut out the DR tool are not written while the DR workspace enforces its lists', async () => {
+  test('a list that would shut out the DR tool is not written while the DR workspace enforces its lists; the others are', async () => {
     // The DR workspace already enforces a list that admits loopback and the DR tool's
     // configured address 192.0.2.5, which the snapshot's block list "known-bad" covers.
     const { emu, config } = await secondary(['192.0.2.5'], {
@@ -98,11 +98,25 @@ describe('IP access lists, workspace settings and token permissions', () => {
       workspaceConf: { enableIpAccessLists: 'true' },
     });
     const report = await failoverOnce(config, manifest, store, { kinds: ['ipAccessLists'] });
-    expect(lists(emu.workspace)).toEqual(['dr-operators ALLOW on 127.0.0.0/8,192.0.2.5']);
-    expect(actions(report, (a) => a !== 'skip')).toEqual([]);
-    expect(report.needsHuman.map((n) => n.reason)).toContain(
-      'The block list "known-bad" would refuse the DR tool\u2019s address 192.0.2.5.',
-    );
+    // Each write is checked on the lists as they would be right after it: the allow lists
+    // go in (dr-operators still admits the tool), the block list covering it does not.
+    expect(lists(emu.workspace).map((l) => l.split(' ')[0])).toEqual([
+      'azure-devops-agents',
+      'corporate-network',
+      'dr-operators',
+      'retired-vpn',
+    ]);
+    expect(actions(report, (a) => a !== 'skip').sort()).toEqual([
+      'ipAccessLists azure-devops-agents create',
+      'ipAccessLists corporate-network create',
+      'ipAccessLists retired-vpn create',
+    ]);
+    expect(report.needsHuman.filter((n) => n.kind === 'ipAccessLists')).toEqual([
+      expect.objectContaining({
+        key: 'known-bad',
+        reason: 'The block list "known-bad" would refuse the DR tool\u2019s address 192.0.2.5.',
+      }),
+    ]);
   });
 
   test('a failover never loosens the DR workspace, and never removes a token grant there', async () => {

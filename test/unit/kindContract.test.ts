@@ -1,10 +1,10 @@
-import { covers, refusedBy, type IpAccessList } from '../../shared/kinds/ipAccessLists.js';
+import { contains, overlaps, refusedBy, type IpAccessList } from '../../shared/kinds/ipAccessLists.js';
 import { permissionsKind } from '../../shared/kinds/permissions.js';
 import { KIND_RATE_LIMITS, REGISTRY, withInboundReferences } from '../../shared/kinds/registry.js';
 import { extractRefs } from '../../shared/kinds/refs.js';
 import { remapIds } from '../../shared/kinds/import/remap.js';
 import type { KindHandler } from '../../shared/kinds/types.js';
-import { loosens } from '../../shared/kinds/workspaceSettings.js';
+import { loosens, loosensFrom } from '../../shared/kinds/workspaceSettings.js';
 import { KIND_NAMES } from '../../shared/snapshot/names.js';
 
 describe('the kind contract', () => {
@@ -86,7 +86,17 @@ describe('IP access lists never shut out the DR tool', () => {
     ['10.1.2.3', 'not-an-address', false],
     ['10.1.2.3', '2001:db8::/32', false],
   ])('%s in %s: %s', (address, range, expected) => {
-    expect(covers(range, address)).toBe(expected);
+    expect(contains(range, address)).toBe(expected);
+  });
+
+  test('the DR tool\u2019s own ranges: an allow list must hold all of one, a block list refuses it when they overlap', () => {
+    expect(contains('10.1.0.0/16', '10.1.2.0/28')).toBe(true);
+    expect(contains('10.1.2.0/28', '10.1.0.0/16')).toBe(false);
+    expect(overlaps('10.1.2.5', '10.1.2.0/28')).toBe(true);
+    expect(overlaps('10.1.3.5', '10.1.2.0/28')).toBe(false);
+    expect(refusedBy(['10.1.2.0/28'], [list('ALLOW', ['10.1.2.0/29'])])).toMatch(/No enabled allow list/);
+    expect(refusedBy(['10.1.2.0/28'], [list('ALLOW', ['10.1.0.0/16']), list('BLOCK', ['10.1.2.7'])])).toMatch(/block list/);
+    expect(refusedBy(['10.1.2.0/28'], [list('ALLOW', ['10.1.0.0/16'])])).toBeUndefined();
   });
 
   test('block lists first, then allow lists when any are enabled; disabled lists do not count', () => {
@@ -114,5 +124,18 @@ describe('workspace settings are never loosened', () => {
     ['maxTokenLifetimeDays', '30', '0', false],
   ] as const)('%s: the snapshot says %s, the DR workspace has %s: loosens %s', (key, wanted, now, expected) => {
     expect(loosens(key, wanted, now)).toBe(expected);
+  });
+});
+
+describe('a setting the DR workspace never set reads as its default', () => {
+  test.each([
+    ['enableDeprecatedGlobalInitScripts', 'true', true],
+    ['enableDbfsFileBrowser', 'true', true],
+    ['enable-X-Frame-Options', 'false', true],
+    ['enableIpAccessLists', 'true', false],
+    ['enableWebTerminal', 'true', false],
+    ['maxTokenLifetimeDays', '90', false],
+  ] as const)('%s: the snapshot says %s over an unset value: loosens %s', (key, wanted, expected) => {
+    expect(loosensFrom(key, wanted, undefined)).toBe(expected);
   });
 });

@@ -8,7 +8,7 @@ import type { Config } from '../../shared/config/config.js';
 import { DatabricksApiError } from '../../shared/databricks/errors.js';
 import { DrError } from '../../shared/errors/drError.js';
 import { nullLogger } from '../../shared/log/logger.js';
-import { type Consumer, consumeRun, type PartOutcome, type RunRequest } from '../../shared/runs/consumer.js';
+import { type Consumer, consumeRun, MAX_PARTS, type PartOutcome, type RunRequest } from '../../shared/runs/consumer.js';
 import type { RequestSender } from '../../shared/runs/queue.js';
 import type { RunRecord } from '../../shared/runs/runs.js';
 import type { Services } from '../../shared/runs/services.js';
@@ -168,6 +168,24 @@ describe('the queue consumer', () => {
     });
     expect(sender.sent[1]).toMatchObject({ messageId: 'r-3:part-2', request: { runId: 'r-3', continuation: { part: 1, retries: 0 } } });
     expect(sender.sent[1]?.delayMs).toBeUndefined();
+  });
+
+  test('a run that needs more than MAX_PARTS parts is failed, saying what to do, instead of looping', async () => {
+    const { store, record } = memoryStore();
+    const sender = recordingSender<TestRequest>();
+    const services = servicesWith(store, () => {
+      throw new Error('unused');
+    });
+    const partial = testConsumer(async () => ({ status: 'continue', record: {} }));
+    const body: TestRequest = {
+      schema: 'test',
+      runId: 'r-9',
+      continuation: { part: MAX_PARTS - 1, firstStartedAt: '2026-12-06T00:00:00.000Z', retries: 0 },
+    } as TestRequest;
+    await expect(consumeRun(services, partial, { body }, sender)).resolves.toMatchObject({ status: 'failed' });
+    expect(record('r-9')).toMatchObject({ part: MAX_PARTS, errorCode: 'ABORTED' });
+    expect(record('r-9')?.error).toMatch(/did not finish in 200 parts; raise its time budget/);
+    expect(sender.sent).toEqual([]);
   });
 
   test('a part stopped by an error it recorded is failed by its code, without a redelivery; a finished part keeps its fields', async () => {

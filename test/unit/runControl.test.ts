@@ -165,6 +165,20 @@ describe('RunControl', () => {
     await control.close();
   });
 
+  test('after the lease is lost, nothing is saved any more: not on the timer, not the last save', async () => {
+    const lock = fakeLock();
+    const control = new RunControl({ name: 'test', lock });
+    let saves = 0;
+    const saver = control.periodic('state', 1000, async () => {
+      saves++;
+    });
+    lock.lose(new DrError('LOCKED', 'lost the lease'));
+    await saver.stop({ final: true });
+    expect(saves).toBe(0);
+    expect(control.lockLost).toBe(true);
+    await control.close();
+  });
+
   test('a periodic save never runs twice at once, and its last save waits for the one in flight', async () => {
     const control = new RunControl({ name: 'test' });
     let running = 0;
