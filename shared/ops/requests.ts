@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { isDrError } from '../errors/drError.js';
 import { FailoverBodySchema, type FailoverRequest, FailoverRequestSchema, REQUEST_SCHEMA, REQUEST_VERSION } from '../failover/message.js';
 import { workspaceKey } from '../snapshot/names.js';
-import { resolveSnapshot } from '../snapshot/resolve.js';
+import { checkSnapshot } from '../snapshot/resolve.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 
 /** A request body that cannot be accepted: the HTTP status and a message that says what to send instead. */
@@ -71,7 +71,7 @@ export async function parseFailoverBody(
   const key = workspaceKey((config.profiles.get(source) as { host: string }).host);
   const snapshot = request.snapshot ?? 'latest';
   try {
-    await resolveSnapshot(store, key, snapshot);
+    await checkSnapshot(store, key, snapshot);
   } catch (error) {
     if (isDrError(error) && error.code === 'SNAPSHOT_NOT_FOUND')
       return {

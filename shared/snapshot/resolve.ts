@@ -37,11 +37,31 @@ export async function resolveSnapshot(
   return inContainer(store, id, options.signal);
 }
 
+/**
+ * Whether `ref` names a snapshot of the workspace, without reading "latest" (a listing
+ * is enough to accept a request: the run reads and checks the manifest itself). An id
+ * is read, as it must exist. Throws as resolveSnapshot does.
+ */
+export async function checkSnapshot(
+  store: SnapshotStore,
+  workspaceKey: string,
+  ref: SnapshotRef,
+  options: ResolveOptions = {},
+): Promise<void> {
+  const id = ref ?? 'latest';
+  if (id !== 'latest') await store.readManifest(workspaceKey, id, options.signal);
+  else if ((await store.listSnapshots(workspaceKey)).length === 0) throw noSnapshots(workspaceKey, options);
+}
+
 async function inWorkspace(store: SnapshotStore, key: string, id: string, options: ResolveOptions): Promise<Manifest> {
   if (id !== 'latest') return store.readManifest(key, id, options.signal);
   const manifest = await store.latestManifest(key, options.signal);
   if (manifest) return manifest;
-  throw new DrError(
+  throw noSnapshots(key, options);
+}
+
+function noSnapshots(key: string, options: ResolveOptions): DrError {
+  return new DrError(
     'SNAPSHOT_NOT_FOUND',
     options.profile === undefined
       ? `Workspace ${key} has no snapshots yet. Run a backup of it first ("databricks-dr backup").`

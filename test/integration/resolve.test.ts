@@ -3,7 +3,7 @@
  * an explicit id, an unknown id and a store without snapshots, within one workspace
  * and across the container.
  */
-import { resolveSnapshot } from '../../shared/snapshot/resolve.js';
+import { checkSnapshot, resolveSnapshot } from '../../shared/snapshot/resolve.js';
 import type { SnapshotStore } from '../../shared/snapshot/store.js';
 import { MANIFEST_SCHEMA, type Manifest } from '../../shared/snapshot/types.js';
 import { freshStore } from '../support/storage.js';
@@ -53,6 +53,13 @@ describe('within one workspace', () => {
     expect((await resolveSnapshot(store, 'ws-a', 'latest')).snapshotId).toBe(A2);
     expect((await resolveSnapshot(store, 'ws-a', undefined)).snapshotId).toBe(A2);
     expect((await resolveSnapshot(store, 'ws-b', 'latest')).snapshotId).toBe(B1);
+  });
+
+  test('checking a request lists for "latest" and reads an id; both refuse what is not there', async () => {
+    await expect(checkSnapshot(store, 'ws-a', 'latest')).resolves.toBeUndefined();
+    await expect(checkSnapshot(store, 'ws-a', A1)).resolves.toBeUndefined();
+    await expect(checkSnapshot(store, 'ws-none', undefined)).rejects.toMatchObject({ code: 'SNAPSHOT_NOT_FOUND' });
+    await expect(checkSnapshot(store, 'ws-a', UNKNOWN)).rejects.toMatchObject({ code: 'SNAPSHOT_NOT_FOUND' });
   });
 
   test('an explicit id is read as it is', async () => {
