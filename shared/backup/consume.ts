@@ -1,3 +1,4 @@
+import { unknownProfile } from '../config/config.js';
 import { consumeRun, type Consumer, type PartOutcome } from '../runs/consumer.js';
 import type { Disposition, QueueMessage, RequestSender } from '../runs/queue.js';
 import type { Services } from '../runs/services.js';
@@ -34,9 +35,7 @@ function backupConsumer(services: Services): Consumer<BackupRequest> {
         return {
           ok: false,
           reason: 'UnknownSource',
-          description:
-            `The source profile "${source}" is not configured. Set DR_WORKSPACE_${source.toUpperCase()}_HOST (and its auth) ` +
-            'in the app settings, or name a configured profile.',
+          description: unknownProfile('source', source),
         };
       }
       return {

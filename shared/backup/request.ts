@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
 import { check, joinProblems } from '../codec/schema.js';
-import { ContinuationSchema, decodeRequest, PROFILE, type RejectReason } from '../runs/queue.js';
-import { RUN_ID } from '../runs/runs.js';
+import { askedFor, ContinuationSchema, decodeRequest, PROFILE, type RejectReason, RUN_ID_FIELD } from '../runs/queue.js';
 
 export const BACKUP_REQUEST_SCHEMA = 'databricks-dr/backup-request';
 export const BACKUP_REQUEST_VERSION = 1;
@@ -14,8 +13,7 @@ const CLIENT_FIELDS = {
     .regex(PROFILE)
     .optional()
     .meta({ description: 'Profile to back up. Default: DR_BACKUP_SOURCE.' }),
-  reason: z.string().min(1).max(1000).optional().meta({ description: 'Why the backup was asked for; kept in the run record.' }),
-  requestedBy: z.string().min(1).max(256).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
+  ...askedFor('backup'),
 };
 
 /**
@@ -28,11 +26,7 @@ export const BackupRequestSchema = z
   .strictObject({
     schema: z.literal(BACKUP_REQUEST_SCHEMA),
     version: z.literal(BACKUP_REQUEST_VERSION),
-    runId: z
-      .string({ error: 'must be up to 128 letters, digits, dots, dashes, colons or underscores' })
-      .regex(RUN_ID)
-      .optional()
-      .meta({ description: 'Identifies the run across redeliveries and continuations. Default: the message id.' }),
+    runId: RUN_ID_FIELD,
     ...CLIENT_FIELDS,
     continuation: ContinuationSchema.optional(),
   })

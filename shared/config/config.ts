@@ -467,3 +467,11 @@ export function requireProfile(config: Config, name: string): WorkspaceProfile {
     },
   ]);
 }
+
+/** What a request naming a profile that is not configured is told (queue consumers and the HTTP API). */
+export function unknownProfile(role: 'source' | 'target', name: string): string {
+  return (
+    `The ${role} profile "${name}" is not configured. ` +
+    `Set DR_WORKSPACE_${name.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`
+  );
+}

@@ -1,4 +1,4 @@
-import { type WorkspaceProfile, requireProfile } from '../config/config.js';
+import { requireProfile, unknownProfile, type WorkspaceProfile } from '../config/config.js';
 import { isDrError } from '../errors/drError.js';
 import { consumeRun, type Consumer, type Part, type PartOutcome } from '../runs/consumer.js';
 import type { Disposition, QueueMessage, RequestSender } from '../runs/queue.js';
@@ -66,18 +66,14 @@ function failoverConsumer(services: Services): Consumer<FailoverRequest> {
         return {
           ok: false,
           reason: 'UnknownTarget',
-          description:
-            `The target profile "${targetName}" is not configured. Set DR_WORKSPACE_${targetName.toUpperCase()}_HOST (and its auth) ` +
-            'in the app settings, or name a configured profile.',
+          description: unknownProfile('target', targetName),
         };
       }
       if (!config.profiles.has(sourceName)) {
         return {
           ok: false,
           reason: 'UnknownSource',
-          description:
-            `The source profile "${sourceName}" is not configured, so its snapshots cannot be found. ` +
-            `Set DR_WORKSPACE_${sourceName.toUpperCase()}_HOST, or name a configured profile.`,
+          description: unknownProfile('source', sourceName),
         };
       }
       if (sourceName === targetName)

@@ -2,8 +2,7 @@ import { z } from 'zod';
 
 import { check, joinProblems } from '../codec/schema.js';
 import { KIND_NAMES, SNAPSHOT_ID } from '../snapshot/names.js';
-import { ContinuationSchema, decodeRequest, PROFILE, type RejectReason } from '../runs/queue.js';
-import { RUN_ID } from '../runs/runs.js';
+import { askedFor, ContinuationSchema, decodeRequest, PROFILE, type RejectReason, RUN_ID_FIELD } from '../runs/queue.js';
 
 export const REQUEST_SCHEMA = 'databricks-dr/failover-request';
 export const REQUEST_VERSION = 1;
@@ -37,13 +36,7 @@ const CLIENT_FIELDS = {
     .enum(['update', 'report'])
     .optional()
     .meta({ description: 'What to do with a target object that differs from the snapshot. Default: DR_FAILOVER_CONFLICT_POLICY.' }),
-  reason: z
-    .string()
-    .min(1)
-    .max(1000)
-    .optional()
-    .meta({ description: 'Why the failover was asked for (an alert, a person); kept in the run record.' }),
-  requestedBy: z.string().min(1).max(256).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
+  ...askedFor('failover (an alert, a person)'),
 };
 
 /**
@@ -59,11 +52,7 @@ export const FailoverRequestSchema = z
   .strictObject({
     schema: z.literal(REQUEST_SCHEMA),
     version: z.literal(REQUEST_VERSION),
-    runId: z
-      .string({ error: 'must be up to 128 letters, digits, dots, dashes, colons or underscores' })
-      .regex(RUN_ID)
-      .optional()
-      .meta({ description: 'Identifies the run across redeliveries and continuations. Default: the message id.' }),
+    runId: RUN_ID_FIELD,
     ...CLIENT_FIELDS,
     mode: z
       .enum(['failover', 'verify'])

@@ -6,7 +6,7 @@ import {
   BackupRequestSchema,
 } from '../backup/request.js';
 import { check, joinProblems } from '../codec/schema.js';
-import type { Config } from '../config/config.js';
+import { type Config, unknownProfile } from '../config/config.js';
 import { isDrError } from '../errors/drError.js';
 import { FailoverBodySchema, type FailoverRequest, FailoverRequestSchema, REQUEST_SCHEMA, REQUEST_VERSION } from '../failover/message.js';
 import { workspaceKey } from '../snapshot/names.js';
@@ -61,11 +61,7 @@ export async function parseFailoverBody(
     ['target', target],
     ['source', source],
   ] as const) {
-    if (!config.profiles.has(name))
-      return bad(
-        `The ${role} profile "${name}" is not configured. ` +
-          `Set DR_WORKSPACE_${name.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
-      );
+    if (!config.profiles.has(name)) return bad(unknownProfile(role, name));
   }
   if (source === target) return bad(`The source and the target are the same profile ("${source}").`);
   const key = workspaceKey((config.profiles.get(source) as { host: string }).host);
@@ -107,11 +103,7 @@ export function parseBackupBody(
   });
   if (!parsed.ok) return invalid(parsed.problems);
   const source = parsed.data.source ?? config.backup.source;
-  if (!config.profiles.has(source))
-    return bad(
-      `The source profile "${source}" is not configured. ` +
-        `Set DR_WORKSPACE_${source.toUpperCase()}_HOST (and its auth) in the app settings, or name a configured profile.`,
-    );
+  if (!config.profiles.has(source)) return bad(unknownProfile('source', source));
   return { ok: true, request: parsed.data };
 }
 

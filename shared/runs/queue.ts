@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { RunRecord } from './runs.js';
+import { RUN_ID, type RunRecord } from './runs.js';
 
 /** A queue message as the trigger hands it over. */
 export interface QueueMessage {
@@ -90,3 +90,23 @@ export const ContinuationSchema = z
   .meta({ description: 'Set by the function app when a run continues in a follow-up message; never sent by a client.' });
 
 export type Continuation = z.infer<typeof ContinuationSchema>;
+
+/** A request message's run id: the same across redeliveries and continuations. */
+export const RUN_ID_FIELD = z
+  .string({ error: 'must be up to 128 letters, digits, dots, dashes, colons or underscores' })
+  .regex(RUN_ID)
+  .optional()
+  .meta({ description: 'Identifies the run across redeliveries and continuations. Default: the message id.' });
+
+/** Why and by whom a run was asked for (`what`: "backup", "failover (an alert, a person)"): kept in the run record. */
+export function askedFor(what: string) {
+  return {
+    reason: z
+      .string()
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: `Why the ${what} was asked for; kept in the run record.` }),
+    requestedBy: z.string().min(1).max(256).optional().meta({ description: 'Who asked; the HTTP API fills in the signed-in principal.' }),
+  };
+}
