@@ -36,7 +36,7 @@ const CLIENT_FIELDS = {
     .enum(['update', 'report'])
     .optional()
     .meta({ description: 'What to do with a target object that differs from the snapshot. Default: DR_FAILOVER_CONFLICT_POLICY.' }),
-  ...askedFor('failover (an alert, a person)'),
+  ...askedFor('failover'),
 };
 
 /**

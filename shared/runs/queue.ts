@@ -98,7 +98,7 @@ export const RUN_ID_FIELD = z
   .optional()
   .meta({ description: 'Identifies the run across redeliveries and continuations. Default: the message id.' });
 
-/** Why and by whom a run was asked for (`what`: "backup", "failover (an alert, a person)"): kept in the run record. */
+/** Why and by whom a run was asked for (`what`: "backup", "failover"): kept in the run record. */
 export function askedFor(what: string) {
   return {
     reason: z
