@@ -128,7 +128,7 @@ function reconcileList(ctx: ImportContext, artifact: ArtifactEntry, list: IpAcce
 }
 
 /** The fields a list is compared on; addresses sorted (their order means nothing). */
-function comparable(l: Partial<ListInfo>): IpAccessList {
+export function comparable(l: Partial<ListInfo>): IpAccessList {
   return {
     label: String(l.label),
     list_type: l.list_type === 'BLOCK' ? 'BLOCK' : 'ALLOW',

@@ -1,7 +1,7 @@
 import { KIND_NAMES } from '../snapshot/names.js';
 import { decide, diffFields, doc, isOurs, jsonHash } from './import/helpers.js';
 import type { ImportContext, ImportResult } from './import/types.js';
-import { refusedBy, type IpAccessList } from './ipAccessLists.js';
+import { comparable, type IpAccessList, refusedBy } from './ipAccessLists.js';
 import type { KindHandler } from './types.js';
 
 /**
@@ -132,20 +132,11 @@ async function holdBack(ctx: ImportContext, key: string, wanted: string, now: st
   if (key === 'enableTokensConfig' && wanted.toLowerCase() === 'false')
     return 'a failover never switches personal access tokens off (the DR tool or its users may sign in with them)';
   if (key === 'enableIpAccessLists' && wanted.toLowerCase() === 'true') {
-    const lists = [...(await ctx.inventory('ipAccessLists')).values()].map((t) => t.data as IpAccessList);
-    const refused = refusedBy(ctx.mappings.egressAddresses ?? [], lists.map(normalize));
+    const lists = [...(await ctx.inventory('ipAccessLists')).values()].map((t) => comparable(t.data as Partial<IpAccessList>));
+    const refused = refusedBy(ctx.mappings.egressAddresses ?? [], lists);
     if (refused !== undefined) return `IP access lists stay off: ${refused}`;
   }
   return undefined;
-}
-
-function normalize(l: Partial<IpAccessList>): IpAccessList {
-  return {
-    label: String(l.label),
-    list_type: l.list_type === 'BLOCK' ? 'BLOCK' : 'ALLOW',
-    ip_addresses: l.ip_addresses ?? [],
-    enabled: l.enabled !== false,
-  };
 }
 
 /** Whether writing `wanted` would loosen the DR workspace's value, or its default when it has none. */
